@@ -1,0 +1,205 @@
+import type {
+  AddOnType,
+  Condition,
+  int32,
+  int64,
+  LabelSelector,
+  ObjectMeta,
+  Quantity,
+  ResourceDescriptor,
+  SecretReference,
+  Time,
+} from './common.ts';
+import { GROUP, VERSION } from './common.ts';
+
+/**
+ * AddOn is namespaced: it lives in the tenant's system namespace, so tenant admins can
+ * request one under their own RBAC.
+ */
+export const AddOnResource = {
+  group: GROUP,
+  version: VERSION,
+  kind: 'AddOn',
+  plural: 'addons',
+  namespaced: true,
+} as const satisfies ResourceDescriptor;
+
+/**
+ * Why this privileged change is wanted. Who approved it and when are recorded in status
+ * from the authenticated request, never taken from spec.
+ */
+export interface AddOnApproval {
+  /**
+   * Why the add-on is needed, for the audit trail.
+   * @minLength 1
+   * @maxLength 1024
+   */
+  reason: string;
+}
+
+/** Settings of a DedicatedCompute add-on: nodes reserved for this tenant alone. */
+export interface DedicatedComputeSettings {
+  /**
+   * How many nodes to reserve.
+   * @minimum 1
+   * @maximum 100
+   */
+  nodes: int32;
+  /**
+   * Which nodes may be reserved. Tenantry picks unreserved nodes matching this selector,
+   * labels and taints them for the tenant, and pins the tenant's pods to them.
+   */
+  candidateSelector: LabelSelector;
+}
+
+/** An S3 bucket owned by the customer. */
+export interface S3Bucket {
+  /**
+   * URL of the S3 endpoint, for example `https://s3.eu-west-1.amazonaws.com`.
+   * @format uri
+   * @maxLength 2048
+   */
+  endpoint: string;
+  /**
+   * Region of the bucket, for example `eu-west-1`.
+   * @minLength 1
+   * @maxLength 63
+   */
+  region: string;
+  /**
+   * Name of the bucket. It must have Object Lock enabled.
+   * @minLength 3
+   * @maxLength 63
+   * @pattern ^[a-z0-9][a-z0-9.-]*[a-z0-9]$
+   */
+  name: string;
+  /**
+   * Secret, in the AddOn's namespace, with the keys `accessKeyID` and `secretAccessKey`
+   * of credentials that may write to the bucket.
+   */
+  credentialsSecretRef: SecretReference;
+}
+
+/**
+ * Settings of an AuditArchive add-on: a customer-owned bucket with Object Lock (WORM)
+ * into which receipts, evidence and audit records are written.
+ */
+export interface AuditArchiveSettings {
+  /** The bucket to archive into. */
+  bucket: S3Bucket;
+  /**
+   * Object Lock retention of archived objects, in days. It can't be lower than the
+   * entitlement's obligations.auditArchiveMinRetentionDays.
+   * @minimum 1
+   * @maximum 36500
+   */
+  retentionDays: int32;
+}
+
+/**
+ * Desired state of an add-on. Exactly the settings block of its type is set.
+ * @validation rule=has(self.dedicatedCompute) == (self.type == 'DedicatedCompute') message=spec.dedicatedCompute must be set when type is DedicatedCompute, and only then fieldPath=.dedicatedCompute
+ * @validation rule=has(self.auditArchive) == (self.type == 'AuditArchive') message=spec.auditArchive must be set when type is AuditArchive, and only then fieldPath=.auditArchive
+ */
+export interface AddOnSpec {
+  /**
+   * Type of add-on: DedicatedCompute or AuditArchive. Immutable.
+   * @immutable type is immutable: delete the add-on and create a new one instead
+   */
+  type: AddOnType;
+  /** Why the add-on is requested; it is a privileged change that needs approval. */
+  approval: AddOnApproval;
+  /** Settings for type DedicatedCompute. */
+  dedicatedCompute?: DedicatedComputeSettings;
+  /** Settings for type AuditArchive. */
+  auditArchive?: AuditArchiveSettings;
+}
+
+/** Who approved the add-on and when, recorded by Tenantry from the authenticated request. */
+export interface AddOnApprovalStatus {
+  /** User name of the approver, as the API server authenticated them. */
+  approvedBy?: string;
+  /** When the add-on was approved. */
+  approvedAt?: Time;
+}
+
+/** The archive bucket as Tenantry verified it. */
+export interface ProvisionedBucket {
+  /** Whether Object Lock is enabled on the bucket. */
+  objectLockEnabled: boolean;
+  /** Default retention of the bucket, in days. */
+  defaultRetentionDays?: int32;
+  /** When the bucket was last verified. */
+  verifiedAt?: Time;
+}
+
+/** What Tenantry provisioned for the add-on. */
+export interface AddOnProvisioned {
+  /**
+   * Nodes reserved for the tenant (DedicatedCompute).
+   * @listType set
+   */
+  nodes?: string[];
+  /** The verified archive bucket (AuditArchive). */
+  bucket?: ProvisionedBucket;
+  /** Further details that depend on the add-on type. */
+  details?: Record<string, unknown>;
+}
+
+/** Usage of the add-on, as metered for billing. */
+export interface AddOnMetering {
+  /** Node-hours used by a DedicatedCompute add-on in the current billing period. */
+  nodeHours?: Quantity;
+  /** GiB-months stored by an AuditArchive add-on in the current billing period. */
+  gibMonths?: Quantity;
+  /**
+   * Objects written to the archive in the current billing period.
+   * @minimum 0
+   */
+  objects?: int64;
+  /** Usage up to this time is counted. */
+  watermark?: Time;
+}
+
+/** Observed state of an add-on, written by Tenantry. */
+export interface AddOnStatus {
+  /**
+   * The metadata.generation this status describes.
+   * @minimum 0
+   */
+  observedGeneration?: int64;
+  /**
+   * Current state: Entitled, Approved, Provisioned, Enforced and Ready.
+   * @listType map
+   * @listMapKey type
+   */
+  conditions?: Condition[];
+  /** Who approved the add-on and when. */
+  approval?: AddOnApprovalStatus;
+  /** What was provisioned. */
+  provisioned?: AddOnProvisioned;
+  /** Usage for billing. */
+  metering?: AddOnMetering;
+}
+
+/**
+ * AddOn is an enterprise add-on a tenant requests in its system namespace:
+ * DedicatedCompute (nodes reserved for the tenant, enforced at admission) or AuditArchive
+ * (a customer-owned S3 bucket with Object Lock). It must be allowed by the tenant's
+ * Entitlement and approved before Tenantry provisions it.
+ * @shortName ao
+ * @category tenantry
+ * @subresource status
+ * @printColumn name=Type type=string jsonPath=.spec.type
+ * @printColumn name=Ready type=string jsonPath=.status.conditions[?(@.type=="Ready")].status
+ * @printColumn name=Age type=date jsonPath=.metadata.creationTimestamp
+ */
+export interface AddOn {
+  apiVersion: 'tenantry.dev/v1alpha1';
+  kind: 'AddOn';
+  metadata: ObjectMeta;
+  /** Desired state of the add-on. */
+  spec: AddOnSpec;
+  /** Observed state of the add-on, written by Tenantry. */
+  status?: AddOnStatus;
+}

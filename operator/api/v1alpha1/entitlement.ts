@@ -1,0 +1,232 @@
+import type {
+  AddOnType,
+  Condition,
+  int32,
+  int64,
+  ObjectMeta,
+  Quantity,
+  ResourceDescriptor,
+  TenantReference,
+  Time,
+} from './common.ts';
+import { GROUP, VERSION } from './common.ts';
+
+/** Entitlement is cluster-scoped and owned by the platform, out of the tenant's reach. */
+export const EntitlementResource = {
+  group: GROUP,
+  version: VERSION,
+  kind: 'Entitlement',
+  plural: 'entitlements',
+  namespaced: false,
+} as const satisfies ResourceDescriptor;
+
+/** How often usage is invoiced. */
+export type BillingPeriod = 'Monthly';
+
+/** Limits on what the tenant may use. A limit that is not set means no limit. */
+export interface EntitlementQuotas {
+  /**
+   * Most namespaces the tenant may have, its system namespace not counted.
+   * @minimum 0
+   */
+  namespaces?: int32;
+  /**
+   * Most nodes the tenant may reserve through DedicatedCompute add-ons, all together.
+   * @minimum 0
+   */
+  dedicatedNodes?: int32;
+  /**
+   * Most GiB the tenant may keep in AuditArchive buckets.
+   * @minimum 0
+   */
+  archiveGiB?: int64;
+}
+
+/** Policy obligations that come with the plan. */
+export interface EntitlementObligations {
+  /**
+   * Least Object Lock retention, in days, that an AuditArchive add-on may configure.
+   * @default 365
+   * @minimum 1
+   * @maximum 36500
+   */
+  auditArchiveMinRetentionDays?: int32;
+}
+
+/** One line of the tenant's price list. */
+export interface Price {
+  /**
+   * Stock-keeping unit that metering records refer to, for example `dedicated-node-hour`.
+   * Unique in the list.
+   * @minLength 1
+   * @maxLength 63
+   * @pattern ^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$
+   */
+  sku: string;
+  /**
+   * Text shown on invoices for this line.
+   * @maxLength 256
+   */
+  description: string;
+  /**
+   * Unit the price is per, for example `node-hour`, `GiB-month` or `tenant-month`.
+   * @minLength 1
+   * @maxLength 32
+   */
+  unit: string;
+  /**
+   * Price of one unit in the currency's minor unit (cents for EUR and USD), to keep
+   * amounts exact.
+   * @minimum 0
+   */
+  unitPriceMinor: int64;
+  /**
+   * ISO 4217 currency code, for example EUR.
+   * @pattern ^[A-Z]{3}$
+   */
+  currency: string;
+}
+
+/** Desired state of an entitlement, set by the platform. */
+export interface EntitlementSpec {
+  /**
+   * The Tenant this entitlement belongs to. Immutable.
+   * @immutable tenantRef is immutable: an entitlement belongs to one tenant for its lifetime
+   */
+  tenantRef: TenantReference;
+  /**
+   * Name of the commercial plan, for example `team` or `enterprise`.
+   * @minLength 1
+   * @maxLength 63
+   */
+  plan: string;
+  /** Feature grants by feature name: true grants the feature, false withholds it. */
+  features?: Record<string, boolean>;
+  /** Limits on the tenant's usage. */
+  quotas?: EntitlementQuotas;
+  /**
+   * Add-on types the tenant may request.
+   * @listType set
+   * @maxItems 8
+   */
+  allowedAddOns?: AddOnType[];
+  /**
+   * Policy obligations of the plan.
+   * @default {}
+   */
+  obligations?: EntitlementObligations;
+  /**
+   * Price list used for metering and the invoice preview.
+   * @listType map
+   * @listMapKey sku
+   * @maxItems 200
+   */
+  prices?: Price[];
+  /**
+   * How often usage is invoiced.
+   * @default Monthly
+   */
+  billingPeriod?: BillingPeriod;
+}
+
+/** Usage of one SKU over an interval, as metered by Tenantry. */
+export interface MeteringRecord {
+  /** SKU of the price list the usage is charged under. */
+  sku: string;
+  /** Amount used, in the SKU's unit. */
+  quantity: Quantity;
+  /** Start of the interval (inclusive). */
+  start: Time;
+  /** End of the interval (exclusive). */
+  end: Time;
+}
+
+/** One line of the invoice preview. */
+export interface InvoiceLine {
+  /** SKU charged. */
+  sku: string;
+  /** Text of the line, from the price list. */
+  description: string;
+  /** Amount used in the period, in the SKU's unit. */
+  quantity: Quantity;
+  /**
+   * Price of one unit, in the currency's minor unit.
+   * @minimum 0
+   */
+  unitPriceMinor: int64;
+  /**
+   * quantity × unitPriceMinor, rounded half to even, in the currency's minor unit.
+   * @minimum 0
+   */
+  amountMinor: int64;
+}
+
+/** What the current billing period would be invoiced if it ended now. */
+export interface InvoicePreview {
+  /** Start of the billing period. */
+  periodStart: Time;
+  /** End of the billing period. */
+  periodEnd: Time;
+  /** ISO 4217 currency of the amounts. */
+  currency: string;
+  /**
+   * One line per SKU used in the period.
+   * @listType atomic
+   */
+  lines?: InvoiceLine[];
+  /**
+   * Sum of the lines, in the currency's minor unit.
+   * @minimum 0
+   */
+  totalMinor: int64;
+  /** When the preview was computed. */
+  generatedAt?: Time;
+}
+
+/** Observed state of an entitlement, written by Tenantry. */
+export interface EntitlementStatus {
+  /**
+   * The metadata.generation this status describes.
+   * @minimum 0
+   */
+  observedGeneration?: int64;
+  /**
+   * Current state: Ready and the conditions that contribute to it.
+   * @listType map
+   * @listMapKey type
+   */
+  conditions?: Condition[];
+  /** Current usage by quota name (namespaces, dedicatedNodes, archiveGiB, ...). */
+  usage?: Record<string, Quantity>;
+  /** Everything metered up to this time is reflected in records and the invoice preview. */
+  watermark?: Time;
+  /**
+   * Metering records of the current billing period, compacted to one per SKU and day.
+   * @listType atomic
+   */
+  records?: MeteringRecord[];
+  /** The current billing period's invoice preview. */
+  invoicePreview?: InvoicePreview;
+}
+
+/**
+ * Entitlement is what a tenant has bought: its plan, feature grants, quotas, allowed
+ * add-ons, policy obligations and price list. There is one per tenant; it is managed by
+ * the platform, not by the tenant.
+ * @shortName ent
+ * @category tenantry
+ * @subresource status
+ * @printColumn name=Tenant type=string jsonPath=.spec.tenantRef.name
+ * @printColumn name=Plan type=string jsonPath=.spec.plan
+ * @printColumn name=Ready type=string jsonPath=.status.conditions[?(@.type=="Ready")].status
+ * @printColumn name=Age type=date jsonPath=.metadata.creationTimestamp
+ */
+export interface Entitlement {
+  apiVersion: 'tenantry.dev/v1alpha1';
+  kind: 'Entitlement';
+  metadata: ObjectMeta;
+  /** Desired state of the entitlement. */
+  spec: EntitlementSpec;
+  /** Observed state of the entitlement, written by Tenantry. */
+  status?: EntitlementStatus;
+}

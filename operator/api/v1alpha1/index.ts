@@ -1,0 +1,22 @@
+import { AddOnResource } from './addon.ts';
+import type { ResourceDescriptor } from './common.ts';
+import { DistributionBundleResource } from './distributionbundle.ts';
+import { EntitlementResource } from './entitlement.ts';
+import { TenantResource } from './tenant.ts';
+import { UpgradePlanResource } from './upgradeplan.ts';
+
+export * from './addon.ts';
+export * from './common.ts';
+export * from './distributionbundle.ts';
+export * from './entitlement.ts';
+export * from './tenant.ts';
+export * from './upgradeplan.ts';
+
+/** Every kind of tenantry.dev/v1alpha1, for code that handles them all (RBAC, watches, CLI). */
+export const ALL_RESOURCES: readonly ResourceDescriptor[] = [
+  TenantResource,
+  EntitlementResource,
+  AddOnResource,
+  DistributionBundleResource,
+  UpgradePlanResource,
+];

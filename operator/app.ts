@@ -1,0 +1,98 @@
+import os from 'node:os';
+import type { FeatureFlags } from './config.ts';
+import { controllers } from './controllers/index.ts';
+import { type Clock, realClock } from './runtime/clock.ts';
+import { KubeEventRecorder } from './runtime/events.ts';
+import type { KubeClient } from './runtime/kube/client.ts';
+import type { Logger } from './runtime/log.ts';
+import { Manager } from './runtime/manager.ts';
+import { RuntimeMetrics } from './runtime/metrics.ts';
+import { type ProbeServer, startProbeServer } from './runtime/server.ts';
+
+export interface OperatorOptions {
+  client: KubeClient;
+  log: Logger;
+  features: FeatureFlags;
+  /** The operator's namespace: its Lease, keys and receipts live here. */
+  namespace: string;
+  leaderElection: boolean;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  identity?: string;
+  /** Port for /healthz, /readyz, /metrics; 0 picks a free one, -1 serves none. */
+  probePort: number;
+  probeHost?: string;
+  shardSelector?: string | undefined;
+  resyncMs?: number;
+  clock?: Clock;
+  metrics?: RuntimeMetrics;
+}
+
+export interface RunningOperator {
+  probe: ProbeServer | undefined;
+  manager: Manager;
+  /** Settles when the operator stops: resolves on a clean stop, rejects on lost leadership or failure. */
+  done: Promise<void>;
+}
+
+/** Wires the runtime and the controllers together and starts them. */
+export async function startOperator(opts: OperatorOptions, signal: AbortSignal): Promise<RunningOperator> {
+  const clock = opts.clock ?? realClock;
+  const metrics = opts.metrics ?? new RuntimeMetrics();
+  const identity =
+    opts.identity ?? `${os.hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const log = opts.log.child({ identity });
+  const leaseName = opts.shardSelector ? `tenantry-${shardSuffix(opts.shardSelector)}` : 'tenantry-leader';
+  const manager = new Manager({
+    client: opts.client,
+    clock,
+    log,
+    metrics,
+    leaderElection: opts.leaderElection
+      ? {
+          namespace: opts.namespace,
+          name: leaseName,
+          identity,
+          ...(opts.leaseDurationMs ? { leaseDurationMs: opts.leaseDurationMs } : {}),
+          ...(opts.renewDeadlineMs ? { renewDeadlineMs: opts.renewDeadlineMs } : {}),
+          ...(opts.retryPeriodMs ? { retryPeriodMs: opts.retryPeriodMs } : {}),
+        }
+      : undefined,
+    ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
+  });
+  const recorder = new KubeEventRecorder(opts.client, clock, log);
+  for (const def of controllers({
+    client: opts.client,
+    clock,
+    log,
+    recorder,
+    manager,
+    features: opts.features,
+    namespace: opts.namespace,
+    shardSelector: opts.shardSelector,
+  })) {
+    manager.add(def);
+  }
+  const probe =
+    opts.probePort >= 0
+      ? await startProbeServer({
+          port: opts.probePort,
+          ...(opts.probeHost ? { host: opts.probeHost } : {}),
+          metrics,
+          ready: () => manager.ready(),
+          log,
+        })
+      : undefined;
+  const done = manager.start(signal).finally(() => probe?.close());
+  return { probe, manager, done };
+}
+
+/** Each shard campaigns for its own lease, so shards run side by side. */
+function shardSuffix(selector: string): string {
+  return selector
+    .replace(/[^a-z0-9]+/gi, '-')
+    .toLowerCase()
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
+}

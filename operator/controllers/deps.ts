@@ -1,0 +1,20 @@
+import type { FeatureFlags } from '../config.ts';
+import type { Clock } from '../runtime/clock.ts';
+import type { EventRecorder } from '../runtime/events.ts';
+import type { KubeClient } from '../runtime/kube/client.ts';
+import type { Logger } from '../runtime/log.ts';
+import type { Manager } from '../runtime/manager.ts';
+
+/** What every controller may be given; each takes only what it needs. */
+export interface ControllerDeps {
+  client: KubeClient;
+  clock: Clock;
+  log: Logger;
+  recorder: EventRecorder;
+  manager: Manager;
+  features: FeatureFlags;
+  /** The operator's own namespace (leases, keys, receipts). */
+  namespace: string;
+  /** Label selector limiting which Tenants this replica serves (sharding). */
+  shardSelector?: string | undefined;
+}

@@ -1,0 +1,89 @@
+import type { PolicyProfile } from '../../api/v1alpha1/index.ts';
+
+export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
+
+/** Egress a profile allows out of a tenant namespace. */
+export type EgressPolicy = 'open' | 'tenantAndDns';
+
+export interface Profile {
+  podSecurity: PodSecurityLevel;
+  egress: EgressPolicy;
+  /** Per-namespace ResourceQuota hard limits (canonical quantities, as the API server stores them). */
+  quota: Record<string, string>;
+  /** Container defaults, so pods without requests/limits still fit the quota. */
+  limitRange: {
+    defaultRequest: Record<string, string>;
+    default: Record<string, string>;
+    max: Record<string, string>;
+  };
+  minRetentionDays: number;
+}
+
+/**
+ * The policy profiles. Quantities are written in the form the API server stores them in,
+ * so that comparing desired with actual state needs no quantity arithmetic.
+ */
+export const PROFILES: Readonly<Record<PolicyProfile, Profile>> = {
+  baseline: {
+    podSecurity: 'baseline',
+    egress: 'open',
+    quota: {
+      'requests.cpu': '8',
+      'requests.memory': '16Gi',
+      'limits.cpu': '16',
+      'limits.memory': '32Gi',
+      pods: '100',
+      persistentvolumeclaims: '20',
+      'requests.storage': '500Gi',
+      'services.loadbalancers': '2',
+    },
+    limitRange: {
+      defaultRequest: { cpu: '100m', memory: '128Mi' },
+      default: { cpu: '500m', memory: '512Mi' },
+      max: { cpu: '8', memory: '16Gi' },
+    },
+    minRetentionDays: 1,
+  },
+  restricted: {
+    podSecurity: 'restricted',
+    egress: 'tenantAndDns',
+    quota: {
+      'requests.cpu': '8',
+      'requests.memory': '16Gi',
+      'limits.cpu': '16',
+      'limits.memory': '32Gi',
+      pods: '100',
+      persistentvolumeclaims: '20',
+      'requests.storage': '500Gi',
+      'services.loadbalancers': '0',
+      'services.nodeports': '0',
+    },
+    limitRange: {
+      defaultRequest: { cpu: '100m', memory: '128Mi' },
+      default: { cpu: '500m', memory: '512Mi' },
+      max: { cpu: '4', memory: '8Gi' },
+    },
+    minRetentionDays: 90,
+  },
+  regulated: {
+    podSecurity: 'restricted',
+    egress: 'tenantAndDns',
+    quota: {
+      'requests.cpu': '8',
+      'requests.memory': '16Gi',
+      'limits.cpu': '16',
+      'limits.memory': '32Gi',
+      pods: '100',
+      persistentvolumeclaims: '20',
+      'requests.storage': '500Gi',
+      'services.loadbalancers': '0',
+      'services.nodeports': '0',
+    },
+    limitRange: {
+      defaultRequest: { cpu: '100m', memory: '128Mi' },
+      default: { cpu: '500m', memory: '512Mi' },
+      max: { cpu: '4', memory: '8Gi' },
+    },
+    minRetentionDays: 365,
+  },
+};

@@ -1,0 +1,39 @@
+import { MANAGED_SELECTOR } from '../../api/labels.ts';
+import type { Tenant } from '../../api/v1alpha1/index.ts';
+import { TenantResource } from '../../api/v1alpha1/index.ts';
+import type { ControllerDefinition } from '../../runtime/controller.ts';
+import type { Cache } from '../../runtime/informer.ts';
+import type { KubeObject } from '../../runtime/kube/object.ts';
+import { Builtin, type ResourceType } from '../../runtime/kube/resource.ts';
+import type { ControllerDeps } from '../deps.ts';
+import { TenantReconciler } from './reconciler.ts';
+
+/** Types a Tenant owns; their informers see only objects labelled as Tenantry's. */
+export const TENANT_OWNED_TYPES: readonly ResourceType[] = [
+  Builtin.Namespace,
+  Builtin.RoleBinding,
+  Builtin.ResourceQuota,
+  Builtin.LimitRange,
+  Builtin.NetworkPolicy,
+];
+
+/** Wiring of the tenant controller: reconcile Tenants, react to changes of what they own. */
+export function tenantController(deps: ControllerDeps): ControllerDefinition {
+  const owned = new Map<ResourceType, Cache>(
+    TENANT_OWNED_TYPES.map((t) => [t, deps.manager.informer(t, MANAGED_SELECTOR)]),
+  );
+  return {
+    name: 'tenant',
+    for: TenantResource,
+    ...(deps.shardSelector ? { forSelector: deps.shardSelector } : {}),
+    owns: TENANT_OWNED_TYPES.map((type) => ({ type, labelSelector: MANAGED_SELECTOR })),
+    concurrency: 4,
+    reconciler: new TenantReconciler({
+      client: deps.client,
+      clock: deps.clock,
+      recorder: deps.recorder,
+      tenants: deps.manager.informer<Tenant & KubeObject>(TenantResource, deps.shardSelector),
+      owned,
+    }),
+  };
+}

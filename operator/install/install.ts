@@ -1,0 +1,59 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { apply } from '../runtime/apply.ts';
+import { type Clock, realClock, sleep } from '../runtime/clock.ts';
+import type { KubeClient } from '../runtime/kube/client.ts';
+import type { AnyObject } from '../runtime/kube/object.ts';
+import { Builtin, type ResourceType } from '../runtime/kube/resource.ts';
+import { operatorRbac } from './rbac.ts';
+
+export const CRDS_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
+
+export async function readCrds(dir = CRDS_DIR): Promise<AnyObject[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+  const out: AnyObject[] = [];
+  for (const f of files) {
+    for (const doc of parseAllDocuments(await readFile(path.join(dir, f), 'utf8'))) {
+      const obj = doc.toJS() as AnyObject | null;
+      if (obj?.kind === 'CustomResourceDefinition') out.push(obj);
+    }
+  }
+  return out;
+}
+
+const typeOf = (o: AnyObject): ResourceType => {
+  const found = Object.values(Builtin).find((t) => t.kind === o.kind);
+  if (!found) throw new Error(`install: no resource type for kind ${o.kind}`);
+  return found;
+};
+
+/**
+ * Installs the CRDs and the operator's RBAC by server-side apply (idempotent) and waits
+ * until every CRD is Established, so objects can be created right after.
+ */
+export async function install(
+  client: KubeClient,
+  opts: { namespace: string; crdsDir?: string; rbac?: boolean; clock?: Clock; timeoutMs?: number },
+): Promise<{ crds: string[] }> {
+  const clock = opts.clock ?? realClock;
+  const crds = await readCrds(opts.crdsDir);
+  for (const crd of crds) await apply(client, Builtin.CustomResourceDefinition, crd);
+  if (opts.rbac ?? true) {
+    for (const obj of operatorRbac(opts.namespace)) await apply(client, typeOf(obj), obj);
+  }
+  const names = crds.map((c) => c.metadata.name ?? '');
+  const deadline = clock.now() + (opts.timeoutMs ?? 60_000);
+  for (const name of names) {
+    for (;;) {
+      const crd = await client.get<
+        AnyObject & { status?: { conditions?: { type: string; status: string }[] } }
+      >(Builtin.CustomResourceDefinition, name);
+      if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (clock.now() > deadline) throw new Error(`CRD ${name} was not Established in time`);
+      await sleep(clock, 200);
+    }
+  }
+  return { crds: names };
+}

@@ -1,0 +1,159 @@
+import { CLUSTERROLE_TENANT_OWNER, CLUSTERROLE_TENANT_SYSTEM } from '../api/labels.ts';
+import type { AnyObject } from '../runtime/kube/object.ts';
+
+export const OPERATOR_NAME = 'tenantry';
+export const DEFAULT_NAMESPACE = 'tenantry-system';
+
+const rbac = 'rbac.authorization.k8s.io';
+const rw = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+const read = ['get', 'list', 'watch'];
+const all = ['*'];
+
+/**
+ * The operator's permissions, and nothing more: what it reconciles, what tenants own, and
+ * `bind` on exactly the two tenant ClusterRoles (so it can grant them without holding
+ * every permission they contain). Namespace-local needs (its Lease, keys, receipts) are
+ * in a Role in its own namespace, not cluster-wide.
+ */
+export function operatorClusterRole(): AnyObject {
+  return {
+    apiVersion: `${rbac}/v1`,
+    kind: 'ClusterRole',
+    metadata: { name: 'tenantry:operator', labels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
+    rules: [
+      {
+        apiGroups: ['tenantry.dev'],
+        resources: ['tenants', 'entitlements', 'addons', 'distributionbundles', 'upgradeplans'],
+        verbs: ['get', 'list', 'watch', 'update', 'patch'],
+      },
+      {
+        apiGroups: ['tenantry.dev'],
+        resources: [
+          'tenants/status',
+          'entitlements/status',
+          'addons/status',
+          'distributionbundles/status',
+          'upgradeplans/status',
+          'tenants/finalizers',
+          'addons/finalizers',
+        ],
+        verbs: ['get', 'update', 'patch'],
+      },
+      { apiGroups: [''], resources: ['namespaces', 'resourcequotas', 'limitranges'], verbs: rw },
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: rw },
+      { apiGroups: [rbac], resources: ['rolebindings'], verbs: rw },
+      {
+        apiGroups: [rbac],
+        resources: ['clusterroles'],
+        verbs: ['bind'],
+        resourceNames: [CLUSTERROLE_TENANT_OWNER, CLUSTERROLE_TENANT_SYSTEM],
+      },
+      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+    ],
+  };
+}
+
+export function operatorRole(namespace: string): AnyObject {
+  return {
+    apiVersion: `${rbac}/v1`,
+    kind: 'Role',
+    metadata: { name: 'tenantry:operator', namespace, labels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
+    rules: [
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['get', 'list', 'watch', 'create', 'update'],
+      },
+      { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: rw },
+    ],
+  };
+}
+
+/**
+ * What a tenant owner may do in the tenant's workload namespaces: run and manage
+ * workloads, but only read the quota, limit range and network policies that the policy
+ * profile sets (drift would be repaired anyway; read-only makes the intent plain).
+ */
+export function tenantOwnerClusterRole(): AnyObject {
+  return {
+    apiVersion: `${rbac}/v1`,
+    kind: 'ClusterRole',
+    metadata: { name: CLUSTERROLE_TENANT_OWNER, labels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
+    rules: [
+      {
+        apiGroups: [''],
+        resources: [
+          'pods',
+          'pods/log',
+          'pods/exec',
+          'pods/portforward',
+          'pods/attach',
+          'services',
+          'endpoints',
+          'configmaps',
+          'secrets',
+          'persistentvolumeclaims',
+          'serviceaccounts',
+          'replicationcontrollers',
+        ],
+        verbs: all,
+      },
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'],
+        verbs: all,
+      },
+      { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: all },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: all },
+      { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: all },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: all },
+      { apiGroups: [rbac], resources: ['roles', 'rolebindings'], verbs: all },
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: read },
+      { apiGroups: [''], resources: ['resourcequotas', 'limitranges', 'events', 'namespaces'], verbs: read },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: read },
+    ],
+  };
+}
+
+/** What a tenant owner may do in the tenant's system namespace: ask for add-ons, read receipts. */
+export function tenantSystemClusterRole(): AnyObject {
+  return {
+    apiVersion: `${rbac}/v1`,
+    kind: 'ClusterRole',
+    metadata: { name: CLUSTERROLE_TENANT_SYSTEM, labels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
+    rules: [
+      { apiGroups: ['tenantry.dev'], resources: ['addons'], verbs: rw },
+      { apiGroups: [''], resources: ['configmaps', 'events', 'resourcequotas', 'namespaces'], verbs: read },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: read },
+    ],
+  };
+}
+
+/** Everything the operator needs besides the CRDs, for a ServiceAccount in `namespace`. */
+export function operatorRbac(namespace: string, serviceAccount = OPERATOR_NAME): AnyObject[] {
+  const subject = { kind: 'ServiceAccount', name: serviceAccount, namespace };
+  const labels = { 'app.kubernetes.io/name': OPERATOR_NAME };
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: serviceAccount, namespace, labels } },
+    operatorClusterRole(),
+    tenantOwnerClusterRole(),
+    tenantSystemClusterRole(),
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'tenantry:operator', labels },
+      roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: 'tenantry:operator' },
+      subjects: [subject],
+    },
+    operatorRole(namespace),
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: 'tenantry:operator', namespace, labels },
+      roleRef: { apiGroup: rbac, kind: 'Role', name: 'tenantry:operator' },
+      subjects: [subject],
+    },
+  ];
+}

@@ -1,0 +1,99 @@
+/** Enough about a resource type to build its REST paths. */
+export interface ResourceType {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+export function apiVersionOf(r: ResourceType): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** The collection or object path; namespace is ignored for cluster-scoped types. */
+export function resourcePath(
+  r: ResourceType,
+  opts: { namespace?: string | undefined; name?: string; subresource?: string } = {},
+): string {
+  const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  const ns = r.namespaced && opts.namespace ? `/namespaces/${encodeURIComponent(opts.namespace)}` : '';
+  let path = `${base}${ns}/${r.plural}`;
+  if (opts.name !== undefined) path += `/${encodeURIComponent(opts.name)}`;
+  if (opts.subresource) path += `/${opts.subresource}`;
+  return path;
+}
+
+/** Queue keys are `namespace/name`, or `name` for cluster-scoped objects, as in client-go. */
+export function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+export function parseKey(key: string): { namespace?: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+const core = (kind: string, plural: string, namespaced = true): ResourceType => ({
+  group: '',
+  version: 'v1',
+  kind,
+  plural,
+  namespaced,
+});
+
+/** Built-in types the operator works with. */
+export const Builtin = {
+  Namespace: core('Namespace', 'namespaces', false),
+  Node: core('Node', 'nodes', false),
+  Pod: core('Pod', 'pods'),
+  Secret: core('Secret', 'secrets'),
+  ConfigMap: core('ConfigMap', 'configmaps'),
+  Event: core('Event', 'events'),
+  ResourceQuota: core('ResourceQuota', 'resourcequotas'),
+  LimitRange: core('LimitRange', 'limitranges'),
+  ServiceAccount: core('ServiceAccount', 'serviceaccounts'),
+  NetworkPolicy: {
+    group: 'networking.k8s.io',
+    version: 'v1',
+    kind: 'NetworkPolicy',
+    plural: 'networkpolicies',
+    namespaced: true,
+  },
+  RoleBinding: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    kind: 'RoleBinding',
+    plural: 'rolebindings',
+    namespaced: true,
+  },
+  Role: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    kind: 'Role',
+    plural: 'roles',
+    namespaced: true,
+  },
+  ClusterRole: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    kind: 'ClusterRole',
+    plural: 'clusterroles',
+    namespaced: false,
+  },
+  ClusterRoleBinding: {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    kind: 'ClusterRoleBinding',
+    plural: 'clusterrolebindings',
+    namespaced: false,
+  },
+  Lease: { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true },
+  CustomResourceDefinition: {
+    group: 'apiextensions.k8s.io',
+    version: 'v1',
+    kind: 'CustomResourceDefinition',
+    plural: 'customresourcedefinitions',
+    namespaced: false,
+  },
+} as const satisfies Record<string, ResourceType>;

@@ -1,0 +1,173 @@
+import type { Clock } from './clock.ts';
+import { type ControllerDefinition, ControllerRunner, ownerKeys } from './controller.ts';
+import { Informer } from './informer.ts';
+import type { KubeClient } from './kube/client.ts';
+import type { KubeObject } from './kube/object.ts';
+import { objectKey, type ResourceType } from './kube/resource.ts';
+import { type LeaderElectionConfig, LeaderElector } from './leader.ts';
+import type { Logger } from './log.ts';
+import type { RuntimeMetrics } from './metrics.ts';
+
+export interface ManagerOptions {
+  client: KubeClient;
+  clock: Clock;
+  log: Logger;
+  metrics: RuntimeMetrics;
+  /** Omit to run without leader election (a single replica, or tests). */
+  leaderElection?: LeaderElectionConfig | undefined;
+  /** Periodic re-delivery of every primary object; a safety net, not the main trigger. */
+  resyncMs?: number;
+  cacheSyncTimeoutMs?: number;
+}
+
+export class LostLeadershipError extends Error {
+  override readonly name = 'LostLeadershipError';
+}
+
+/**
+ * Owns the shared informers and the controllers. With leader election, informers and
+ * workers run only while this replica leads; losing the lease ends start() with an error
+ * so the process exits and its restart begins a clean campaign, as controller-runtime does.
+ */
+export class Manager {
+  private readonly informers = new Map<string, Informer>();
+  private readonly runners: ControllerRunner[] = [];
+  private readonly opts: ManagerOptions;
+  private started = false;
+  private synced = false;
+
+  constructor(opts: ManagerOptions) {
+    this.opts = opts;
+  }
+
+  /** A shared informer for the type and selector; created on first use. */
+  informer<T extends KubeObject = KubeObject>(type: ResourceType, labelSelector?: string): Informer<T> {
+    const id = `${type.group}/${type.version}/${type.plural}?${labelSelector ?? ''}`;
+    let inf = this.informers.get(id);
+    if (!inf) {
+      inf = new Informer(this.opts.client, type, this.opts.clock, this.opts.log, { labelSelector });
+      this.informers.set(id, inf);
+    }
+    return inf as unknown as Informer<T>;
+  }
+
+  add(def: ControllerDefinition): void {
+    if (this.started) throw new Error('controllers must be added before start()');
+    const runner = new ControllerRunner(def, this.opts.clock, this.opts.log, this.opts.metrics);
+    const enqueue = (keys: string[]) => {
+      for (const k of keys) runner.enqueue(k);
+    };
+    const self = (o: KubeObject) => [objectKey(o.metadata.namespace, o.metadata.name ?? '')];
+    const primary = this.informer(def.for, def.forSelector);
+    primary.addHandler({
+      onAdd: (o) => enqueue(self(o)),
+      // Status-only writes (including our own) leave generation alone; reacting to metadata
+      // (finalizers, deletion, labels) keeps cleanup prompt.
+      onUpdate: (a, b) => {
+        if (a === b || a.metadata.generation !== b.metadata.generation || metaChanged(a, b)) enqueue(self(b));
+      },
+      onDelete: (o) => enqueue(self(o)),
+    });
+    for (const owned of def.owns ?? []) {
+      const map = (o: KubeObject) => ownerKeys(def.for, o);
+      this.informer(owned.type, owned.labelSelector).addHandler(handlerFor(map, enqueue));
+    }
+    for (const w of def.watches ?? []) {
+      this.informer(w.type, w.labelSelector).addHandler(handlerFor((o) => w.map(o), enqueue));
+    }
+    this.runners.push(runner);
+  }
+
+  /** True once every cache has synced (or while standing by for leadership). */
+  ready(): boolean {
+    return this.synced || (this.started && this.opts.leaderElection !== undefined && !this.leading);
+  }
+
+  private leading = false;
+
+  async start(signal: AbortSignal): Promise<void> {
+    this.started = true;
+    const le = this.opts.leaderElection;
+    if (!le) {
+      await this.runControllers(signal);
+      return;
+    }
+    const elector = new LeaderElector(this.opts.client, this.opts.clock, this.opts.log, le);
+    let running: Promise<void> = Promise.resolve();
+    const outcome = await elector.run(signal, (leading) => {
+      this.leading = true;
+      this.opts.metrics.leader.set({ name: le.name }, 1);
+      running = this.runControllers(leading);
+    });
+    this.leading = false;
+    this.opts.metrics.leader.set({ name: le.name }, 0);
+    await running;
+    if (outcome === 'lost') throw new LostLeadershipError('lost the leader lease');
+  }
+
+  private async runControllers(signal: AbortSignal): Promise<void> {
+    const log = this.opts.log;
+    const informerRuns = [...this.informers.values()].map((i) => i.run(signal));
+    const timeout = AbortSignal.timeout(this.opts.cacheSyncTimeoutMs ?? 120_000);
+    const both = AbortSignal.any([signal, timeout]);
+    const ok = await Promise.all([...this.informers.values()].map((i) => i.waitForSync(both)));
+    if (signal.aborted) {
+      await Promise.all(informerRuns);
+      return;
+    }
+    if (!ok.every(Boolean)) {
+      const missing = [...this.informers.values()].filter((i) => !i.hasSynced()).map((i) => i.type.plural);
+      throw new Error(
+        `caches did not sync in time: ${missing.join(', ')} (check RBAC and CRDs are installed)`,
+      );
+    }
+    this.synced = true;
+    log.info(
+      { informers: this.informers.size, controllers: this.runners.length },
+      'caches synced; starting workers',
+    );
+    const resync = this.scheduleResync(signal);
+    try {
+      await Promise.all([...this.runners.map((r) => r.run(signal)), ...informerRuns]);
+    } finally {
+      resync();
+      this.synced = false;
+    }
+  }
+
+  /** Periodically re-enqueues every primary object: missed events cannot strand an object. */
+  private scheduleResync(signal: AbortSignal): () => void {
+    const every = this.opts.resyncMs ?? 10 * 60_000;
+    if (every <= 0) return () => {};
+    let cancel = () => {};
+    const tick = () => {
+      if (signal.aborted) return;
+      for (const r of this.runners) r.enqueueAll(this.informer(r.def.for, r.def.forSelector));
+      cancel = this.opts.clock.setTimer(every, tick);
+    };
+    cancel = this.opts.clock.setTimer(every, tick);
+    return () => cancel();
+  }
+}
+
+function metaChanged(a: KubeObject, b: KubeObject): boolean {
+  const pick = (o: KubeObject) =>
+    JSON.stringify([
+      o.metadata.deletionTimestamp,
+      o.metadata.finalizers,
+      o.metadata.labels,
+      o.metadata.annotations,
+    ]);
+  return pick(a) !== pick(b);
+}
+
+function handlerFor(map: (o: KubeObject) => string[], enqueue: (keys: string[]) => void) {
+  return {
+    onAdd: (o: KubeObject) => enqueue(map(o)),
+    onUpdate: (a: KubeObject, b: KubeObject) => {
+      if (a.metadata.resourceVersion !== b.metadata.resourceVersion)
+        enqueue([...new Set([...map(a), ...map(b)])]);
+    },
+    onDelete: (o: KubeObject) => enqueue(map(o)),
+  };
+}

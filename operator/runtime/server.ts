@@ -1,0 +1,51 @@
+import http from 'node:http';
+import type { Logger } from './log.ts';
+import type { RuntimeMetrics } from './metrics.ts';
+
+export interface ProbeServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves /healthz (the process is alive), /readyz (ready to do its work) and /metrics. */
+export function startProbeServer(opts: {
+  port: number;
+  host?: string;
+  metrics: RuntimeMetrics;
+  ready: () => boolean;
+  log: Logger;
+}): Promise<ProbeServer> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const reply = (code: number, body: string, type = 'text/plain') => {
+      res.writeHead(code, { 'Content-Type': type });
+      res.end(body);
+    };
+    if (path === '/healthz') return reply(200, 'ok');
+    if (path === '/readyz') return opts.ready() ? reply(200, 'ok') : reply(503, 'caches not synced');
+    if (path === '/metrics') {
+      opts.metrics.registry
+        .metrics()
+        .then((text) => reply(200, text, opts.metrics.registry.contentType))
+        .catch((e: unknown) => reply(500, String(e)));
+      return;
+    }
+    reply(404, 'not found');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+      opts.log.info({ port }, 'serving /healthz, /readyz and /metrics');
+      resolve({
+        port,
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
