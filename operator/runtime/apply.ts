@@ -47,7 +47,9 @@ export async function applyIfChanged<T extends KubeObject>(
   desired: T,
   actual: KubeObject | undefined,
 ): Promise<boolean> {
-  if (actual && isSubset(withTypeMeta(type, desired), actual)) return false;
+  // List items carry no apiVersion/kind, so compare without them.
+  const { apiVersion: _v, kind: _k, ...fields } = desired;
+  if (actual && isSubset(fields, actual)) return false;
   await apply(client, type, desired);
   return true;
 }

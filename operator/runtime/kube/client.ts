@@ -199,6 +199,7 @@ export class KubeClient {
   ): Promise<void> {
     const timeoutSeconds = opts.timeoutSeconds ?? 300;
     const path = resourcePath(type, { namespace: opts.namespace });
+    if (opts.signal?.aborted) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const query = {
         watch: true,
@@ -213,16 +214,28 @@ export class KubeClient {
         if (settled) return;
         settled = true;
         clearTimeout(idle);
+        opts.signal?.removeEventListener('abort', stop);
         if (err) reject(err);
         else resolve();
       };
       const watchdog = new AbortController();
-      const stop = () => watchdog.abort();
+      let response: http.IncomingMessage | undefined;
+      // Aborting the request does not end a response already streaming: end both ourselves.
+      const stop = () => {
+        watchdog.abort();
+        response?.destroy();
+        finish();
+      };
       opts.signal?.addEventListener('abort', stop, { once: true });
       // A half-open TCP connection would otherwise look like a quiet, healthy watch forever.
       let idle = setTimeout(stop, (timeoutSeconds + 30) * 1000);
       this.send('GET', path, { query, signal: watchdog.signal })
         .then(async (res) => {
+          response = res;
+          if (watchdog.signal.aborted) {
+            res.destroy();
+            return finish();
+          }
           const status = res.statusCode ?? 0;
           if (status >= 400) return finish(toApiError(status, await readBody(res)));
           res.setEncoding('utf8');
@@ -257,8 +270,7 @@ export class KubeClient {
           res.on('error', (e) => finish(watchdog.signal.aborted ? undefined : e));
           res.on('close', () => finish());
         })
-        .catch((e: unknown) => finish(watchdog.signal.aborted ? undefined : e))
-        .finally(() => opts.signal?.removeEventListener('abort', stop));
+        .catch((e: unknown) => finish(watchdog.signal.aborted ? undefined : e));
     });
   }
 

@@ -1,0 +1,111 @@
+import { Command, Option } from 'commander';
+import { startOperator } from '../../operator/app.ts';
+import { parseDuration, parseFeatureFlags } from '../../operator/config.ts';
+import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
+import { KubeClient } from '../../operator/runtime/kube/client.ts';
+import { createLogger } from '../../operator/runtime/log.ts';
+import { CliError } from '../exit-codes.ts';
+import { loadKubeConfig } from '../kubeconfig.ts';
+
+interface RunOptions {
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  leaderElect: boolean;
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
+  probeAddress: string;
+  shard?: string;
+  features?: string;
+  resync: string;
+  logLevel: string;
+}
+
+function parsePort(address: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(address);
+  if (!m || Number(m[2]) > 65535)
+    throw new CliError(`--probe-address must look like :8081 or 127.0.0.1:8081, got "${address}"`);
+  return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
+}
+
+/** Runs until SIGTERM/SIGINT; exits non-zero when leadership is lost, so the pod restarts. */
+export async function runOperator(opts: RunOptions): Promise<void> {
+  const features = parseFeatureFlags(opts.features ?? process.env.TENANTRY_FEATURES);
+  const durations = {
+    leaseDurationMs: parseDuration(opts.leaseDuration),
+    renewDeadlineMs: parseDuration(opts.renewDeadline),
+    retryPeriodMs: parseDuration(opts.retryPeriod),
+    resyncMs: parseDuration(opts.resync),
+  };
+  if (durations.renewDeadlineMs >= durations.leaseDurationMs) {
+    throw new CliError('--renew-deadline must be shorter than --lease-duration');
+  }
+  const probe = opts.probeAddress === '0' ? { host: '127.0.0.1', port: -1 } : parsePort(opts.probeAddress);
+  const log = createLogger({ level: opts.logLevel });
+  const kc = loadKubeConfig(opts.kubeconfig, opts.context);
+  const client = await KubeClient.fromKubeConfig(kc, { userAgent: 'tenantry-operator' });
+  const stop = new AbortController();
+  const onSignal = (sig: string) => {
+    log.info({ signal: sig }, 'shutting down');
+    stop.abort();
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  log.info(
+    { namespace: opts.namespace, leaderElection: opts.leaderElect, shard: opts.shard, features },
+    'starting',
+  );
+  const running = await startOperator(
+    {
+      client,
+      log,
+      features,
+      namespace: opts.namespace,
+      leaderElection: opts.leaderElect,
+      ...durations,
+      probePort: probe.port,
+      probeHost: probe.host,
+      shardSelector: opts.shard,
+    },
+    stop.signal,
+  );
+  try {
+    await running.done;
+  } finally {
+    client.close();
+  }
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('Run the operator (leader-elected; one replica serves thousands of tenants)')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .addOption(
+      new Option('-n, --namespace <ns>', 'the operator namespace (leases, signing keys, receipts)')
+        .env('POD_NAMESPACE')
+        .default(DEFAULT_NAMESPACE),
+    )
+    .option('--no-leader-elect', 'run without leader election (only ever one replica!)')
+    .option('--lease-duration <d>', 'how long a leader lease is valid without renewal', '15s')
+    .option('--renew-deadline <d>', 'the leader steps down when it could not renew for this long', '10s')
+    .option('--retry-period <d>', 'how often candidates try and the leader renews', '2s')
+    .option('--probe-address <addr>', 'address for /healthz, /readyz and /metrics ("0" disables)', ':8081')
+    .option(
+      '--shard <selector>',
+      'serve only Tenants matching this label selector (each shard has its own lease)',
+    )
+    .addOption(
+      new Option('--features <list>', 'feature flags, e.g. addonAuditArchive=false (all on by default)').env(
+        'TENANTRY_FEATURES',
+      ),
+    )
+    .option('--resync <d>', 'periodic re-check of every object, a safety net for missed events', '10m')
+    .addOption(
+      new Option('--log-level <level>', 'log level')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .default('info'),
+    )
+    .action(runOperator);
+}

@@ -1,0 +1,226 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import * as k8s from '@kubernetes/client-node';
+import { HollowKubelet, type HollowNode, statusOf } from './hollow-kubelet.ts';
+import {
+  defaultCapacity,
+  type NodePlacement,
+  nodeBody,
+  nodeConditions,
+  nodeIp,
+  nodeLabels,
+  placeNodes,
+  podNetworkPrefix,
+} from './node-spec.ts';
+
+export interface NodeSimulatorOptions {
+  /** Number of nodes. Default 3. */
+  count?: number;
+  /** Nodes are spread round-robin over these regions. Default ['eu-west-1']. */
+  regions?: readonly string[];
+  extraLabels?: Readonly<Record<string, string>>;
+  /** node.kubernetes.io/instance-type. Default m5.2xlarge (matches the default capacity). */
+  instanceType?: string;
+  /** Overrides for capacity and allocatable (cpu 8, memory 32Gi, pods 110, ephemeral-storage 100Gi). */
+  capacity?: Readonly<Record<string, string>>;
+  /** Lease renewal period. Default 10 s, like the kubelet. */
+  leaseRenewIntervalMs?: number;
+  /** How often the Ready condition's heartbeat is refreshed. Default 40 s. */
+  statusUpdateIntervalMs?: number;
+  /** Reported as status.nodeInfo.kubeletVersion. Default: the apiserver's version. */
+  kubeletVersion?: string;
+  /** Problems after startup (failed heartbeats, watch errors). Default: a line on stderr. */
+  onError?: (context: string, err: unknown) => void;
+}
+
+export interface NodeSimulator {
+  nodes: string[];
+  /** Stops heartbeats and the pod watch; with deleteNodes also removes the Nodes and their Leases. */
+  stop(opts?: { deleteNodes?: boolean }): Promise<void>;
+}
+
+const leaseNamespace = 'kube-node-lease';
+const leaseDurationSeconds = 40;
+const notReadyTaint = 'node.kubernetes.io/not-ready';
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const strategicMerge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const message = err.message.split('\n')[0] ?? '';
+  // fetch failures say only "fetch failed"; the reason (ECONNREFUSED, a timeout) is in the cause.
+  return err.cause === undefined ? message : `${message} (${describe(err.cause)})`;
+}
+
+function defaultOnError(context: string, err: unknown): void {
+  process.stderr.write(`[node-simulator] ${context}: ${describe(err)}\n`);
+}
+
+function loadKubeConfig(kubeconfig: string | k8s.KubeConfig): k8s.KubeConfig {
+  if (typeof kubeconfig !== 'string') return kubeconfig;
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  return kc;
+}
+
+/**
+ * Registers simulated Nodes, keeps them Ready (Lease renewals plus the Ready condition heartbeat,
+ * so the node lifecycle controller never taints them) and runs a hollow kubelet for their pods.
+ * Resolves once the nodes are Ready, untainted, and the pod watch is running.
+ */
+export async function startNodeSimulator(
+  kubeconfig: string | k8s.KubeConfig,
+  opts: NodeSimulatorOptions = {},
+): Promise<NodeSimulator> {
+  const kc = loadKubeConfig(kubeconfig);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
+  const onError = opts.onError ?? defaultOnError;
+  const placements = placeNodes(opts.count ?? 3, opts.regions ?? ['eu-west-1']);
+  const kubeletVersion = opts.kubeletVersion ?? (await kc.makeApiClient(k8s.VersionApi).getCode()).gitVersion;
+  const params = (placement: NodePlacement) => ({
+    placement,
+    instanceType: opts.instanceType ?? 'm5.2xlarge',
+    kubeletVersion,
+    capacity: { ...defaultCapacity, ...opts.capacity },
+    extraLabels: opts.extraLabels ?? {},
+  });
+
+  const readySince = new Date();
+  const uids = await Promise.all(placements.map((p) => registerNode(core, params(p), readySince)));
+  await Promise.all(placements.map((p, i) => renewLease(coordination, p.name, uids[i] as string)));
+
+  const hollowNodes = new Map<string, HollowNode>(
+    placements.map((p) => [p.name, { hostIp: nodeIp(p.index), podNetworkPrefix: podNetworkPrefix(p.index) }]),
+  );
+  const kubelet = new HollowKubelet({ kubeConfig: kc, nodes: hollowNodes, onError });
+  await kubelet.start();
+
+  const stopSignal = new AbortController();
+  const every = async (intervalMs: number, what: string, tick: () => Promise<unknown>) => {
+    while (!stopSignal.signal.aborted) {
+      try {
+        await delay(intervalMs, undefined, { signal: stopSignal.signal, ref: false });
+      } catch {
+        return;
+      }
+      try {
+        await tick();
+      } catch (err) {
+        if (!stopSignal.signal.aborted) onError(what, err);
+      }
+    }
+  };
+  const loops = [
+    every(opts.leaseRenewIntervalMs ?? 10_000, 'renewing node leases', () =>
+      Promise.all(placements.map((p, i) => renewLease(coordination, p.name, uids[i] as string))),
+    ),
+    every(opts.statusUpdateIntervalMs ?? 40_000, 'posting node status', () =>
+      Promise.all(placements.map((p) => postReady(core, p.name, readySince))),
+    ),
+  ];
+
+  let stopping: Promise<void> | undefined;
+  const nodes = placements.map((p) => p.name);
+  return {
+    nodes,
+    stop: (stopOpts = {}) => {
+      stopping ??= (async () => {
+        stopSignal.abort();
+        await Promise.all([kubelet.stop(), ...loops]);
+        if (stopOpts.deleteNodes) {
+          await Promise.all(
+            nodes.flatMap((name) => [
+              ignoreNotFound(core.deleteNode({ name })),
+              ignoreNotFound(coordination.deleteNamespacedLease({ name, namespace: leaseNamespace })),
+            ]),
+          );
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function ignoreNotFound<T>(call: Promise<T>): Promise<void> {
+  try {
+    await call;
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err;
+  }
+}
+
+/** Creates (or adopts) the Node, marks it Ready and drops the taint admission put on it. Returns its uid. */
+async function registerNode(
+  core: k8s.CoreV1Api,
+  p: Parameters<typeof nodeBody>[0],
+  readySince: Date,
+): Promise<string> {
+  const name = p.placement.name;
+  const body = nodeBody(p, readySince);
+  try {
+    await core.createNode({ body });
+  } catch (err) {
+    if (statusOf(err) !== 409) throw err;
+    // Left over from an earlier run against the same cluster: bring labels and status up to date.
+    await core.patchNode({ name, body: { metadata: { labels: nodeLabels(p) } } }, mergePatch);
+  }
+  // Status on create is not guaranteed to survive, and an adopted node has a stale one.
+  await core.patchNodeStatus({ name, body: { status: body.status } }, strategicMerge);
+  return untaintNotReady(core, name);
+}
+
+/**
+ * TaintNodesByCondition admission taints every new Node not-ready; the node lifecycle controller
+ * would lift it within seconds, but doing it here makes the nodes schedulable as soon as this resolves.
+ */
+async function untaintNotReady(core: k8s.CoreV1Api, name: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const node = await core.readNode({ name });
+    const taints = node.spec?.taints ?? [];
+    const kept = taints.filter((t) => t.key !== notReadyTaint);
+    if (kept.length === taints.length) return node.metadata?.uid ?? '';
+    try {
+      const updated = await core.replaceNode({
+        name,
+        body: { ...node, spec: { ...node.spec, taints: kept } },
+      });
+      return updated.metadata?.uid ?? '';
+    } catch (err) {
+      // Someone else (usually the node lifecycle controller) updated the node in between.
+      if (statusOf(err) !== 409 || attempt >= 10) throw err;
+    }
+  }
+}
+
+async function renewLease(coordination: k8s.CoordinationV1Api, name: string, nodeUid: string): Promise<void> {
+  const renewTime = new k8s.V1MicroTime();
+  try {
+    await coordination.patchNamespacedLease(
+      {
+        name,
+        namespace: leaseNamespace,
+        body: { spec: { holderIdentity: name, renewTime: renewTime.toISOString() } },
+      },
+      mergePatch,
+    );
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err;
+    await coordination.createNamespacedLease({
+      namespace: leaseNamespace,
+      body: {
+        metadata: {
+          name,
+          namespace: leaseNamespace,
+          // As the kubelet does: the lease goes away with its node.
+          ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: nodeUid }],
+        },
+        spec: { holderIdentity: name, leaseDurationSeconds, renewTime },
+      },
+    });
+  }
+}
+
+async function postReady(core: k8s.CoreV1Api, name: string, readySince: Date): Promise<void> {
+  const conditions = nodeConditions(new Date(), readySince);
+  await core.patchNodeStatus({ name, body: { status: { conditions } } }, strategicMerge);
+}

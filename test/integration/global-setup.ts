@@ -1,0 +1,49 @@
+import type { TestProject } from 'vitest/node';
+import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
+import { type ControlPlane, startControlPlane } from '../../hack/controlplane/controlplane.ts';
+import { type NodeSimulator, startNodeSimulator } from '../../hack/controlplane/nodes.ts';
+import { install } from '../../operator/install/install.ts';
+import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
+import { KubeClient } from '../../operator/runtime/kube/client.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kubeconfig: string;
+    /** Empty when the cluster came from KUBECONFIG (no audit log to read). */
+    auditLog: string;
+    /** Directory of kubectl and the other control-plane binaries; empty on an external cluster. */
+    binDir: string;
+    /** Names of the simulated nodes; empty on an external cluster. */
+    nodes: string[];
+  }
+}
+
+/**
+ * Starts one control plane for the whole integration run (or uses $KUBECONFIG's cluster),
+ * registers simulated nodes in two regions and installs the CRDs and RBAC.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let cp: ControlPlane | undefined;
+  let sim: NodeSimulator | undefined;
+  let kubeconfig = process.env.KUBECONFIG ?? '';
+  if (!kubeconfig) {
+    cp = await startControlPlane({ auditLog: true, onProgress: (l) => process.stderr.write(`${l}\n`) });
+    sim = await startNodeSimulator(cp.nodeSimulator.kubeconfigPath, {
+      count: 6,
+      regions: ['eu-west-1', 'us-east-1'],
+      onError: () => {},
+    });
+    kubeconfig = cp.kubeconfigPath;
+  }
+  const client = await KubeClient.fromKubeConfig(loadKubeConfig(kubeconfig));
+  await install(client, { namespace: DEFAULT_NAMESPACE });
+  client.close();
+  project.provide('kubeconfig', kubeconfig);
+  project.provide('auditLog', cp?.auditLogPath ?? '');
+  project.provide('binDir', cp?.binDir ?? '');
+  project.provide('nodes', sim?.nodes ?? []);
+  return async () => {
+    await sim?.stop();
+    await cp?.stop();
+  };
+}

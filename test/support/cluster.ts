@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { inject } from 'vitest';
+import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
+import type { Tenant } from '../../operator/api/v1alpha1/index.ts';
+import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
+import { type RunningOperator, startOperator } from '../../operator/app.ts';
+import { parseFeatureFlags } from '../../operator/config.ts';
+import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
+import { serviceAccountKubeConfig } from '../../operator/install/token.ts';
+import { KubeClient } from '../../operator/runtime/kube/client.ts';
+import type { KubeObject } from '../../operator/runtime/kube/object.ts';
+import { createLogger } from '../../operator/runtime/log.ts';
+import { waitFor } from './wait.ts';
+
+export type TenantObject = Tenant & KubeObject;
+
+export async function adminClient(): Promise<KubeClient> {
+  return KubeClient.fromKubeConfig(loadKubeConfig(inject('kubeconfig')), { userAgent: 'tenantry-test' });
+}
+
+/** A name no other test uses, so tests never see each other's objects. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Runs the operator in this process with its ServiceAccount's token (the chart's RBAC). */
+export async function startTestOperator(
+  admin: KubeClient,
+  opts: { leaderElection?: boolean } = {},
+): Promise<{ op: RunningOperator; stop: () => Promise<void> }> {
+  const kc = loadKubeConfig(inject('kubeconfig'));
+  const saKc = await serviceAccountKubeConfig(admin, kc, DEFAULT_NAMESPACE, OPERATOR_NAME);
+  const client = await KubeClient.fromKubeConfig(saKc, { userAgent: 'tenantry-operator' });
+  const abort = new AbortController();
+  const op = await startOperator(
+    {
+      client,
+      log: createLogger({ level: process.env.TENANTRY_TEST_LOG ?? 'silent' }),
+      features: parseFeatureFlags(undefined),
+      namespace: DEFAULT_NAMESPACE,
+      leaderElection: opts.leaderElection ?? false,
+      probePort: 0,
+      probeHost: '127.0.0.1',
+    },
+    abort.signal,
+  );
+  return {
+    op,
+    stop: async () => {
+      abort.abort();
+      await op.done.catch(() => {});
+      client.close();
+    },
+  };
+}
+
+export function tenantManifest(name: string, spec: Partial<Tenant['spec']> = {}): TenantObject {
+  return {
+    apiVersion: 'tenantry.dev/v1alpha1',
+    kind: 'Tenant',
+    metadata: { name },
+    spec: {
+      displayName: `Test ${name}`,
+      owners: [{ name: `${name}-owner@example.com` }],
+      region: 'eu-west-1',
+      ...spec,
+    },
+  } as TenantObject;
+}
+
+export function readyCondition(t: TenantObject | undefined) {
+  return t?.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+export async function waitReady(client: KubeClient, name: string, timeoutMs = 60_000): Promise<TenantObject> {
+  return waitFor(
+    `tenant ${name} Ready at its current generation`,
+    async () => {
+      const t = await client.get<TenantObject>(TenantResource, name);
+      const ready = readyCondition(t);
+      return ready?.status === 'True' && ready.observedGeneration === t.metadata.generation ? t : false;
+    },
+    { timeoutMs },
+  );
+}
+
+const run = promisify(execFile);
+
+/** Runs the kubectl built with the control plane (or the one on PATH for an external cluster). */
+export async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const binDir = inject('binDir');
+  const bin = binDir ? join(binDir, 'kubectl') : 'kubectl';
+  return run(bin, ['--kubeconfig', inject('kubeconfig'), ...args], { timeout: 120_000 });
+}
