@@ -184,6 +184,7 @@ export interface TenantStatus {
  * @printColumn name=Ready type=string jsonPath=.status.conditions[?(@.type=="Ready")].status
  * @printColumn name=Reason type=string jsonPath=.status.conditions[?(@.type=="Ready")].reason
  * @printColumn name=Age type=date jsonPath=.metadata.creationTimestamp
+ * @validation rule=self.metadata.name != 'kube' && !self.metadata.name.startsWith('kube-') && self.metadata.name != 'tenantry' message=metadata.name must not be "kube", start with "kube-" or be "tenantry": the tenant's namespaces would collide with system namespaces (kube-system, tenantry-system)
  * @validation rule=self.metadata.name.size() <= 40 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') message=metadata.name must be a DNS label of at most 40 characters: the tenant's namespaces are named <tenant>-<suffix> and must fit in 63
  */
 export interface Tenant {
