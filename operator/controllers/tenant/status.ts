@@ -15,54 +15,35 @@ export function tenantStatus(tenant: Tenant, outcome: ProvisionOutcome, clock: C
   const generation = tenant.metadata.generation;
   const prev = (tenant.status?.conditions ?? []) as Condition[];
   let conditions: Condition[];
-  switch (outcome.state) {
-    case 'provisioned':
-      conditions = setCondition(
-        prev,
-        {
-          type: Provisioned,
-          status: 'True',
-          reason: 'Provisioned',
-          message: `${outcome.namespaces.length} namespaces with RBAC, quota and policies in place`,
-        },
-        generation,
-        clock,
-      );
-      conditions = summarize(
-        conditions,
-        { state: 'ready', message: 'Tenant is provisioned' },
-        generation,
-        clock,
-      );
-      break;
-    case 'waiting':
-      conditions = setCondition(
-        prev,
-        { type: Provisioned, status: 'False', reason: outcome.reason, message: outcome.message },
-        generation,
-        clock,
-      );
-      conditions = summarize(
-        conditions,
-        { state: 'progressing', reason: outcome.reason, message: outcome.message },
-        generation,
-        clock,
-      );
-      break;
-    case 'blocked':
-      conditions = setCondition(
-        prev,
-        { type: Provisioned, status: 'False', reason: outcome.reason, message: outcome.message },
-        generation,
-        clock,
-      );
-      conditions = summarize(
-        conditions,
-        { state: 'stalled', reason: outcome.reason, message: outcome.message },
-        generation,
-        clock,
-      );
-      break;
+  if (outcome.state === 'provisioned') {
+    conditions = setCondition(
+      prev,
+      {
+        type: Provisioned,
+        status: 'True',
+        reason: 'Provisioned',
+        message: `${outcome.namespaces.length} namespaces with RBAC, quota and policies in place`,
+      },
+      generation,
+      clock,
+    );
+    conditions = summarize(
+      conditions,
+      { state: 'ready', message: 'Tenant is provisioned' },
+      generation,
+      clock,
+    );
+  } else {
+    const { reason, message } = outcome;
+    conditions = setCondition(
+      prev,
+      { type: Provisioned, status: 'False', reason, message },
+      generation,
+      clock,
+    );
+    // Waiting resolves by itself (Reconciling); blocked needs the user (Stalled).
+    const state = outcome.state === 'waiting' ? 'progressing' : 'stalled';
+    conditions = summarize(conditions, { state, reason, message }, generation, clock);
   }
   return {
     ...tenant.status,
