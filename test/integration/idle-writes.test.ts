@@ -4,7 +4,15 @@ import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
 import { apply } from '../../operator/runtime/apply.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
-import { adminClient, startTestOperator, tenantManifest, uniqueName, waitReady } from '../support/cluster.ts';
+import {
+  adminClient,
+  startTestOperator,
+  type TenantObject,
+  tenantManifest,
+  uniqueName,
+  waitReady,
+} from '../support/cluster.ts';
+import { waitFor } from '../support/wait.ts';
 
 const WINDOW_MS = Number(process.env.TENANTRY_IDLE_WINDOW_SECONDS ?? 60) * 1000;
 const OPERATOR_USER = `system:serviceaccount:${DEFAULT_NAMESPACE}:${OPERATOR_NAME}`;
@@ -44,6 +52,13 @@ describe.runIf(auditLog)('an idle operator', () => {
       );
     }
     for (const n of names) await waitReady(admin, n);
+    // Tenants other test files deleted are finished off by this operator: that is work, not idling.
+    await waitFor(
+      'no tenant to be terminating',
+      async () =>
+        !(await admin.list<TenantObject>(TenantResource)).items.some((t) => t.metadata.deletionTimestamp),
+      { timeoutMs: 120_000 },
+    );
     // No settling time: the operator's reactions to its own status and finalizer writes must
     // themselves be write-free, so the window starts as soon as the tenants are Ready.
     const offset = statSync(auditLog).size;

@@ -6,6 +6,7 @@ import { ApiError } from '../../operator/runtime/kube/errors.ts';
 import type { AnyObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { adminClient, startTestOperator, tenantManifest, uniqueName, waitReady } from '../support/cluster.ts';
+import { waitFor } from '../support/wait.ts';
 
 let admin: KubeClient;
 let stopOperator: () => Promise<void>;
@@ -29,6 +30,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await admin.delete(TenantResource, a);
   await admin.delete(TenantResource, b);
+  // Leave nothing half-deleted for the next file's operator.
+  await waitFor(
+    'both tenants to be gone',
+    async () => !(await admin.find(TenantResource, a)) && !(await admin.find(TenantResource, b)),
+    {
+      timeoutMs: 120_000,
+    },
+  );
   await stopOperator();
   admin.close();
 });
