@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../operator/runtime/kube/errors.ts';
 import { devCommand } from './commands/dev.ts';
+import { evidenceCommand } from './commands/evidence.ts';
 import { installCommand } from './commands/install.ts';
 import { lintCommand } from './commands/lint.ts';
 import { runCommand } from './commands/run.ts';
+import { signupCommand } from './commands/signup.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -23,7 +25,9 @@ export function program(): Command {
     .addCommand(runCommand())
     .addCommand(devCommand())
     .addCommand(installCommand())
-    .addCommand(lintCommand());
+    .addCommand(lintCommand())
+    .addCommand(signupCommand())
+    .addCommand(evidenceCommand());
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,8 @@
 import os from 'node:os';
 import type { FeatureFlags } from './config.ts';
 import { controllers } from './controllers/index.ts';
+import { KeyStore } from './evidence/keystore.ts';
+import { keyStoreSigner } from './evidence/sign.ts';
 import { type Clock, realClock } from './runtime/clock.ts';
 import { KubeEventRecorder } from './runtime/events.ts';
 import type { KubeClient } from './runtime/kube/client.ts';
@@ -27,6 +29,10 @@ export interface OperatorOptions {
   resyncMs?: number;
   clock?: Clock;
   metrics?: RuntimeMetrics;
+  /** Nameservers for domain verification (`host:port`); default: the system's. */
+  dnsServers?: string[];
+  /** Extra CA certificates (PEM) trusted for identity providers on a private PKI. */
+  identityCa?: string | undefined;
 }
 
 export interface RunningOperator {
@@ -62,6 +68,10 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
     ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
   });
   const recorder = new KubeEventRecorder(opts.client, clock, log);
+  // The signing key is created on first start (a Secret) and its public key published.
+  const signer = opts.features.selfServeOnboarding
+    ? keyStoreSigner(new KeyStore(opts.client, { namespace: opts.namespace, log }))
+    : undefined;
   for (const def of controllers({
     client: opts.client,
     clock,
@@ -71,6 +81,10 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
     features: opts.features,
     namespace: opts.namespace,
     shardSelector: opts.shardSelector,
+    registry: metrics.registry,
+    signer,
+    dnsServers: opts.dnsServers ?? [],
+    identityCa: opts.identityCa,
   })) {
     manager.add(def);
   }

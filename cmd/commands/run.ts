@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { startOperator } from '../../operator/app.ts';
 import { parseDuration, parseFeatureFlags } from '../../operator/config.ts';
@@ -20,6 +21,8 @@ interface RunOptions {
   features?: string;
   resync: string;
   logLevel: string;
+  dnsServer?: string[];
+  identityCaFile?: string;
 }
 
 function parsePort(address: string): { host: string; port: number } {
@@ -67,6 +70,8 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       probePort: probe.port,
       probeHost: probe.host,
       shardSelector: opts.shard,
+      dnsServers: opts.dnsServer ?? [],
+      identityCa: opts.identityCaFile ? readFileSync(opts.identityCaFile, 'utf8') : undefined,
     },
     stop.signal,
   );
@@ -101,6 +106,18 @@ export function runCommand(): Command {
         'TENANTRY_FEATURES',
       ),
     )
+    .addOption(
+      new Option(
+        '--dns-server <host:port...>',
+        'nameservers for domain verification (default: the system resolvers)',
+      )
+        .env('TENANTRY_DNS_SERVERS')
+        .argParser((v: string, prev: string[] | undefined) => [
+          ...(prev ?? []),
+          ...v.split(',').filter(Boolean),
+        ]),
+    )
+    .option('--identity-ca-file <pem>', 'extra CA certificates to trust for identity providers (private PKI)')
     .option('--resync <d>', 'periodic re-check of every object, a safety net for missed events', '10m')
     .addOption(
       new Option('--log-level <level>', 'log level')

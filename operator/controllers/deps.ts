@@ -1,9 +1,11 @@
+import type { Registry } from 'prom-client';
 import type { FeatureFlags } from '../config.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import type { Logger } from '../runtime/log.ts';
 import type { Manager } from '../runtime/manager.ts';
+import type { StatementSigner } from './tenant/receipts.ts';
 
 /** What every controller may be given; each takes only what it needs. */
 export interface ControllerDeps {
@@ -17,4 +19,12 @@ export interface ControllerDeps {
   namespace: string;
   /** Label selector limiting which Tenants this replica serves (sharding). */
   shardSelector?: string | undefined;
+  /** Where controllers register their own metrics (served on /metrics). */
+  registry: Registry;
+  /** Signs receipts and evidence with the operator's key; absent when signing is off. */
+  signer?: StatementSigner | undefined;
+  /** Nameservers for domain verification (`host:port`); empty: the system's. */
+  dnsServers: string[];
+  /** Extra CA certificates (PEM) trusted for identity providers. */
+  identityCa?: string | undefined;
 }

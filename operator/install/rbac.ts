@@ -50,6 +50,11 @@ export function operatorClusterRole(): AnyObject {
       },
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      // Receipts are immutable ConfigMaps in tenants' system namespaces: create and read back,
+      // never update or delete.
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create'] },
+      // Identity provider client secrets and SCIM tokens, read by name only (no list/watch).
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
     ],
   };
 }
@@ -116,7 +121,7 @@ export function tenantOwnerClusterRole(): AnyObject {
   };
 }
 
-/** What a tenant owner may do in the tenant's system namespace: ask for add-ons, read receipts. */
+/** What a tenant owner may do in the tenant's system namespace: ask for add-ons, keep IdP secrets, read receipts. */
 export function tenantSystemClusterRole(): AnyObject {
   return {
     apiVersion: `${rbac}/v1`,
@@ -124,6 +129,9 @@ export function tenantSystemClusterRole(): AnyObject {
     metadata: { name: CLUSTERROLE_TENANT_SYSTEM, labels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
     rules: [
       { apiGroups: ['tenantry.dev'], resources: ['addons'], verbs: rw },
+      // The identity provider's client secret and SCIM token live here.
+      { apiGroups: [''], resources: ['secrets'], verbs: rw },
+      // Receipts and evidence: readable, never writable by the tenant.
       { apiGroups: [''], resources: ['configmaps', 'events', 'resourcequotas', 'namespaces'], verbs: read },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: read },
     ],
@@ -148,6 +156,27 @@ export function operatorRbac(namespace: string, serviceAccount = OPERATOR_NAME):
       subjects: [subject],
     },
     operatorRole(namespace),
+    // Public keys are public: anyone authenticated may fetch them to verify evidence.
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'Role',
+      metadata: { name: 'tenantry:public-keys-reader', namespace, labels },
+      rules: [
+        {
+          apiGroups: [''],
+          resources: ['configmaps'],
+          verbs: ['get'],
+          resourceNames: ['tenantry-public-keys'],
+        },
+      ],
+    },
+    {
+      apiVersion: `${rbac}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: 'tenantry:public-keys-reader', namespace, labels },
+      roleRef: { apiGroup: rbac, kind: 'Role', name: 'tenantry:public-keys-reader' },
+      subjects: [{ apiGroup: rbac, kind: 'Group', name: 'system:authenticated' }],
+    },
     {
       apiVersion: `${rbac}/v1`,
       kind: 'RoleBinding',

@@ -29,7 +29,7 @@ export function uniqueName(prefix: string): string {
 /** Runs the operator in this process with its ServiceAccount's token (the chart's RBAC). */
 export async function startTestOperator(
   admin: KubeClient,
-  opts: { leaderElection?: boolean } = {},
+  opts: { leaderElection?: boolean; dnsServers?: string[]; identityCa?: string } = {},
 ): Promise<{ op: RunningOperator; stop: () => Promise<void> }> {
   const kc = loadKubeConfig(inject('kubeconfig'));
   const saKc = await serviceAccountKubeConfig(admin, kc, DEFAULT_NAMESPACE, OPERATOR_NAME);
@@ -44,6 +44,8 @@ export async function startTestOperator(
       leaderElection: opts.leaderElection ?? false,
       probePort: 0,
       probeHost: '127.0.0.1',
+      ...(opts.dnsServers ? { dnsServers: opts.dnsServers } : {}),
+      ...(opts.identityCa ? { identityCa: opts.identityCa } : {}),
     },
     abort.signal,
   );

@@ -8,6 +8,7 @@ import type {
   PolicyProfile,
   Quantity,
   ResourceDescriptor,
+  Time,
 } from './common.ts';
 import { GROUP, VERSION } from './common.ts';
 
@@ -78,6 +79,79 @@ export interface TenantDomain {
   name: Hostname;
 }
 
+/** Identity providers with presets: issuer pattern, scopes, claims and fixes in the IdP's own terms. */
+export type IdentityPreset = 'okta' | 'entra' | 'google' | 'keycloak' | 'auth0' | 'oidc';
+
+/** A key of a Secret in the tenant's system namespace. */
+export interface SecretKeyReference {
+  /**
+   * Name of the Secret in the tenant's system namespace `<tenant>-system`.
+   * @minLength 1
+   * @maxLength 253
+   */
+  name: string;
+  /**
+   * Key within the Secret.
+   * @default client-secret
+   * @maxLength 253
+   */
+  key?: string;
+}
+
+/** Optional SCIM provisioning endpoint of the identity provider. */
+export interface TenantScim {
+  /**
+   * Base URL of the SCIM 2.0 service, for example `https://idp.example.com/scim/v2`.
+   * @maxLength 2048
+   * @pattern ^https://
+   */
+  baseUrl: string;
+  /** Bearer token for the SCIM service. */
+  tokenSecretRef: SecretKeyReference;
+}
+
+/** OpenID Connect single sign-on for the tenant ("quick connect"). */
+export interface TenantIdentity {
+  /**
+   * The identity provider: okta, entra, google, keycloak, auth0 or oidc (any other
+   * OpenID provider). Presets fill in scopes and claims and phrase fixes in the IdP's terms.
+   * @default oidc
+   */
+  preset?: IdentityPreset;
+  /**
+   * Issuer URL exactly as the provider publishes it (a trailing slash matters).
+   * @maxLength 2048
+   * @pattern ^https://
+   */
+  issuer: string;
+  /**
+   * OAuth client id of the application registered for this tenant.
+   * @minLength 1
+   * @maxLength 512
+   */
+  clientId: string;
+  /** The client secret, in a Secret of the tenant's system namespace. Omit for public clients. */
+  clientSecretRef?: SecretKeyReference;
+  /**
+   * Redirect URI registered with the provider for this client.
+   * @maxLength 2048
+   * @pattern ^https?://
+   */
+  redirectUri: string;
+  /**
+   * Scopes to request. Defaults to the preset's.
+   * @maxItems 20
+   */
+  scopes?: string[];
+  /**
+   * Name of the claim that carries group membership. Defaults to the preset's.
+   * @maxLength 256
+   */
+  groupsClaim?: string;
+  /** Optional SCIM user provisioning. */
+  scim?: TenantScim;
+}
+
 /** Settings for the admin nudges Tenantry sends to owners. */
 export interface TenantNudges {
   /**
@@ -145,6 +219,8 @@ export interface TenantSpec {
   quota?: TenantQuota;
   /** The tenant's own DNS domain, verified through a DNS TXT challenge. */
   domain?: TenantDomain;
+  /** Single sign-on through the tenant's identity provider, checked continuously. */
+  identity?: TenantIdentity;
   /**
    * Admin nudge settings.
    * @default {}
@@ -170,6 +246,93 @@ export interface TenantStatus {
    * @listType set
    */
   namespaces?: string[];
+  /** The DNS record to publish to verify spec.domain, and what the last check found. */
+  domain?: TenantDomainStatus;
+  /** Results of the identity provider health checks. */
+  identity?: TenantIdentityStatus;
+  /**
+   * Signed receipts of onboarding steps, newest last. The full Sigstore bundles are in
+   * ConfigMaps of the tenant's system namespace, readable but not writable by its owners.
+   * @maxItems 100
+   */
+  receipts?: Receipt[];
+  /** How long onboarding took. */
+  onboarding?: OnboardingTiming;
+}
+
+/** The DNS TXT challenge for the tenant's domain. */
+export interface TenantDomainStatus {
+  /** Name of the TXT record to publish, for example `_tenantry-challenge.acme.example.com`. */
+  recordName: string;
+  /** Type of the record to publish: TXT. */
+  recordType: string;
+  /** Value the TXT record must have. */
+  value: string;
+  /** When the record was first found with the right value. */
+  verifiedAt?: Time;
+}
+
+/** Outcome of one identity provider health check. */
+export interface IdentityCheck {
+  /** Identifier of the check, for example discovery, issuer, jwks, redirectUri. */
+  id: string;
+  /** pass, warn or fail. */
+  status: string;
+  /** What the check found. */
+  message: string;
+  /** What to change to make it pass, in the identity provider's terms. */
+  fix?: string;
+}
+
+/** Identity provider health. */
+export interface TenantIdentityStatus {
+  /**
+   * Each health check's result.
+   * @listType map
+   * @listMapKey id
+   * @maxItems 32
+   */
+  checks?: IdentityCheck[];
+  /**
+   * SCIM probe results, when SCIM is configured.
+   * @listType map
+   * @listMapKey id
+   * @maxItems 16
+   */
+  scim?: IdentityCheck[];
+  /** When the results last changed (checks re-run periodically; unchanged results are not rewritten). */
+  changedAt?: Time;
+}
+
+/** A signed receipt of an onboarding step. */
+export interface Receipt {
+  /** The step, for example TenantAccepted, NamespacesProvisioned, DomainVerified, IdentityConnected. */
+  step: string;
+  /** The Tenant generation the receipt attests. */
+  generation: int64;
+  /**
+   * Digest of the signed bundle, `sha256:` followed by 64 hex digits.
+   * @pattern ^sha256:[a-f0-9]{64}$
+   */
+  digest: string;
+  /** Identifier of the signing key (sha256 of its public key). */
+  keyId: string;
+  /** When the receipt was signed. */
+  time: Time;
+  /** ConfigMap in the tenant's system namespace holding the bundle. */
+  configMap: string;
+}
+
+/** Onboarding milestones, measured from the Tenant's creation. */
+export interface OnboardingTiming {
+  /** When the first receipt was signed. */
+  firstReceiptAt?: Time;
+  /** Seconds from creation to the first receipt. */
+  firstReceiptSeconds?: int64;
+  /** When the tenant first became Ready. */
+  readyAt?: Time;
+  /** Seconds from creation to the first Ready. */
+  readySeconds?: int64;
 }
 
 /**

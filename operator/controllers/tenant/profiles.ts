@@ -17,6 +17,8 @@ export interface Profile {
     max: Record<string, string>;
   };
   minRetentionDays: number;
+  /** Whether identity checks wait until the tenant's domain is verified. */
+  identityWaitsForDomain: boolean;
 }
 
 /**
@@ -42,6 +44,7 @@ const baseline: Profile = {
     max: { cpu: '8', memory: '16Gi' },
   },
   minRetentionDays: 1,
+  identityWaitsForDomain: false,
 };
 
 /** Restricted: no privileged pods, no exposure outside the cluster, egress only to the tenant and DNS. */
@@ -52,6 +55,7 @@ const restricted: Profile = {
   quota: { ...baseline.quota, 'services.loadbalancers': '0', 'services.nodeports': '0' },
   limitRange: { ...baseline.limitRange, max: { cpu: '4', memory: '8Gi' } },
   minRetentionDays: 90,
+  identityWaitsForDomain: true,
 };
 
 /**

@@ -6,7 +6,9 @@ import type { Cache } from '../../runtime/informer.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
 import { Builtin, type ResourceType } from '../../runtime/kube/resource.ts';
 import type { ControllerDeps } from '../deps.ts';
+import { onboardingMetrics } from './metrics.ts';
 import { TenantReconciler } from './reconciler.ts';
+import { CheckSchedule } from './schedule.ts';
 
 /** Types a Tenant owns; their informers see only objects labelled as Tenantry's. */
 export const TENANT_OWNED_TYPES: readonly ResourceType[] = [
@@ -34,6 +36,12 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
       recorder: deps.recorder,
       tenants: deps.manager.informer<Tenant & KubeObject>(TenantResource, deps.shardSelector),
       owned,
+      features: deps.features,
+      schedule: new CheckSchedule(deps.clock),
+      signer: deps.signer,
+      dnsServers: deps.dnsServers,
+      identity: { ca: deps.identityCa },
+      metrics: onboardingMetrics(deps.registry),
     }),
   };
 }

@@ -2,40 +2,72 @@ import { describe, expect, it } from 'vitest';
 import type { Tenant } from '../../api/v1alpha1/index.ts';
 import { kstatus } from '../../runtime/conditions.ts';
 import { FakeClock } from '../../runtime/testing/fake-clock.ts';
-import { tenantStatus } from './status.ts';
+import { DomainVerified, IdentityConnected, Provisioned, type StepResult, tenantStatus } from './status.ts';
 
 const tenant = { metadata: { name: 't', generation: 4 }, spec: {} } as unknown as Tenant;
 const clock = new FakeClock();
 const namespaces = ['t-system', 't-default'];
+const provisioned: StepResult = { type: Provisioned, status: 'True', reason: 'Provisioned', message: 'ok' };
+const read = (status: ReturnType<typeof tenantStatus>) =>
+  kstatus({ metadata: tenant.metadata, status } as never);
 
 describe('tenantStatus', () => {
-  it('reads as Current (Ready) once provisioned, at the current generation', () => {
-    const status = tenantStatus(tenant, { state: 'provisioned', namespaces }, clock);
+  it('reads as Current (Ready) when every step is done, at the current generation', () => {
+    const status = tenantStatus(tenant, [provisioned], { namespaces }, clock);
     expect(status.observedGeneration).toBe(4);
     expect(status.namespaces).toEqual(namespaces);
-    expect(kstatus({ metadata: tenant.metadata, status } as never)).toBe('Current');
+    expect(read(status)).toBe('Current');
     expect(status.conditions?.map((c) => `${c.type}=${c.status}`).sort()).toEqual([
       'Provisioned=True',
       'Ready=True',
     ]);
   });
 
-  it('reads as InProgress while waiting and Failed when blocked, with the reason on Ready', () => {
-    const waiting = tenantStatus(
-      tenant,
-      { state: 'waiting', reason: 'NamespaceTerminating', message: 'm', namespaces },
-      clock,
-    );
-    expect(kstatus({ metadata: tenant.metadata, status: waiting } as never)).toBe('InProgress');
-    const blocked = tenantStatus(
-      tenant,
-      { state: 'blocked', reason: 'NamespaceConflict', message: 'm', namespaces },
-      clock,
-    );
-    expect(kstatus({ metadata: tenant.metadata, status: blocked } as never)).toBe('Failed');
+  it('reads as InProgress while a step waits and Failed when one is blocked, with its reason on Ready', () => {
+    const domain: StepResult = {
+      type: DomainVerified,
+      status: 'False',
+      reason: 'RecordMissing',
+      message: 'publish it',
+      severity: 'waiting',
+    };
+    const waiting = tenantStatus(tenant, [provisioned, domain], { namespaces }, clock);
+    expect(read(waiting)).toBe('InProgress');
+    expect(waiting.conditions?.find((c) => c.type === 'Ready')?.reason).toBe('RecordMissing');
+    const identity: StepResult = {
+      type: IdentityConnected,
+      status: 'False',
+      reason: 'ChecksFailed',
+      message: 'fix it',
+      severity: 'blocked',
+    };
+    const blocked = tenantStatus(tenant, [provisioned, domain, identity], { namespaces }, clock);
+    expect(read(blocked)).toBe('Failed');
     expect(blocked.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
       status: 'False',
-      reason: 'NamespaceConflict',
+      reason: 'ChecksFailed',
     });
+  });
+
+  it('drops conditions and fields of steps that no longer apply', () => {
+    const withDomain = {
+      ...tenant,
+      status: tenantStatus(
+        tenant,
+        [provisioned],
+        { namespaces, domain: { recordName: 'x', recordType: 'TXT', value: 'v' } },
+        clock,
+      ),
+    };
+    withDomain.status.conditions?.push({
+      type: DomainVerified,
+      status: 'True',
+      reason: 'Verified',
+      message: '',
+      lastTransitionTime: 'x',
+    });
+    const after = tenantStatus(withDomain as Tenant, [provisioned], { namespaces }, clock);
+    expect(after.conditions?.some((c) => c.type === DomainVerified)).toBe(false);
+    expect(after.domain).toBeUndefined();
   });
 });

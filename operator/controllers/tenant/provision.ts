@@ -1,0 +1,110 @@
+import { LABEL_TENANT } from '../../api/labels.ts';
+import type { Tenant } from '../../api/v1alpha1/index.ts';
+import { applyIfChanged } from '../../runtime/apply.ts';
+import type { ReconcileContext } from '../../runtime/controller.ts';
+import type { Cache } from '../../runtime/informer.ts';
+import type { KubeClient } from '../../runtime/kube/client.ts';
+import type { KubeObject } from '../../runtime/kube/object.ts';
+import { Builtin, objectKey, type ResourceType } from '../../runtime/kube/resource.ts';
+import { type DesiredObject, desiredState, namespacesOf } from './desired.ts';
+import { deleteIgnoringMissing, releaseNamespace } from './objects.ts';
+
+export type ProvisionOutcome =
+  | { state: 'provisioned'; namespaces: string[] }
+  | { state: 'waiting'; reason: string; message: string; namespaces: string[] }
+  | { state: 'blocked'; reason: string; message: string; namespaces: string[] };
+
+type Namespace = KubeObject & { status?: { phase?: string } };
+
+export interface ProvisionDeps {
+  client: KubeClient;
+  /** Caches of the types the tenant owns, filtered to objects Tenantry manages. */
+  owned: ReadonlyMap<ResourceType, Cache>;
+}
+
+/**
+ * Makes the tenant's namespaces, RBAC, quota and policies match its spec: applies what
+ * differs from the cache, deletes what is no longer wanted, never takes over a namespace
+ * that is not the tenant's.
+ */
+export async function provision(
+  deps: ProvisionDeps,
+  tenant: Tenant,
+  ctx: ReconcileContext,
+): Promise<ProvisionOutcome> {
+  const names = namespacesOf(tenant).map((n) => n.name);
+  const conflict = await findConflict(deps, tenant, names);
+  if (conflict)
+    return { state: 'blocked', reason: 'NamespaceConflict', message: conflict, namespaces: names };
+  const desired = desiredState(tenant);
+  let wrote = 0;
+  for (const d of desired) {
+    const actual = deps.owned
+      .get(d.type)
+      ?.get(objectKey(d.object.metadata.namespace, d.object.metadata.name ?? ''));
+    if (await applyIfChanged(deps.client, d.type, d.object, actual)) wrote++;
+  }
+  const removed = await prune(deps, tenant, desired);
+  if (wrote || removed) ctx.log.info({ wrote, removed }, 'applied tenant changes');
+  const terminating = names.filter((n) => namespace(deps, n)?.status?.phase === 'Terminating');
+  if (terminating.length) {
+    return {
+      state: 'waiting',
+      reason: 'NamespaceTerminating',
+      message: `waiting for namespaces to finish deleting before recreating them: ${terminating.join(', ')}`,
+      namespaces: names,
+    };
+  }
+  return { state: 'provisioned', namespaces: names };
+}
+
+function namespace(deps: ProvisionDeps, name: string): Namespace | undefined {
+  return deps.owned.get(Builtin.Namespace)?.get(name) as Namespace | undefined;
+}
+
+/**
+ * A namespace of the same name that Tenantry does not manage for this tenant must never
+ * be taken over: that would hand its workloads to this tenant's owners.
+ */
+async function findConflict(
+  deps: ProvisionDeps,
+  tenant: Tenant,
+  names: string[],
+): Promise<string | undefined> {
+  const me = tenant.metadata.name;
+  for (const name of names) {
+    // The cache holds only namespaces Tenantry manages; anything else needs a look.
+    const ns = namespace(deps, name) ?? (await deps.client.find<Namespace>(Builtin.Namespace, name));
+    if (!ns) continue;
+    const holder = ns.metadata.labels?.[LABEL_TENANT];
+    if (holder !== me) {
+      return holder
+        ? `namespace ${name} belongs to tenant ${holder}; rename this tenant or its namespace`
+        : `namespace ${name} already exists and is not managed by Tenantry; rename the tenant's namespace or remove the existing one`;
+    }
+  }
+  return undefined;
+}
+
+/** Deletes managed objects of this tenant that the spec no longer asks for. */
+async function prune(deps: ProvisionDeps, tenant: Tenant, desired: DesiredObject[]): Promise<number> {
+  const id = (kind: string, o: KubeObject) =>
+    `${kind}/${objectKey(o.metadata.namespace, o.metadata.name ?? '')}`;
+  const wanted = new Set(desired.map((d) => id(d.type.kind, d.object)));
+  let removed = 0;
+  for (const [type, cache] of deps.owned) {
+    for (const o of cache.list()) {
+      if (o.metadata.labels?.[LABEL_TENANT] !== tenant.metadata.name) continue;
+      if (wanted.has(id(type.kind, o)) || o.metadata.deletionTimestamp) continue;
+      // Objects inside a namespace that is going away go with it.
+      if (o.metadata.namespace && !wanted.has(`Namespace/${o.metadata.namespace}`)) continue;
+      if (type.kind === 'Namespace' && tenant.spec.deletionPolicy === 'Retain') {
+        await releaseNamespace(deps.client, o);
+      } else {
+        await deleteIgnoringMissing(deps.client, type, o);
+      }
+      removed++;
+    }
+  }
+  return removed;
+}
