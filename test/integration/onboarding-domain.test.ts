@@ -17,6 +17,7 @@ import {
   waitReady,
 } from '../support/cluster.ts';
 import { type Dnsmasq, startDnsmasq } from '../support/dnsmasq.ts';
+import { operatorKubeconfigFile, spawnOperator } from '../support/process.ts';
 import { waitFor } from '../support/wait.ts';
 
 let admin: KubeClient;
@@ -129,6 +130,43 @@ describe('onboarding with a domain', () => {
     const t = await waitReady(admin, name, 90_000);
     const steps = t.status?.receipts?.map((r) => `${r.step}@${r.generation}`) ?? [];
     expect(steps).toEqual([...new Set(steps)]);
+    const stored = await admin.list<ConfigMap>(Builtin.ConfigMap, {
+      namespace: `${name}-system`,
+      labelSelector: 'tenantry.dev/evidence=receipt',
+    });
+    expect(stored.items.map((c) => c.metadata.name).sort()).toEqual(
+      t.status?.receipts?.map((r) => r.configMap).sort(),
+    );
+    await stop();
+    stops.pop();
+    await admin.delete(TenantResource, name);
+  });
+
+  it('never duplicates receipts when operator processes are SIGKILLed at random points', async () => {
+    const kubeconfig = await operatorKubeconfigFile(admin);
+    const name = uniqueName('sigkill');
+    const domain = `${name}.test.example`;
+    await apply(admin, TenantResource, tenantManifest(name, { domain: { name: domain } }));
+    for (let i = 0; i < 4; i++) {
+      const p = spawnOperator(kubeconfig, ['--no-leader-elect', '--dns-server', dns.server]);
+      await p.identity();
+      // A random moment in the first second and a half of work: the kill is the test, not a wait.
+      await new Promise((r) => setTimeout(r, Math.random() * 1500));
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+    const t0 = await admin.get<TenantObject>(TenantResource, name);
+    const challenge =
+      t0.status?.domain ??
+      (await waitFor(
+        'the challenge',
+        async () => (await admin.get<TenantObject>(TenantResource, name)).status?.domain,
+      ));
+    await dns.setRecords({ [challenge.recordName]: [challenge.value] });
+    const stop = await operator();
+    const t = await waitReady(admin, name, 90_000);
+    const steps = t.status?.receipts?.map((r) => `${r.step}@${r.generation}`) ?? [];
+    expect(steps).toEqual(['TenantAccepted@1', 'NamespacesProvisioned@1', 'DomainVerified@1']);
     const stored = await admin.list<ConfigMap>(Builtin.ConfigMap, {
       namespace: `${name}-system`,
       labelSelector: 'tenantry.dev/evidence=receipt',
