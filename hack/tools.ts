@@ -12,6 +12,15 @@ export async function ensureCosign(): Promise<string> {
   return runBuildScript('build-cosign.sh');
 }
 
+/**
+ * Path of the Versity Gateway (versitygw) S3 server that hack/build-s3.sh builds into the
+ * tool cache, building it first when missing (about a minute with a warm Go module cache,
+ * a few minutes cold). The AuditArchive integration tests run it as a real Object Lock server.
+ */
+export async function ensureS3Server(): Promise<string> {
+  return runBuildScript('build-s3.sh');
+}
+
 // Builds share one promise per process, so test files asking together build once.
 const building = new Map<string, Promise<string>>();
 

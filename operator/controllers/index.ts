@@ -1,8 +1,11 @@
 import type { ControllerDefinition } from '../runtime/controller.ts';
 import type { ControllerDeps } from './deps.ts';
+import { entitlementController } from './entitlement/register.ts';
 import { tenantController } from './tenant/register.ts';
 
 /** Every controller the operator runs, in one list. */
 export function controllers(deps: ControllerDeps): ControllerDefinition[] {
-  return [tenantController(deps)];
+  const list = [tenantController(deps)];
+  if (deps.features.entitlementsBilling) list.push(entitlementController(deps));
+  return list;
 }

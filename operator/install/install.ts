@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { staticAddonAdmission } from '../admission/addon-policies.ts';
 import { apply } from '../runtime/apply.ts';
 import { type Clock, realClock, sleep } from '../runtime/clock.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
@@ -43,6 +44,8 @@ export async function install(
   if (opts.rbac ?? true) {
     for (const obj of operatorRbac(opts.namespace)) await apply(client, typeOf(obj), obj);
   }
+  // Admission policies reference the CRDs (paramKind Entitlement): install them after.
+  const policies = staticAddonAdmission();
   const names = crds.map((c) => c.metadata.name ?? '');
   const deadline = clock.now() + (opts.timeoutMs ?? 60_000);
   for (const name of names) {
@@ -55,5 +58,6 @@ export async function install(
       await sleep(clock, 200);
     }
   }
+  for (const obj of policies) await apply(client, typeOf(obj), obj);
   return { crds: names };
 }

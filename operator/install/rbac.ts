@@ -1,3 +1,4 @@
+import { ENTITLEMENT_POLICY } from '../admission/addon-policies.ts';
 import { CLUSTERROLE_TENANT_OWNER, CLUSTERROLE_TENANT_SYSTEM } from '../api/labels.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
 
@@ -40,6 +41,19 @@ export function operatorClusterRole(): AnyObject {
         verbs: ['get', 'update', 'patch'],
       },
       { apiGroups: [''], resources: ['namespaces', 'resourcequotas', 'limitranges'], verbs: rw },
+      // Per-tenant bindings that make each Entitlement the parameter of the add-on policy.
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['validatingadmissionpolicybindings'],
+        verbs: rw,
+      },
+      // The API server lets a binding name a parameter only if its author can read the policy.
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['validatingadmissionpolicies'],
+        verbs: ['get'],
+        resourceNames: [ENTITLEMENT_POLICY],
+      },
       { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: rw },
       { apiGroups: [rbac], resources: ['rolebindings'], verbs: rw },
       {

@@ -1,3 +1,4 @@
+import { LABEL_ENTITLEMENT } from '../../admission/addon-policies.ts';
 import {
   CLUSTERROLE_TENANT_OWNER,
   CLUSTERROLE_TENANT_SYSTEM,
@@ -58,7 +59,10 @@ function subjectOf(owner: TenantOwner) {
  * profile's ResourceQuota, LimitRange and default-deny NetworkPolicies. Pure: same Tenant,
  * same objects.
  */
-export function desiredState(tenant: Tenant): DesiredObject[] {
+export function desiredState(
+  tenant: Tenant,
+  context: { entitlement?: string | undefined } = {},
+): DesiredObject[] {
   const profile = profileOf(tenant);
   const owner = [controllerRef(TenantResource, tenant)];
   const common = commonLabels(tenant);
@@ -78,6 +82,8 @@ export function desiredState(tenant: Tenant): DesiredObject[] {
             [LABEL_NAMESPACE_ROLE]: ns.role,
             [LABEL_REGION]: tenant.spec.region,
             [LABEL_PROFILE]: tenant.spec.policyProfile ?? 'baseline',
+            // Admission reads this: no Entitlement, no add-ons.
+            ...(context.entitlement ? { [LABEL_ENTITLEMENT]: context.entitlement } : {}),
             'pod-security.kubernetes.io/enforce': profile.podSecurity,
             'pod-security.kubernetes.io/enforce-version': 'latest',
             'pod-security.kubernetes.io/audit': 'restricted',

@@ -1,5 +1,5 @@
 import { LABEL_TENANT } from '../../api/labels.ts';
-import type { Tenant } from '../../api/v1alpha1/index.ts';
+import type { Entitlement, Tenant } from '../../api/v1alpha1/index.ts';
 import { applyIfChanged } from '../../runtime/apply.ts';
 import type { ReconcileContext } from '../../runtime/controller.ts';
 import type { Cache } from '../../runtime/informer.ts';
@@ -20,6 +20,8 @@ export interface ProvisionDeps {
   client: KubeClient;
   /** Caches of the types the tenant owns, filtered to objects Tenantry manages. */
   owned: ReadonlyMap<ResourceType, Cache>;
+  /** Entitlements, to label the tenant's namespaces with the one granted to it. */
+  entitlements: Cache<Entitlement & KubeObject>;
 }
 
 /**
@@ -36,7 +38,10 @@ export async function provision(
   const conflict = await findConflict(deps, tenant, names);
   if (conflict)
     return { state: 'blocked', reason: 'NamespaceConflict', message: conflict, namespaces: names };
-  const desired = desiredState(tenant);
+  const entitlement = deps.entitlements
+    .list()
+    .find((e) => e.spec.tenantRef.name === tenant.metadata.name && !e.metadata.deletionTimestamp);
+  const desired = desiredState(tenant, { entitlement: entitlement?.metadata.name });
   let wrote = 0;
   for (const d of desired) {
     const actual = deps.owned

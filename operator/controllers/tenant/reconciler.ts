@@ -1,5 +1,5 @@
 import { TENANT_FINALIZER } from '../../api/labels.ts';
-import type { Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
+import type { Entitlement, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
 import { TenantResource } from '../../api/v1alpha1/index.ts';
 import type { FeatureFlags } from '../../config.ts';
 import { applyStatus, deepEqual } from '../../runtime/apply.ts';
@@ -29,6 +29,7 @@ export interface TenantReconcilerDeps {
   tenants: Cache<Tenant & KubeObject>;
   /** Caches of the types the tenant owns, filtered to objects Tenantry manages. */
   owned: ReadonlyMap<ResourceType, Cache>;
+  entitlements: Cache<Entitlement & KubeObject>;
   features: FeatureFlags;
   schedule: CheckSchedule;
   /** Signs receipts; absent when self-serve onboarding is switched off. */

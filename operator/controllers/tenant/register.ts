@@ -1,6 +1,6 @@
 import { MANAGED_SELECTOR } from '../../api/labels.ts';
-import type { Tenant } from '../../api/v1alpha1/index.ts';
-import { TenantResource } from '../../api/v1alpha1/index.ts';
+import type { Entitlement, Tenant } from '../../api/v1alpha1/index.ts';
+import { EntitlementResource, TenantResource } from '../../api/v1alpha1/index.ts';
 import type { ControllerDefinition } from '../../runtime/controller.ts';
 import type { Cache } from '../../runtime/informer.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
@@ -29,6 +29,10 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
     for: TenantResource,
     ...(deps.shardSelector ? { forSelector: deps.shardSelector } : {}),
     owns: TENANT_OWNED_TYPES.map((type) => ({ type, labelSelector: MANAGED_SELECTOR })),
+    // A granted or withdrawn Entitlement changes the tenant's namespace labels.
+    watches: [
+      { type: EntitlementResource, map: (e) => [(e as Entitlement & KubeObject).spec.tenantRef.name] },
+    ],
     concurrency: 4,
     reconciler: new TenantReconciler({
       client: deps.client,
@@ -36,6 +40,7 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
       recorder: deps.recorder,
       tenants: deps.manager.informer<Tenant & KubeObject>(TenantResource, deps.shardSelector),
       owned,
+      entitlements: deps.manager.informer<Entitlement & KubeObject>(EntitlementResource),
       features: deps.features,
       schedule: new CheckSchedule(deps.clock),
       signer: deps.signer,

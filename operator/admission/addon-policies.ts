@@ -1,0 +1,184 @@
+import { LABEL_NAMESPACE_ROLE, LABEL_TENANT } from '../api/labels.ts';
+import type { AnyObject } from '../runtime/kube/object.ts';
+
+/**
+ * Native admission for AddOns (ValidatingAdmissionPolicy, MutatingAdmissionPolicy): the API
+ * server itself refuses what an Entitlement does not allow and records who approved, so no
+ * webhook has to be up for enforcement to hold.
+ */
+export const ANNOTATION_APPROVED_BY = 'tenantry.dev/approved-by';
+/** Set on a tenant's namespaces by the tenant controller when an Entitlement exists for it. */
+export const LABEL_ENTITLEMENT = 'tenantry.dev/entitlement';
+
+const ADMISSION = 'admissionregistration.k8s.io/v1';
+const addonRules = [
+  {
+    apiGroups: ['tenantry.dev'],
+    apiVersions: ['*'],
+    operations: ['CREATE', 'UPDATE'],
+    resources: ['addons'],
+  },
+];
+const tenantNamespaces = {
+  namespaceSelector: { matchExpressions: [{ key: LABEL_TENANT, operator: 'Exists' }] },
+};
+const labels = { 'app.kubernetes.io/name': 'tenantry' };
+
+export const ENTITLEMENT_POLICY = 'tenantry.dev-addon-entitlement';
+
+/** Checks an AddOn against its tenant's Entitlement, which is the policy's parameter. */
+export function entitlementPolicy(): AnyObject {
+  const minRetention =
+    '(has(params.spec.obligations) && has(params.spec.obligations.auditArchiveMinRetentionDays) ? params.spec.obligations.auditArchiveMinRetentionDays : 365)';
+  return {
+    apiVersion: ADMISSION,
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name: ENTITLEMENT_POLICY, labels },
+    spec: {
+      failurePolicy: 'Fail',
+      paramKind: { apiVersion: 'tenantry.dev/v1alpha1', kind: 'Entitlement' },
+      matchConstraints: { resourceRules: addonRules },
+      validations: [
+        {
+          expression: 'has(params.spec.allowedAddOns) && object.spec.type in params.spec.allowedAddOns',
+          messageExpression:
+            "'add-on ' + object.spec.type + ' is not granted by Entitlement ' + params.metadata.name + ' (granted: ' + (has(params.spec.allowedAddOns) && size(params.spec.allowedAddOns) > 0 ? params.spec.allowedAddOns.join(', ') : 'none') + '); ask the platform team to add it to spec.allowedAddOns'",
+          reason: 'Forbidden',
+        },
+        {
+          expression:
+            "object.spec.type != 'DedicatedCompute' || !has(object.spec.dedicatedCompute) || !has(params.spec.quotas) || !has(params.spec.quotas.dedicatedNodes) || object.spec.dedicatedCompute.nodes <= params.spec.quotas.dedicatedNodes",
+          messageExpression:
+            "'spec.dedicatedCompute.nodes: ' + string(object.spec.dedicatedCompute.nodes) + ' exceeds the quota of ' + string(params.spec.quotas.dedicatedNodes) + ' dedicated nodes in Entitlement ' + params.metadata.name",
+          reason: 'Forbidden',
+        },
+        {
+          expression: `object.spec.type != 'AuditArchive' || !has(object.spec.auditArchive) || object.spec.auditArchive.retentionDays >= ${minRetention}`,
+          messageExpression: `'spec.auditArchive.retentionDays: the audit archive obligation requires at least ' + string(${minRetention}) + ' days, got ' + string(object.spec.auditArchive.retentionDays)`,
+          reason: 'Invalid',
+        },
+      ],
+    },
+  };
+}
+
+/** The per-tenant binding that makes the tenant's Entitlement the parameter. */
+export function entitlementBinding(tenant: string, entitlement: string): AnyObject {
+  return {
+    apiVersion: ADMISSION,
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name: `${ENTITLEMENT_POLICY}-${tenant}`, labels: { ...labels, [LABEL_TENANT]: tenant } },
+    spec: {
+      policyName: ENTITLEMENT_POLICY,
+      validationActions: ['Deny'],
+      paramRef: { name: entitlement, parameterNotFoundAction: 'Deny' },
+      matchResources: { namespaceSelector: { matchLabels: { [LABEL_TENANT]: tenant } } },
+    },
+  };
+}
+
+const REQUIRES_ENTITLEMENT = 'tenantry.dev-addon-requires-entitlement';
+const APPROVER = 'tenantry.dev-addon-approver';
+const APPROVER_GUARD = 'tenantry.dev-addon-approver-guard';
+
+const approvalChanged = "request.operation == 'CREATE' || oldObject.spec.approval != object.spec.approval";
+const approvedBy = `(has(object.metadata.annotations) && '${ANNOTATION_APPROVED_BY}' in object.metadata.annotations ? object.metadata.annotations['${ANNOTATION_APPROVED_BY}'] : '')`;
+const oldApprovedBy = `(has(oldObject.metadata.annotations) && '${ANNOTATION_APPROVED_BY}' in oldObject.metadata.annotations ? oldObject.metadata.annotations['${ANNOTATION_APPROVED_BY}'] : '')`;
+
+/**
+ * The cluster-wide policies and bindings, installed once with the CRDs:
+ * - the entitlement policy (its per-tenant bindings come from the entitlement controller);
+ * - no AddOn in a tenant namespace without an Entitlement for the tenant;
+ * - the approver is stamped from the request's authenticated user (mutating policy);
+ * - and, should the mutating policy be missing, the approver must still be that user and
+ *   cannot be changed without changing the approval.
+ */
+export function staticAddonAdmission(): AnyObject[] {
+  return [
+    entitlementPolicy(),
+    {
+      apiVersion: ADMISSION,
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: REQUIRES_ENTITLEMENT, labels },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: addonRules },
+        validations: [
+          {
+            expression: `has(namespaceObject.metadata.labels) && namespaceObject.metadata.labels['${LABEL_NAMESPACE_ROLE}'] == 'system'`,
+            message: "add-ons belong in the tenant's system namespace <tenant>-system",
+            reason: 'Invalid',
+          },
+          {
+            expression: `has(namespaceObject.metadata.labels) && '${LABEL_ENTITLEMENT}' in namespaceObject.metadata.labels`,
+            message:
+              'this tenant has no Entitlement, so no add-on can be enabled: ask the platform team for an Entitlement that grants it',
+            reason: 'Forbidden',
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: ADMISSION,
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: REQUIRES_ENTITLEMENT, labels },
+      spec: {
+        policyName: REQUIRES_ENTITLEMENT,
+        validationActions: ['Deny'],
+        matchResources: tenantNamespaces,
+      },
+    },
+    {
+      apiVersion: ADMISSION,
+      kind: 'MutatingAdmissionPolicy',
+      metadata: { name: APPROVER, labels },
+      spec: {
+        failurePolicy: 'Fail',
+        reinvocationPolicy: 'Never',
+        matchConstraints: { resourceRules: addonRules },
+        matchConditions: [{ name: 'approval-given-or-changed', expression: approvalChanged }],
+        mutations: [
+          {
+            patchType: 'ApplyConfiguration',
+            applyConfiguration: {
+              expression: `Object{ metadata: Object.metadata{ annotations: {'${ANNOTATION_APPROVED_BY}': request.userInfo.username} } }`,
+            },
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: ADMISSION,
+      kind: 'MutatingAdmissionPolicyBinding',
+      metadata: { name: APPROVER, labels },
+      spec: { policyName: APPROVER, matchResources: tenantNamespaces },
+    },
+    {
+      apiVersion: ADMISSION,
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: APPROVER_GUARD, labels },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: addonRules },
+        validations: [
+          {
+            expression: `!(${approvalChanged}) || ${approvedBy} == request.userInfo.username`,
+            messageExpression: `'the approver of an add-on is the authenticated user who approves it (' + request.userInfo.username + '), not ' + ${approvedBy}`,
+            reason: 'Forbidden',
+          },
+          {
+            expression: `${approvalChanged} || ${approvedBy} == ${oldApprovedBy}`,
+            message: `${ANNOTATION_APPROVED_BY} can only change together with spec.approval`,
+            reason: 'Forbidden',
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: ADMISSION,
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: APPROVER_GUARD, labels },
+      spec: { policyName: APPROVER_GUARD, validationActions: ['Deny'], matchResources: tenantNamespaces },
+    },
+  ];
+}

@@ -1,0 +1,276 @@
+import { describe, expect, it } from 'vitest';
+import type { Price } from '../api/v1alpha1/entitlement.ts';
+import { canonicalJson, sha256Hex } from '../evidence/statement.ts';
+import { advance, emptyLedger } from '../metering/ledger.ts';
+import type { MeteringRecord } from '../metering/record.ts';
+import { computeRecord } from '../metering/record.ts';
+import { knownAt, rng, scenario } from '../metering/testdata.ts';
+import { HOUR_MS, windowOf } from '../metering/windows.ts';
+import type { InvoiceLine } from './invoice.ts';
+import {
+  csvField,
+  divRoundHalfUp,
+  formatDecimal,
+  InvoiceError,
+  invoiceCsv,
+  invoiceDigest,
+  invoiceJson,
+  invoiceLines,
+  invoiceReport,
+  reconcileInvoice,
+} from './invoice.ts';
+
+const prices: Price[] = [
+  {
+    sku: 'dedicated-node-hours',
+    description: 'Dedicated node',
+    unit: 'node-hour',
+    unitPriceMinor: 125,
+    currency: 'EUR',
+  },
+  {
+    sku: 'archive-gib-hours',
+    description: 'Audit archive storage',
+    unit: 'GiB-hour',
+    unitPriceMinor: 1,
+    currency: 'EUR',
+  },
+  {
+    sku: 'archive-objects',
+    description: 'Archived objects',
+    unit: 'object',
+    unitPriceMinor: 2,
+    currency: 'EUR',
+  },
+];
+const GiB = 1024 ** 3;
+const START = Date.parse('2026-11-30T20:00:00Z');
+const inputs = {
+  reservations: [{ node: 'n1', from: '2026-11-30T20:20:00Z' }], // 40 min then whole hours
+  archiveSamples: [{ at: START, bytes: GiB / 2 }],
+  archiveEvents: [
+    { key: 'a', at: '2026-11-30T23:59:59.999Z' },
+    { key: 'b', at: '2026-12-01T00:00:00Z' },
+  ],
+};
+const ledger = advance(emptyLedger('acme', START), inputs, '2026-12-01T02:30:00Z');
+
+describe('arithmetic', () => {
+  it('rounds half-up exactly once', () => {
+    expect(divRoundHalfUp(5n, 10n)).toBe(1n);
+    expect(divRoundHalfUp(4n, 10n)).toBe(0n);
+    expect(divRoundHalfUp(15n, 10n)).toBe(2n);
+    expect(divRoundHalfUp(25n, 10n)).toBe(3n); // half-up, not half-even
+    expect(divRoundHalfUp(0n, 7n)).toBe(0n);
+    expect(() => divRoundHalfUp(-1n, 2n)).toThrow(RangeError);
+  });
+
+  it('formats exact decimals to at most 6 places', () => {
+    expect(formatDecimal(3n, 2n)).toBe('1.5');
+    expect(formatDecimal(1n, 3n)).toBe('0.333333');
+    expect(formatDecimal(2n, 3n)).toBe('0.666667');
+    expect(formatDecimal(10n, 1n)).toBe('10');
+    expect(formatDecimal(1n, 2_000_000n)).toBe('0.000001'); // 0.0000005 rounds up
+    expect(formatDecimal(1n, 3_000_000n)).toBe('0');
+    expect(formatDecimal((BigInt(HOUR_MS) * 40n) / 60n, BigInt(HOUR_MS))).toBe('0.666667');
+  });
+});
+
+describe('invoiceLines', () => {
+  it('prices each SKU of the period, one line per SKU, amounts rounded once per line', () => {
+    const nov = invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-11' });
+    expect(nov.map((l) => [l.sku, l.quantity, l.unit, l.amountMinor])).toEqual([
+      ['archive-gib-hours', '2', 'GiB-hour', 2], // 4 h × 0.5 GiB
+      ['archive-objects', '1', 'object', 2], // a (23:59:59.999)
+      ['dedicated-node-hours', '3.666667', 'node-hour', 458], // 3⅔ × 125 = 458.33
+    ]);
+    const dec = invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-12' });
+    expect(dec.map((l) => [l.sku, l.quantity, l.amountMinor])).toEqual([
+      ['archive-gib-hours', '1', 1], // windows 00 and 01 → 2 × 0.5
+      ['archive-objects', '1', 2],
+      ['dedicated-node-hours', '2', 250],
+    ]);
+    const line = nov[2] as InvoiceLine;
+    expect(line).toMatchObject({
+      tenant: 'acme',
+      period: '2026-11',
+      description: 'Dedicated node',
+      unitPriceMinor: 125,
+      currency: 'EUR',
+      baseUnit: 'node-ms',
+      quantityBase: String((40 / 60) * HOUR_MS + 3 * HOUR_MS),
+    });
+    expect(line.recordIds).toHaveLength(4);
+    expect(line.snapshotDigest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('rounds the line total, not each record: 3 × ⅓ node-hour at 1 cent is 1 cent', () => {
+    const records = [0, 1, 2].map((h) =>
+      computeRecord('acme', 'dedicated-node-hours', windowOf(START + h * HOUR_MS), {
+        reservations: [
+          { node: 'n1', from: START + h * HOUR_MS + 40 * 60_000, to: START + (h + 1) * HOUR_MS },
+        ],
+      }),
+    ) as MeteringRecord[];
+    const [line] = invoiceLines(records, [{ ...(prices[0] as Price), unitPriceMinor: 1 }], {
+      tenant: 'acme',
+      period: '2026-11',
+    });
+    expect(line?.quantity).toBe('1');
+    expect(line?.amountMinor).toBe(1); // per-record rounding would give 0 + 0 + 0
+    const [half] = invoiceLines(records.slice(0, 1), [{ ...(prices[0] as Price), unitPriceMinor: 3 }], {
+      tenant: 'acme',
+      period: '2026-11',
+    });
+    expect(half?.amountMinor).toBe(1); // ⅓ × 3 = 1 exactly
+    const free = invoiceLines(records, [{ ...(prices[0] as Price), unitPriceMinor: 0 }], {
+      tenant: 'acme',
+      period: '2026-11',
+    });
+    expect(free[0]?.amountMinor).toBe(0);
+  });
+
+  it('rounds an exact half up: 30 min at 1 cent/node-hour is 1 cent', () => {
+    const r = computeRecord('acme', 'dedicated-node-hours', windowOf(START), {
+      reservations: [{ node: 'n1', from: START, to: START + 30 * 60_000 }],
+    }) as MeteringRecord;
+    const [line] = invoiceLines([r], [{ ...(prices[0] as Price), unitPriceMinor: 1 }], {
+      tenant: 'acme',
+      period: '2026-11',
+    });
+    expect(line?.quantity).toBe('0.5');
+    expect(line?.amountMinor).toBe(1);
+  });
+
+  it('excludes other tenants and periods and counts a duplicated record once', () => {
+    const other = advance(emptyLedger('other', START), inputs, '2026-12-01T02:30:00Z');
+    const all = [...ledger.records, ...other.records, ...ledger.records];
+    expect(invoiceLines(all, prices, { tenant: 'acme', period: '2026-11' })).toEqual(
+      invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-11' }),
+    );
+    expect(invoiceLines(all, prices, { tenant: 'acme', period: '2026-10' })).toEqual([]);
+    const forged = { ...(ledger.records[0] as MeteringRecord), quantity: '1' };
+    expect(() =>
+      invoiceLines([...ledger.records, forged], prices, { tenant: 'acme', period: '2026-11' }),
+    ).toThrow(/appears twice/);
+  });
+
+  it('maps meters to other SKUs and refuses missing prices and units that do not fit', () => {
+    const renamed = prices.map((p) =>
+      p.sku === 'dedicated-node-hours' ? { ...p, sku: 'dedicated-node-hour' } : p,
+    );
+    expect(() => invoiceLines(ledger.records, renamed, { tenant: 'acme', period: '2026-11' })).toThrow(
+      InvoiceError,
+    );
+    const lines = invoiceLines(ledger.records, renamed, {
+      tenant: 'acme',
+      period: '2026-11',
+      skus: { 'dedicated-node-hours': 'dedicated-node-hour' },
+    });
+    expect(lines.map((l) => l.sku)).toContain('dedicated-node-hour');
+    const monthly = prices.map((p) => (p.sku === 'archive-gib-hours' ? { ...p, unit: 'GiB-month' } : p));
+    expect(() => invoiceLines(ledger.records, monthly, { tenant: 'acme', period: '2026-11' })).toThrow(
+      /GiB-hour/,
+    );
+    expect(() => invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-13' })).toThrow(
+      RangeError,
+    );
+  });
+});
+
+describe('reconcileInvoice', () => {
+  const lines = invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-11' });
+
+  it('reconciles untouched lines', () => {
+    expect(reconcileInvoice(lines, ledger.records)).toEqual([]);
+  });
+
+  it('catches a tampered quantity, amount, record list or record', () => {
+    const bump = (i: number, patch: Partial<InvoiceLine>) =>
+      lines.map((l, j) => (j === i ? { ...l, ...patch } : l));
+    const q = BigInt(lines[2]?.quantityBase ?? '0') + 1n;
+    expect(reconcileInvoice(bump(2, { quantityBase: q.toString() }), ledger.records).join('\n')).toMatch(
+      /quantityBase .* != sum of its records/,
+    );
+    expect(reconcileInvoice(bump(2, { quantity: '4' }), ledger.records).join('\n')).toMatch(/quantity 4 !=/);
+    expect(reconcileInvoice(bump(2, { amountMinor: 459 }), ledger.records).join('\n')).toMatch(
+      /amountMinor 459 != 458/,
+    );
+    const dropped = bump(2, { recordIds: lines[2]?.recordIds.slice(1) ?? [] });
+    expect(reconcileInvoice(dropped, ledger.records).join('\n')).toMatch(/is on no line/);
+    const tampered = ledger.records.map((r) =>
+      r.id === lines[2]?.recordIds[0] ? { ...r, quantity: '1' } : r,
+    );
+    expect(reconcileInvoice(lines, tampered).length).toBeGreaterThan(0);
+    expect(reconcileInvoice(lines, ledger.records.slice(1)).join('\n')).toMatch(/not in the ledger/);
+    const dup = [...lines, { ...(lines[0] as InvoiceLine), sku: 'x' }];
+    expect(reconcileInvoice(dup, ledger.records).join('\n')).toMatch(/also on line/);
+  });
+});
+
+describe('reports', () => {
+  const lines = invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-11' });
+
+  it('quotes CSV fields per RFC 4180', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField('cr\r')).toBe('"cr\r"');
+    expect(csvField(42)).toBe('42');
+    const odd = lines.map((l) => ({ ...l, description: 'Node, "large"\nEU' }));
+    const csv = invoiceCsv(odd);
+    expect(csv.endsWith('\r\n')).toBe(true);
+    const rows = csv.split('\r\n');
+    expect(rows[0]).toBe(
+      'tenant,period,sku,description,quantity,unit,unitPriceMinor,amountMinor,currency,quantityBase,baseUnit,recordCount,snapshotDigest',
+    );
+    expect(rows[1]).toBe(
+      `acme,2026-11,archive-gib-hours,"Node, ""large""\nEU",2,GiB-hour,1,2,EUR,${lines[0]?.quantityBase},byte-ms,4,${lines[0]?.snapshotDigest}`,
+    );
+    expect(rows).toHaveLength(lines.length + 2); // header, lines, trailing empty
+    expect(invoiceCsv([])).toBe(`${rows[0]}\r\n`);
+  });
+
+  it('JSON carries totals per currency and a digest over the canonical report', () => {
+    const report = invoiceReport(lines);
+    expect(report.totals).toEqual({ EUR: 2 + 2 + 458 });
+    const parsed = JSON.parse(invoiceJson(lines)) as { digest: string; lines: InvoiceLine[] };
+    const { digest, ...rest } = parsed;
+    expect(digest).toBe(sha256Hex(canonicalJson(rest)));
+    expect(digest).toBe(invoiceDigest(report));
+    const changed = invoiceReport(
+      lines.map((l, i) => (i === 0 ? { ...l, amountMinor: l.amountMinor + 1 } : l)),
+    );
+    expect(invoiceDigest(changed)).not.toBe(digest);
+    expect(invoiceReport([], { tenant: 'acme', period: '2026-11' }).totals).toEqual({});
+    expect(() => invoiceReport([])).toThrow(InvoiceError);
+  });
+});
+
+describe('property: split advance calls give the same invoice', () => {
+  it('for random usage and random cut points', () => {
+    const start = Date.parse('2026-11-30T10:00:00Z');
+    let nonEmpty = 0;
+    for (let seed = 100; seed < 140; seed++) {
+      const s = scenario(seed, start, 40);
+      const now = s.end;
+      const one = advance(emptyLedger('acme', start), knownAt(s.inputs, now), now);
+      const r = rng(seed);
+      let split = emptyLedger('acme', start);
+      const cuts = Array.from({ length: 5 }, () => start + Math.floor(r() * (now - start))).sort(
+        (a, b) => a - b,
+      );
+      for (const t of [...cuts, now]) split = advance(split, knownAt(s.inputs, t), t);
+      for (const period of ['2026-11', '2026-12']) {
+        const a = invoiceLines(one.records, prices, { tenant: 'acme', period });
+        const b = invoiceLines(split.records, prices, { tenant: 'acme', period });
+        expect(b, `seed ${seed} ${period}`).toEqual(a);
+        expect(reconcileInvoice(b, split.records), `seed ${seed}`).toEqual([]);
+        if (a.length > 0) expect(invoiceDigest(invoiceReport(b))).toBe(invoiceDigest(invoiceReport(a)));
+        nonEmpty += a.length;
+      }
+    }
+    expect(nonEmpty).toBeGreaterThan(80); // the scenarios do produce usage
+  });
+});

@@ -1,0 +1,85 @@
+import { systemNamespaceOf } from '../../api/labels.ts';
+import type { AddOn, Entitlement } from '../../api/v1alpha1/index.ts';
+import { EntitlementResource } from '../../api/v1alpha1/index.ts';
+import { applyIfChanged, applyStatus, deepEqual } from '../../runtime/apply.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Condition } from '../../runtime/conditions.ts';
+import { setCondition, summarize } from '../../runtime/conditions.ts';
+import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller.ts';
+import type { EventRecorder } from '../../runtime/events.ts';
+import type { Cache } from '../../runtime/informer.ts';
+import type { KubeClient } from '../../runtime/kube/client.ts';
+import type { KubeObject } from '../../runtime/kube/object.ts';
+import { Builtin } from '../../runtime/kube/resource.ts';
+import { desiredBinding, usageOf, violations } from './desired.ts';
+
+export interface EntitlementReconcilerDeps {
+  client: KubeClient;
+  clock: Clock;
+  recorder: EventRecorder;
+  entitlements: Cache<Entitlement & KubeObject>;
+  addons: Cache<AddOn & KubeObject>;
+  bindings: Cache;
+}
+
+/**
+ * Keeps each Entitlement's admission binding in place and reports usage against quota, and
+ * Entitled=False when add-ons exist that the Entitlement does not allow (admission should
+ * have refused them; this catches what slipped past, e.g. an Entitlement narrowed later).
+ */
+export class EntitlementReconciler implements Reconciler {
+  private readonly deps: EntitlementReconcilerDeps;
+  constructor(deps: EntitlementReconcilerDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(req: Request, _ctx: ReconcileContext): Promise<Result | undefined> {
+    const cached = this.deps.entitlements.get(req.key);
+    if (!cached || cached.metadata.deletionTimestamp) return undefined;
+    const e = structuredClone(cached);
+    const binding = desiredBinding(e);
+    await applyIfChanged(
+      this.deps.client,
+      Builtin.ValidatingAdmissionPolicyBinding,
+      binding,
+      this.deps.bindings.get(binding.metadata.name ?? ''),
+    );
+    const tenant = e.spec.tenantRef.name;
+    const addons = this.deps.addons.list().filter((a) => a.metadata.namespace === systemNamespaceOf(tenant));
+    const usage = usageOf(tenant, addons);
+    const problems = violations(e, addons, usage);
+    const generation = e.metadata.generation;
+    let conditions = setCondition(
+      (e.status?.conditions ?? []) as Condition[],
+      problems.length
+        ? { type: 'Entitled', status: 'False', reason: 'NotEntitled', message: problems.join('; ') }
+        : {
+            type: 'Entitled',
+            status: 'True',
+            reason: 'WithinEntitlement',
+            message: 'every add-on is granted and within quota',
+          },
+      generation,
+      this.deps.clock,
+    );
+    conditions = summarize(
+      conditions,
+      problems.length
+        ? { state: 'stalled', reason: 'NotEntitled', message: problems.join('; ') }
+        : { state: 'ready', message: `admission enforces this Entitlement for tenant ${tenant}` },
+      generation,
+      this.deps.clock,
+    );
+    const status = {
+      ...e.status,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      conditions: conditions as NonNullable<NonNullable<Entitlement['status']>['conditions']>,
+      usage,
+    };
+    if (!deepEqual(status, e.status ?? {})) {
+      await applyStatus(this.deps.client, EntitlementResource, e, status);
+      if (problems.length) this.deps.recorder.event(e, 'Warning', 'NotEntitled', problems.join('; '));
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,33 @@
+import { MANAGED_SELECTOR, systemNamespaceOf } from '../../api/labels.ts';
+import type { AddOn, Entitlement } from '../../api/v1alpha1/index.ts';
+import { AddOnResource, EntitlementResource } from '../../api/v1alpha1/index.ts';
+import type { ControllerDefinition } from '../../runtime/controller.ts';
+import type { KubeObject } from '../../runtime/kube/object.ts';
+import { Builtin } from '../../runtime/kube/resource.ts';
+import type { ControllerDeps } from '../deps.ts';
+import { EntitlementReconciler } from './reconciler.ts';
+
+/** Wiring of the entitlement controller: Entitlements, their bindings, and the add-ons they govern. */
+export function entitlementController(deps: ControllerDeps): ControllerDefinition {
+  const entitlements = deps.manager.informer<Entitlement & KubeObject>(EntitlementResource);
+  const addons = deps.manager.informer<AddOn & KubeObject>(AddOnResource);
+  const byTenant = (namespace: string | undefined) =>
+    entitlements
+      .list()
+      .filter((e) => namespace === systemNamespaceOf(e.spec.tenantRef.name))
+      .map((e) => e.metadata.name ?? '');
+  return {
+    name: 'entitlement',
+    for: EntitlementResource,
+    owns: [{ type: Builtin.ValidatingAdmissionPolicyBinding, labelSelector: MANAGED_SELECTOR }],
+    watches: [{ type: AddOnResource, map: (a) => byTenant(a.metadata.namespace) }],
+    reconciler: new EntitlementReconciler({
+      client: deps.client,
+      clock: deps.clock,
+      recorder: deps.recorder,
+      entitlements,
+      addons,
+      bindings: deps.manager.informer(Builtin.ValidatingAdmissionPolicyBinding, MANAGED_SELECTOR),
+    }),
+  };
+}

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddOn, Entitlement } from '../../operator/api/v1alpha1/index.ts';
+import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
+import { apply } from '../../operator/runtime/apply.ts';
+import type { KubeClient } from '../../operator/runtime/kube/client.ts';
+import { ApiError } from '../../operator/runtime/kube/errors.ts';
+import type { KubeObject } from '../../operator/runtime/kube/object.ts';
+import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { adminClient, startTestOperator, tenantManifest, uniqueName, waitReady } from '../support/cluster.ts';
+import { waitFor } from '../support/wait.ts';
+
+type AddOnObject = AddOn & KubeObject;
+type EntitlementObject = Entitlement & KubeObject;
+
+let admin: KubeClient;
+let stopOperator: () => Promise<void>;
+let tenant: string;
+let ns: string;
+let alice: KubeClient;
+let bob: KubeClient;
+
+beforeAll(async () => {
+  admin = await adminClient();
+  ({ stop: stopOperator } = await startTestOperator(admin));
+  tenant = uniqueName('ent');
+  ns = `${tenant}-system`;
+  await apply(
+    admin,
+    TenantResource,
+    tenantManifest(tenant, { owners: [{ name: 'alice' }, { name: 'bob' }] }),
+  );
+  await waitReady(admin, tenant);
+  alice = admin.as({ user: 'alice', groups: ['system:authenticated'] });
+  bob = admin.as({ user: 'bob', groups: ['system:authenticated'] });
+});
+
+afterAll(async () => {
+  await admin.delete(TenantResource, tenant).catch(() => {});
+  await admin.delete(EntitlementResource, tenant).catch(() => {});
+  await stopOperator();
+  admin.close();
+});
+
+const compute = (name: string, nodes: number): AddOnObject =>
+  ({
+    apiVersion: 'tenantry.dev/v1alpha1',
+    kind: 'AddOn',
+    metadata: { name, namespace: ns },
+    spec: {
+      type: 'DedicatedCompute',
+      approval: { reason: 'noisy neighbours on the shared pool' },
+      dedicatedCompute: {
+        nodes,
+        candidateSelector: { matchLabels: { 'node.kubernetes.io/instance-type': 'm5.2xlarge' } },
+      },
+    },
+  }) as AddOnObject;
+
+const archive = (name: string, retentionDays: number): AddOnObject =>
+  ({
+    apiVersion: 'tenantry.dev/v1alpha1',
+    kind: 'AddOn',
+    metadata: { name, namespace: ns },
+    spec: {
+      type: 'AuditArchive',
+      approval: { reason: 'regulator asks for WORM' },
+      auditArchive: {
+        bucket: {
+          endpoint: 'https://s3.example.com',
+          region: 'eu-west-1',
+          name: 'acme-audit',
+          credentialsSecretRef: { name: 's3' },
+        },
+        retentionDays,
+      },
+    },
+  }) as AddOnObject;
+
+async function refused(p: Promise<unknown>): Promise<ApiError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e, 'the request should have been refused').toBeInstanceOf(ApiError);
+  return e as ApiError;
+}
+
+/** Asks admission without creating anything, so polling leaves no add-ons behind. */
+function dryRun(client: KubeClient, addon: AddOnObject): Promise<unknown> {
+  return client.request('POST', `/apis/tenantry.dev/v1alpha1/namespaces/${ns}/addons`, {
+    query: { dryRun: 'All' },
+    body: addon,
+  });
+}
+
+async function entitle(spec: Partial<Entitlement['spec']>): Promise<void> {
+  await apply(admin, EntitlementResource, {
+    apiVersion: 'tenantry.dev/v1alpha1',
+    kind: 'Entitlement',
+    metadata: { name: tenant },
+    spec: { tenantRef: { name: tenant }, plan: 'enterprise', ...spec },
+  } as EntitlementObject);
+}
+
+describe('add-on admission', () => {
+  it('refuses an add-on when the tenant has no Entitlement', async () => {
+    const e = await refused(alice.create(AddOnResource, compute(uniqueName('dc'), 1)));
+    expect(e.message).toMatch(/has no Entitlement/);
+  });
+
+  it('refuses an add-on the Entitlement does not grant, and allows it once granted', async () => {
+    await entitle({ allowedAddOns: ['AuditArchive'], quotas: { dedicatedNodes: 2 } });
+    // The operator labels the namespace and binds the Entitlement; admission follows.
+    const denial = await waitFor('admission to use the Entitlement', async () => {
+      const e = await refused(dryRun(alice, compute(uniqueName('dc'), 1)));
+      return /not granted by Entitlement/.test(e.message) ? e : false;
+    });
+    expect(denial.message).toMatch(
+      /add-on DedicatedCompute is not granted by Entitlement .* \(granted: AuditArchive\)/,
+    );
+
+    await entitle({ allowedAddOns: ['AuditArchive', 'DedicatedCompute'], quotas: { dedicatedNodes: 2 } });
+    await waitFor('DedicatedCompute to be admitted', () =>
+      dryRun(alice, compute(uniqueName('dc'), 2)).then(
+        () => true,
+        () => false,
+      ),
+    );
+    const created = await alice.create<AddOnObject>(AddOnResource, compute(uniqueName('dc'), 2));
+    expect(created.metadata.annotations?.['tenantry.dev/approved-by']).toBe('alice');
+  });
+
+  it('refuses a quota overrun and a broken retention obligation', async () => {
+    await entitle({ allowedAddOns: ['AuditArchive', 'DedicatedCompute'], quotas: { dedicatedNodes: 2 } });
+    await waitFor('the grant to be in force', async () =>
+      dryRun(alice, compute(uniqueName('dc'), 1)).then(
+        () => true,
+        () => false,
+      ),
+    );
+    const quota = await refused(alice.create(AddOnResource, compute(uniqueName('dc'), 3)));
+    expect(quota.message).toMatch(/spec\.dedicatedCompute\.nodes: 3 exceeds the quota of 2 dedicated nodes/);
+    const retention = await refused(alice.create(AddOnResource, archive(uniqueName('aa'), 30)));
+    expect(retention.message).toMatch(/requires at least 365 days, got 30/);
+    await alice.create(AddOnResource, archive(uniqueName('aa'), 400));
+  });
+
+  it('records the authenticated approver and refuses a forged one', async () => {
+    await entitle({ allowedAddOns: ['AuditArchive', 'DedicatedCompute'], quotas: { dedicatedNodes: 10 } });
+    const name = uniqueName('dc');
+    const forged = compute(name, 1);
+    forged.metadata.annotations = { 'tenantry.dev/approved-by': 'the-ceo' };
+    await waitFor('the add-on to be admitted', () =>
+      dryRun(bob, compute(uniqueName('dc'), 1)).then(
+        () => true,
+        () => false,
+      ),
+    );
+    const created = await bob.create<AddOnObject>(AddOnResource, forged);
+    // Whatever was written, the approver is who made the request.
+    expect(created.metadata.annotations?.['tenantry.dev/approved-by']).toBe('bob');
+    // Changing the recorded approver without approving anew is refused.
+    const e = await refused(
+      alice.patch(
+        AddOnResource,
+        name,
+        ns,
+        { metadata: { annotations: { 'tenantry.dev/approved-by': 'alice' } } },
+        'merge',
+      ),
+    );
+    expect(e.message).toMatch(/can only change together with spec.approval/);
+    // Approving anew records the new approver.
+    const reapproved = await alice.patch<AddOnObject>(
+      AddOnResource,
+      name,
+      ns,
+      { spec: { approval: { reason: 'renewed' } } },
+      'merge',
+    );
+    expect(reapproved.metadata.annotations?.['tenantry.dev/approved-by']).toBe('alice');
+    // Someone who is not an owner cannot approve at all.
+    const mallory = admin.as({ user: 'mallory', groups: ['system:authenticated'] });
+    expect((await refused(mallory.create(AddOnResource, compute(uniqueName('dc'), 1)))).code).toBe(403);
+  });
+
+  it('reports usage against quota on the Entitlement', async () => {
+    const e = await waitFor('usage on the Entitlement', async () => {
+      const got = await admin.get<EntitlementObject>(EntitlementResource, tenant);
+      return (got.status?.usage?.dedicatedNodes as number | undefined) ? got : false;
+    });
+    // Two nodes, one archive, then one more node each from the approver test: within quota 10.
+    expect(e.status?.usage).toMatchObject({ dedicatedNodes: 3, auditArchives: 1 });
+    expect(e.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+    expect(
+      await admin.find(Builtin.ValidatingAdmissionPolicyBinding, `tenantry.dev-addon-entitlement-${tenant}`),
+    ).toBeDefined();
+  });
+});
