@@ -1,4 +1,5 @@
 import type { ControllerDefinition } from '../runtime/controller.ts';
+import { addonController } from './addon/register.ts';
 import type { ControllerDeps } from './deps.ts';
 import { entitlementController } from './entitlement/register.ts';
 import { tenantController } from './tenant/register.ts';
@@ -7,5 +8,6 @@ import { tenantController } from './tenant/register.ts';
 export function controllers(deps: ControllerDeps): ControllerDefinition[] {
   const list = [tenantController(deps)];
   if (deps.features.entitlementsBilling) list.push(entitlementController(deps));
+  list.push(addonController(deps));
   return list;
 }

@@ -64,9 +64,9 @@ export function operatorClusterRole(): AnyObject {
       },
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
-      // Receipts are immutable ConfigMaps in tenants' system namespaces: create and read back,
-      // never update or delete.
-      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create'] },
+      // Receipts are immutable ConfigMaps in tenants' system namespaces: create, read back and
+      // list for the audit archive; never update or delete.
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create'] },
       // Identity provider client secrets and SCIM tokens, read by name only (no list/watch).
       { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
     ],

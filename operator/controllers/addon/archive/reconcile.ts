@@ -1,0 +1,186 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { LABEL_TENANT, systemNamespaceOf } from '../../../api/labels.ts';
+import type { AddOn, AddOnProvisioned } from '../../../api/v1alpha1/index.ts';
+import { archiveObject } from '../../../archive/archiver.ts';
+import { createS3Client } from '../../../archive/s3.ts';
+import { verifyWormBucket, type WormEvidence } from '../../../archive/worm.ts';
+import { canonicalJson, sha256Hex } from '../../../evidence/statement.ts';
+import { type Clock, isoTime } from '../../../runtime/clock.ts';
+import type { ConditionInput } from '../../../runtime/conditions.ts';
+import type { KubeClient } from '../../../runtime/kube/client.ts';
+import type { AnyObject, KubeObject } from '../../../runtime/kube/object.ts';
+import { Builtin } from '../../../runtime/kube/resource.ts';
+import type { CheckSchedule } from '../../tenant/schedule.ts';
+
+export interface ArchiveDeps {
+  client: KubeClient;
+  clock: Clock;
+  schedule: CheckSchedule;
+  /** Builds the S3 client; tests and other clouds may swap it. */
+  s3?: (conn: Parameters<typeof createS3Client>[0]) => S3Client;
+}
+
+export interface SubResult {
+  conditions: ConditionInput[];
+  provisioned?: AddOnProvisioned;
+  requeueAfterMs?: number;
+}
+
+const ARCHIVE_EVERY_MS = 5 * 60_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The audit archive: verifies the customer's bucket is really WORM (Object Lock, COMPLIANCE,
+ * default retention ≥ the add-on's, a probe version that cannot be deleted) when it is
+ * attached or changed, then copies the tenant's receipts and evidence into it under
+ * content-addressed keys, each with its own COMPLIANCE retention.
+ */
+export async function reconcileArchive(
+  deps: ArchiveDeps,
+  addon: AddOn & KubeObject,
+  tenant: string,
+): Promise<SubResult> {
+  const spec = addon.spec.auditArchive;
+  if (!spec)
+    return {
+      conditions: [
+        {
+          type: 'Provisioned',
+          status: 'False',
+          reason: 'MissingSettings',
+          message: 'spec.auditArchive is required',
+        },
+      ],
+    };
+  const namespace = systemNamespaceOf(tenant);
+  const secret = await deps.client.find<AnyObject & { data?: Record<string, string> }>(
+    Builtin.Secret,
+    spec.bucket.credentialsSecretRef.name,
+    namespace,
+  );
+  const read = (k: string) =>
+    secret?.data?.[k] ? Buffer.from(secret.data[k], 'base64').toString('utf8') : undefined;
+  const accessKeyId = read('accessKeyId');
+  const secretAccessKey = read('secretAccessKey');
+  if (!accessKeyId || !secretAccessKey) {
+    const message = `Secret ${namespace}/${spec.bucket.credentialsSecretRef.name} needs keys accessKeyId and secretAccessKey`;
+    return {
+      conditions: [{ type: 'Provisioned', status: 'False', reason: 'CredentialsMissing', message }],
+      requeueAfterMs: 10_000,
+    };
+  }
+  const s3 = (deps.s3 ?? createS3Client)({
+    endpoint: spec.bucket.endpoint,
+    region: spec.bucket.region,
+    accessKeyId,
+    secretAccessKey,
+  });
+  try {
+    const key = `archive/${addon.metadata.uid}`;
+    const input = canonicalJson({ bucket: spec.bucket, retentionDays: spec.retentionDays });
+    const previous = addon.status?.provisioned;
+    const verified = previous?.bucket?.verifiedAt && previous.details?.['verifiedInput'] === sha256Hex(input);
+    let provisioned: AddOnProvisioned = previous ?? {};
+    if (!verified) {
+      // The probe stays locked for the retention period: probe on attach or change only.
+      const result = await verifyWormBucket(s3, {
+        bucket: spec.bucket.name,
+        minRetentionDays: spec.retentionDays,
+        now: new Date(deps.clock.now()),
+      });
+      if (!result.ok) {
+        return {
+          conditions: [
+            { type: 'Provisioned', status: 'False', reason: result.reason, message: result.message },
+          ],
+          requeueAfterMs: 60_000,
+        };
+      }
+      provisioned = {
+        bucket: {
+          objectLockEnabled: true,
+          defaultRetentionDays: result.evidence.objectLock.effectiveDays,
+          verifiedAt: isoTime(deps.clock),
+        },
+        details: { verifiedInput: sha256Hex(input), verification: summary(result.evidence) },
+      };
+    }
+    if (!deps.schedule.due(key, input) && previous?.details?.['lastArchiveTime']) {
+      return {
+        conditions: enforced(spec.bucket.name),
+        provisioned,
+        requeueAfterMs: deps.schedule.remaining(key),
+      };
+    }
+    const stats = await archiveEvidence(deps, s3, spec.bucket.name, tenant, spec.retentionDays);
+    deps.schedule.ran(key, input, true, () => ARCHIVE_EVERY_MS);
+    const details = provisioned.details ?? {};
+    const changed = stats.created > 0 || details['objects'] !== stats.objects;
+    provisioned = {
+      ...provisioned,
+      details: {
+        ...details,
+        objects: stats.objects,
+        bytes: stats.bytes,
+        // Only a new object moves the time: a pass that finds everything archived writes nothing.
+        lastArchiveTime: changed ? isoTime(deps.clock) : (details['lastArchiveTime'] ?? isoTime(deps.clock)),
+      },
+    };
+    return { conditions: enforced(spec.bucket.name), provisioned, requeueAfterMs: ARCHIVE_EVERY_MS };
+  } finally {
+    s3.destroy();
+  }
+}
+
+function enforced(bucket: string): ConditionInput[] {
+  return [
+    {
+      type: 'Provisioned',
+      status: 'True',
+      reason: 'BucketVerified',
+      message: `bucket ${bucket} is WORM (Object Lock, COMPLIANCE)`,
+    },
+    {
+      type: 'Enforced',
+      status: 'True',
+      reason: 'Archiving',
+      message: 'receipts and evidence are archived under COMPLIANCE retention',
+    },
+  ];
+}
+
+function summary(e: WormEvidence): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(e)) as Record<string, unknown>;
+}
+
+async function archiveEvidence(
+  deps: ArchiveDeps,
+  s3: S3Client,
+  bucket: string,
+  tenant: string,
+  retentionDays: number,
+): Promise<{ objects: number; bytes: number; created: number }> {
+  const list = await deps.client.list<AnyObject & { data?: Record<string, string> }>(Builtin.ConfigMap, {
+    namespace: systemNamespaceOf(tenant),
+    labelSelector: 'tenantry.dev/evidence',
+  });
+  let objects = 0;
+  let bytes = 0;
+  let created = 0;
+  const retainUntil = new Date(deps.clock.now() + retentionDays * DAY_MS);
+  for (const cm of list.items) {
+    if (cm.metadata.labels?.[LABEL_TENANT] !== tenant) continue;
+    const bundle = cm.data?.['bundle.json'];
+    if (!bundle) continue;
+    const r = await archiveObject(s3, bucket, {
+      prefix: `tenantry/${tenant}/evidence`,
+      body: Buffer.from(bundle),
+      contentType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      retainUntil,
+    });
+    objects++;
+    bytes += r.bytes;
+    if (r.created) created++;
+  }
+  return { objects, bytes, created };
+}

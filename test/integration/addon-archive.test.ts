@@ -1,0 +1,158 @@
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectLockConfigurationCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddOn, Entitlement } from '../../operator/api/v1alpha1/index.ts';
+import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
+import { createS3Client } from '../../operator/archive/s3.ts';
+import { apply } from '../../operator/runtime/apply.ts';
+import type { KubeClient } from '../../operator/runtime/kube/client.ts';
+import type { AnyObject, KubeObject } from '../../operator/runtime/kube/object.ts';
+import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { adminClient, startTestOperator, tenantManifest, uniqueName, waitReady } from '../support/cluster.ts';
+import { type S3Server, startS3Server } from '../support/s3.ts';
+import { waitFor } from '../support/wait.ts';
+
+type AddOnObject = AddOn & KubeObject;
+
+let admin: KubeClient;
+let stopOperator: () => Promise<void>;
+let server: S3Server;
+let s3: S3Client;
+let tenant: string;
+let ns: string;
+
+beforeAll(async () => {
+  admin = await adminClient();
+  server = await startS3Server();
+  s3 = createS3Client(server);
+  ({ stop: stopOperator } = await startTestOperator(admin));
+  tenant = uniqueName('arch');
+  ns = `${tenant}-system`;
+  await apply(admin, TenantResource, tenantManifest(tenant, { owners: [{ name: 'alice' }] }));
+  await waitReady(admin, tenant);
+  await apply(admin, EntitlementResource, {
+    apiVersion: 'tenantry.dev/v1alpha1',
+    kind: 'Entitlement',
+    metadata: { name: tenant },
+    spec: { tenantRef: { name: tenant }, plan: 'enterprise', allowedAddOns: ['AuditArchive'] },
+  } as Entitlement & KubeObject);
+  await admin.create(Builtin.Secret, {
+    metadata: { name: 's3', namespace: ns },
+    stringData: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  } as AnyObject);
+}, 600_000);
+
+afterAll(async () => {
+  await admin.delete(TenantResource, tenant).catch(() => {});
+  await admin.delete(EntitlementResource, tenant).catch(() => {});
+  await stopOperator();
+  s3.destroy();
+  await server.stop();
+  admin.close();
+});
+
+async function bucket(name: string, lock: boolean): Promise<string> {
+  const b = `${name}-${Date.now().toString(36)}`;
+  await s3.send(
+    new CreateBucketCommand({ Bucket: b, ...(lock ? { ObjectLockEnabledForBucket: true } : {}) }),
+  );
+  if (lock) {
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: b,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 400 } },
+        },
+      }),
+    );
+  }
+  return b;
+}
+
+const addon = (name: string, bucketName: string): AddOnObject =>
+  ({
+    apiVersion: 'tenantry.dev/v1alpha1',
+    kind: 'AddOn',
+    metadata: { name, namespace: ns },
+    spec: {
+      type: 'AuditArchive',
+      approval: { reason: 'auditors want WORM copies' },
+      auditArchive: {
+        bucket: {
+          endpoint: server.endpoint,
+          region: server.region,
+          name: bucketName,
+          credentialsSecretRef: { name: 's3' },
+        },
+        retentionDays: 365,
+      },
+    },
+  }) as AddOnObject;
+
+const alice = () => admin.as({ user: 'alice', groups: ['system:authenticated'] });
+
+describe('the audit archive add-on', () => {
+  it('rejects a bucket without Object Lock with a clear reason', async () => {
+    const b = await bucket('nolock', false);
+    const name = uniqueName('aa');
+    await waitFor('the add-on to be admitted', () =>
+      alice()
+        .create(AddOnResource, addon(name, b))
+        .then(
+          () => true,
+          () => false,
+        ),
+    );
+    const cond = await waitFor('Provisioned=False', async () => {
+      const a = await admin.get<AddOnObject>(AddOnResource, name, ns);
+      const c = a.status?.conditions?.find((x) => x.type === 'Provisioned');
+      return c?.status === 'False' ? c : false;
+    });
+    expect(cond.reason).toBe('ObjectLockDisabled');
+    expect(cond.message).toMatch(/Object Lock/i);
+  });
+
+  it('verifies a WORM bucket, archives the tenant receipts, and the archived versions cannot be deleted', async () => {
+    const b = await bucket('worm', true);
+    const name = uniqueName('aa');
+    await alice().create(AddOnResource, addon(name, b));
+    const ready = await waitFor(
+      'the add-on to be Ready with archived objects',
+      async () => {
+        const a = await admin.get<AddOnObject>(AddOnResource, name, ns);
+        const ok = a.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+        return ok && Number(a.status?.provisioned?.details?.['objects'] ?? 0) > 0 ? a : false;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(ready.status?.approval?.approvedBy).toBe('alice');
+    expect(ready.status?.provisioned?.bucket?.objectLockEnabled).toBe(true);
+    const receipts =
+      (await admin.get<{ status?: { receipts?: unknown[] } } & KubeObject>(TenantResource, tenant)).status
+        ?.receipts ?? [];
+    expect(ready.status?.provisioned?.details?.['objects']).toBe(receipts.length);
+
+    const versions = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: b, Prefix: `tenantry/${tenant}/evidence/` }),
+    );
+    expect(versions.Versions?.length).toBe(receipts.length);
+    for (const v of versions.Versions ?? []) {
+      const refused = await s3
+        .send(new DeleteObjectCommand({ Bucket: b, Key: v.Key, VersionId: v.VersionId }))
+        .then(
+          () => undefined,
+          (e: { $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode,
+        );
+      expect(refused).toBeGreaterThanOrEqual(400);
+      const body = await s3.send(new GetObjectCommand({ Bucket: b, Key: v.Key, VersionId: v.VersionId }));
+      expect((await body.Body?.transformToString())?.length).toBeGreaterThan(0);
+    }
+  });
+});
