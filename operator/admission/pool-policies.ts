@@ -72,7 +72,8 @@ function tenantPodsPolicy(): AnyObject {
       ],
       validations: [
         {
-          expression: "request.operation != 'CREATE' || !has(object.spec.nodeName) || object.spec.nodeName == ''",
+          expression:
+            "request.operation != 'CREATE' || !has(object.spec.nodeName) || object.spec.nodeName == ''",
           message: 'spec.nodeName cannot be set in a tenant namespace: the scheduler places pods',
           reason: 'Forbidden',
         },
@@ -95,7 +96,8 @@ function tenantPodsPolicy(): AnyObject {
         {
           // CREATE only: nodeSelector is immutable, and pods made before the namespace joined
           // the pool must stay updatable (finalizers, labels) until they are replaced.
-          expression: "request.operation != 'CREATE' || !variables.pooled || variables.selected == variables.tenant",
+          expression:
+            "request.operation != 'CREATE' || !variables.pooled || variables.selected == variables.tenant",
           messageExpression: `'pods in this namespace run on the tenant\\'s dedicated nodes: set spec.nodeSelector[${LABEL_POOL_RESTRICTED}] to ' + variables.tenant`,
           reason: 'Forbidden',
         },
@@ -154,7 +156,9 @@ function nodesPolicy(namespace: string): AnyObject {
           { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['nodes'] },
         ],
       },
-      matchConditions: [{ name: 'not-the-operator', expression: `request.userInfo.username != '${operator}'` }],
+      matchConditions: [
+        { name: 'not-the-operator', expression: `request.userInfo.username != '${operator}'` },
+      ],
       variables: [
         {
           name: 'pool',

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isSubset } from './apply.ts';
+import { applyIfChanged, isSubset } from './apply.ts';
+import type { KubeClient } from './kube/client.ts';
+import { Builtin } from './kube/resource.ts';
 
 describe('isSubset', () => {
   it('ignores fields the server added', () => {
@@ -31,5 +33,23 @@ describe('isSubset', () => {
   it('does not confuse objects and lists', () => {
     expect(isSubset({ a: {} }, { a: [] })).toBe(false);
     expect(isSubset({ a: [] }, { a: {} })).toBe(false);
+  });
+});
+
+describe('applyIfChanged', () => {
+  it('applies when one of our own labels must go, even though the rest is a subset', async () => {
+    const calls: unknown[] = [];
+    const client = { patch: async (...args: unknown[]) => calls.push(args) } as unknown as KubeClient;
+    const desired = { metadata: { name: 'ns', labels: { 'tenantry.dev/tenant': 'a' } } };
+    const actual = {
+      metadata: {
+        name: 'ns',
+        labels: { 'tenantry.dev/tenant': 'a', 'tenantry.dev/entitlement': 'a', other: 'x' },
+      },
+    };
+    expect(await applyIfChanged(client, Builtin.Namespace, desired, actual)).toBe(true);
+    const same = { metadata: { name: 'ns', labels: { 'tenantry.dev/tenant': 'a', other: 'x' } } };
+    expect(await applyIfChanged(client, Builtin.Namespace, desired, same)).toBe(false);
+    expect(calls).toHaveLength(1);
   });
 });

@@ -26,6 +26,23 @@ export function isSubset(desired: unknown, actual: unknown): boolean {
   );
 }
 
+/**
+ * A subset check cannot see a field that should be gone. For our own labels and annotations
+ * (prefix tenantry.dev/) that matters: a stale one (say, an entitlement that was withdrawn)
+ * changes what admission allows, so its absence from the desired object forces an apply,
+ * which removes it because the field manager owns it.
+ */
+function hasStaleOwnKeys(desired: KubeObject, actual: KubeObject): boolean {
+  const stale = (want: Record<string, string> | undefined, have: Record<string, string> | undefined) =>
+    Object.keys(have ?? {}).some((k) => k.startsWith(OWN_PREFIX) && !(k in (want ?? {})));
+  return (
+    stale(desired.metadata.labels, actual.metadata.labels) ||
+    stale(desired.metadata.annotations, actual.metadata.annotations)
+  );
+}
+
+const OWN_PREFIX = 'tenantry.dev/';
+
 /** The desired object with apiVersion and kind filled in from its type. */
 export function withTypeMeta<T extends KubeObject>(type: ResourceType, obj: T): T {
   return { ...obj, apiVersion: apiVersionOf(type), kind: type.kind };
@@ -49,7 +66,7 @@ export async function applyIfChanged<T extends KubeObject>(
 ): Promise<boolean> {
   // List items carry no apiVersion/kind, so compare without them.
   const { apiVersion: _v, kind: _k, ...fields } = desired;
-  if (actual && isSubset(fields, actual)) return false;
+  if (actual && isSubset(fields, actual) && !hasStaleOwnKeys(desired, actual)) return false;
   await apply(client, type, desired);
   return true;
 }

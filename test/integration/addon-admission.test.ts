@@ -196,4 +196,16 @@ describe('add-on admission', () => {
       await admin.find(Builtin.ValidatingAdmissionPolicyBinding, `tenantry.dev-addon-entitlement-${tenant}`),
     ).toBeDefined();
   });
+
+  it('refuses add-ons again once the Entitlement is withdrawn', async () => {
+    await admin.delete(EntitlementResource, tenant);
+    // Refused at once (the binding's parameter is gone: parameterNotFoundAction Deny) ...
+    await refused(dryRun(alice, archive(uniqueName('aa'), 400)));
+    // ... and, once the binding and the namespace label are cleaned up, with the plain reason.
+    const e = await waitFor('admission to refuse without the Entitlement', async () => {
+      const err = await refused(dryRun(alice, archive(uniqueName('aa'), 400)));
+      return /has no Entitlement/.test(err.message) ? err : false;
+    });
+    expect(e.message).toMatch(/ask the platform team/);
+  });
 });

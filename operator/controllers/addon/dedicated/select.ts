@@ -19,9 +19,7 @@ export type Selection = { nodes: string[] } | { shortBy: number; reason: string 
 export function reservedFor(node: Node): string | undefined {
   const l = node.metadata.labels ?? {};
   return (
-    l[LABEL_POOL_RESTRICTED] ??
-    l[LABEL_POOL] ??
-    node.spec?.taints?.find((t) => t.key === TAINT_POOL)?.value
+    l[LABEL_POOL_RESTRICTED] ?? l[LABEL_POOL] ?? node.spec?.taints?.find((t) => t.key === TAINT_POOL)?.value
   );
 }
 
@@ -33,7 +31,9 @@ export function isReady(node: Node): boolean {
 export function isSchedulable(node: Node, tenant: string): boolean {
   if (node.spec?.unschedulable) return false;
   return !(node.spec?.taints ?? []).some(
-    (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !(t.key === TAINT_POOL && t.value === tenant),
+    (t) =>
+      (t.effect === 'NoSchedule' || t.effect === 'NoExecute') &&
+      !(t.key === TAINT_POOL && t.value === tenant),
   );
 }
 

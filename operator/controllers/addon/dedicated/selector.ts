@@ -5,7 +5,10 @@ import type { LabelSelector } from '../../../api/v1alpha1/common.ts';
  * requirement, ANDed; an empty selector matches everything. An unknown operator matches
  * nothing, so a malformed selector never selects more than intended.
  */
-export function matchesSelector(selector: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
+export function matchesSelector(
+  selector: LabelSelector | undefined,
+  labels: Record<string, string> = {},
+): boolean {
   if (!selector) return true;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
     if (labels[k] !== v) return false;

@@ -1,0 +1,211 @@
+import {
+  LABEL_POOL,
+  LABEL_POOL_RESTRICTED,
+  POOL_NODES,
+  POOL_OTHER_PODS,
+  POOL_PIN,
+  POOL_TENANT_PODS,
+  poolNodeLabels,
+  poolTaint,
+  TAINT_POOL,
+} from '../../../admission/pool-policies.ts';
+import type { AddOn } from '../../../api/v1alpha1/index.ts';
+import type { Clock } from '../../../runtime/clock.ts';
+import type { ConditionInput } from '../../../runtime/conditions.ts';
+import type { Cache } from '../../../runtime/informer.ts';
+import type { KubeClient } from '../../../runtime/kube/client.ts';
+import { ApiError } from '../../../runtime/kube/errors.ts';
+import type { KubeObject } from '../../../runtime/kube/object.ts';
+import { Builtin } from '../../../runtime/kube/resource.ts';
+import type { SubResult } from '../archive/reconcile.ts';
+import { type Node, type NodeTaint, reservedFor, selectPoolNodes } from './select.ts';
+import { matchesSelector } from './selector.ts';
+
+/** Field manager of pool labels and taints, apart from the operator's other writes. */
+export const POOL_FIELD_MANAGER = 'tenantry-pool';
+const RETRY_SHORT_MS = 60_000;
+
+export interface DedicatedDeps {
+  client: KubeClient;
+  clock: Clock;
+  /** Every node of the cluster. */
+  nodes: Cache<Node>;
+  /** The operator's namespace. */
+  namespace: string;
+}
+
+export interface DedicatedResult extends SubResult {
+  /** The tenant's workload namespaces must carry tenantry.dev/dedicated-pool=true. */
+  poolNamespacesLabel?: boolean;
+}
+
+type AddOnObject = AddOn & KubeObject;
+
+const cond = (
+  type: string,
+  status: ConditionInput['status'],
+  reason: string,
+  message: string,
+): ConditionInput => ({ type, status, reason, message });
+
+/** Nodes labelled or tainted for the tenant, by name. */
+function poolOf(nodes: Node[], tenant: string): string[] {
+  return nodes
+    .filter((n) => reservedFor(n) === tenant || ownTaint(n, tenant) || hasOwnLabel(n, tenant))
+    .map((n) => n.metadata.name ?? '');
+}
+const hasOwnLabel = (n: Node, tenant: string) =>
+  n.metadata.labels?.[LABEL_POOL] === tenant || n.metadata.labels?.[LABEL_POOL_RESTRICTED] === tenant;
+const ownTaint = (n: Node, tenant: string) =>
+  n.spec?.taints?.some((t) => t.key === TAINT_POOL && t.value === tenant) ?? false;
+
+/** Whether the node carries exactly the tenant's pool labels and taint. */
+export function isPoolNode(n: Node, tenant: string): boolean {
+  const l = n.metadata.labels ?? {};
+  const taints = (n.spec?.taints ?? []).filter((t) => t.key === TAINT_POOL);
+  return (
+    l[LABEL_POOL] === tenant &&
+    l[LABEL_POOL_RESTRICTED] === tenant &&
+    taints.length === 1 &&
+    taints[0]?.value === tenant &&
+    taints[0]?.effect === 'NoSchedule'
+  );
+}
+
+/**
+ * Reads the node and writes a merge patch built from it, with its resourceVersion as a
+ * precondition: taints are an atomic list, so the whole list is written and a concurrent
+ * change (cordon, another taint) must not be lost. Retries on conflict.
+ */
+async function patchNode(
+  client: KubeClient,
+  name: string,
+  build: (n: Node) => { labels: Record<string, string | null>; taints: NodeTaint[] } | undefined,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const node = await client.find<Node>(Builtin.Node, name);
+    if (!node) return;
+    const change = build(node);
+    if (!change) return;
+    try {
+      await client.patch(
+        Builtin.Node,
+        name,
+        undefined,
+        {
+          metadata: { resourceVersion: node.metadata.resourceVersion, labels: change.labels },
+          spec: { taints: change.taints },
+        },
+        'merge',
+        { fieldManager: POOL_FIELD_MANAGER },
+      );
+      return;
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 409) || attempt >= 4) throw e;
+    }
+  }
+}
+
+function reserve(client: KubeClient, name: string, tenant: string): Promise<void> {
+  return patchNode(client, name, (n) => {
+    if (isPoolNode(n, tenant)) return undefined;
+    const others = (n.spec?.taints ?? []).filter((t) => t.key !== TAINT_POOL);
+    return { labels: poolNodeLabels(tenant), taints: [...others, poolTaint(tenant)] };
+  });
+}
+
+function release(client: KubeClient, name: string, tenant: string): Promise<void> {
+  return patchNode(client, name, (n) => {
+    if (!hasOwnLabel(n, tenant) && !ownTaint(n, tenant)) return undefined;
+    const l = n.metadata.labels ?? {};
+    const labels: Record<string, null> = {};
+    if (l[LABEL_POOL] === tenant) labels[LABEL_POOL] = null;
+    if (l[LABEL_POOL_RESTRICTED] === tenant) labels[LABEL_POOL_RESTRICTED] = null;
+    const taints = (n.spec?.taints ?? []).filter((t) => !(t.key === TAINT_POOL && t.value === tenant));
+    return { labels, taints };
+  });
+}
+
+/** Whether the cluster-wide pool policies and bindings are installed. */
+async function policiesMissing(client: KubeClient): Promise<string[]> {
+  const wanted = [
+    [Builtin.MutatingAdmissionPolicyBinding, POOL_PIN],
+    [Builtin.ValidatingAdmissionPolicyBinding, POOL_TENANT_PODS],
+    [Builtin.ValidatingAdmissionPolicyBinding, POOL_OTHER_PODS],
+    [Builtin.ValidatingAdmissionPolicyBinding, POOL_NODES],
+  ] as const;
+  const found = await Promise.all(wanted.map(([type, name]) => client.find(type, name)));
+  return wanted.filter((_, i) => !found[i]).map(([type, name]) => `${type.kind} ${name}`);
+}
+
+/**
+ * Reserves the tenant's pool: picks nodes (those already reserved first), labels and taints
+ * them, and releases any it no longer needs. With too few nodes nothing is touched.
+ */
+export async function reconcileDedicated(
+  deps: DedicatedDeps,
+  addon: AddOnObject,
+  tenant: string,
+): Promise<DedicatedResult> {
+  const spec = addon.spec.dedicatedCompute;
+  if (!spec) {
+    return {
+      conditions: [
+        cond('Provisioned', 'False', 'MissingSettings', 'spec.dedicatedCompute is required'),
+        cond('Enforced', 'False', 'MissingSettings', 'spec.dedicatedCompute is required'),
+      ],
+    };
+  }
+  const all = deps.nodes.list();
+  const current = poolOf(all, tenant);
+  const candidates = all.filter((n) => matchesSelector(spec.candidateSelector, n.metadata.labels));
+  const picked = selectPoolNodes(candidates, spec.nodes, tenant, current);
+  if ('shortBy' in picked) {
+    const message = `not enough nodes for a pool of ${spec.nodes}: ${picked.reason}; no node was changed`;
+    return {
+      conditions: [
+        cond('Provisioned', 'False', 'InsufficientNodes', message),
+        cond(
+          'Enforced',
+          current.length > 0 ? 'True' : 'False',
+          current.length > 0 ? 'PreviousPool' : 'InsufficientNodes',
+          current.length > 0
+            ? `the previous pool (${current.join(', ')}) stays in force`
+            : 'no pool to enforce yet',
+        ),
+      ],
+      ...(current.length > 0 ? { provisioned: { nodes: current }, poolNamespacesLabel: true } : {}),
+      requeueAfterMs: RETRY_SHORT_MS,
+    };
+  }
+  for (const name of picked.nodes) await reserve(deps.client, name, tenant);
+  for (const name of current.filter((n) => !picked.nodes.includes(n)))
+    await release(deps.client, name, tenant);
+  const missing = await policiesMissing(deps.client);
+  const nodes = picked.nodes;
+  return {
+    conditions: [
+      cond('Provisioned', 'True', 'NodesReserved', `${nodes.length} nodes reserved: ${nodes.join(', ')}`),
+      missing.length === 0
+        ? cond(
+            'Enforced',
+            'True',
+            'AdmissionPolicies',
+            `pods of ${tenant} are pinned to the pool at admission`,
+          )
+        : cond('Enforced', 'False', 'PoliciesMissing', `admission policies missing: ${missing.join(', ')}`),
+    ],
+    provisioned: { nodes },
+    poolNamespacesLabel: true,
+  };
+}
+
+/** Removes the tenant's pool labels and taints from every node. Returns true when done. */
+export async function releaseDedicated(
+  deps: DedicatedDeps,
+  _addon: AddOnObject,
+  tenant: string,
+): Promise<boolean> {
+  for (const name of poolOf(deps.nodes.list(), tenant)) await release(deps.client, name, tenant);
+  return true;
+}

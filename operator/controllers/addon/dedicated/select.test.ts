@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { type Node, selectPoolNodes } from './select.ts';
+
+const node = (
+  name: string,
+  opts: Partial<{
+    ready: boolean;
+    labels: Record<string, string>;
+    unschedulable: boolean;
+    taints: Array<{ key: string; value?: string; effect: string }>;
+  }> = {},
+): Node => ({
+  metadata: { name, labels: opts.labels ?? {} },
+  spec: {
+    ...(opts.unschedulable ? { unschedulable: true } : {}),
+    ...(opts.taints ? { taints: opts.taints } : {}),
+  },
+  status: { conditions: [{ type: 'Ready', status: opts.ready === false ? 'False' : 'True' }] },
+});
+
+describe('selectPoolNodes', () => {
+  it('picks free nodes by name, deterministically', () => {
+    const nodes = [node('n3'), node('n1'), node('n2')];
+    expect(selectPoolNodes(nodes, 2, 'acme', [])).toEqual({ nodes: ['n1', 'n2'] });
+    expect(selectPoolNodes([...nodes].reverse(), 2, 'acme', [])).toEqual({ nodes: ['n1', 'n2'] });
+  });
+
+  it('keeps the nodes already reserved for the tenant first', () => {
+    const nodes = [
+      node('n1'),
+      node('n2'),
+      node('n3', {
+        labels: { 'node-restriction.kubernetes.io/tenantry-pool': 'acme' },
+        taints: [{ key: 'tenantry.dev/dedicated', value: 'acme', effect: 'NoSchedule' }],
+      }),
+    ];
+    expect(selectPoolNodes(nodes, 2, 'acme', ['n3'])).toEqual({ nodes: ['n3', 'n1'] });
+    // Shrinking keeps the first of its own nodes.
+    expect(selectPoolNodes(nodes, 1, 'acme', ['n3', 'n2'])).toEqual({ nodes: ['n2'] });
+  });
+
+  it('skips nodes reserved for another tenant, not Ready, cordoned or tainted', () => {
+    const nodes = [
+      node('a', { labels: { 'node-restriction.kubernetes.io/tenantry-pool': 'other' } }),
+      node('b', { labels: { 'tenantry.dev/dedicated-pool': 'other' } }),
+      node('c', { taints: [{ key: 'tenantry.dev/dedicated', value: 'other', effect: 'NoSchedule' }] }),
+      node('d', { ready: false }),
+      node('e', { unschedulable: true }),
+      node('f', { taints: [{ key: 'gpu', effect: 'NoSchedule' }] }),
+      node('g', { taints: [{ key: 'soft', effect: 'PreferNoSchedule' }] }),
+    ];
+    expect(selectPoolNodes(nodes, 1, 'acme', [])).toEqual({ nodes: ['g'] });
+  });
+
+  it('never returns a partial pool', () => {
+    const got = selectPoolNodes([node('n1'), node('n2', { ready: false })], 3, 'acme', []);
+    expect(got).toMatchObject({ shortBy: 2 });
+    expect('reason' in got && got.reason).toMatch(/3 nodes wanted, 1 available/);
+  });
+});
