@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Price } from '../../operator/api/v1alpha1/index.ts';
+import { invoiceLines, reconcileInvoice } from '../../operator/billing/invoice.ts';
+import type { MeteringInputs } from '../../operator/metering/record.ts';
+import { advanceStoredLedger, loadLedger } from '../../operator/metering/store.ts';
+import type { KubeClient } from '../../operator/runtime/kube/client.ts';
+import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { adminClient, uniqueName } from '../support/cluster.ts';
+
+let admin: KubeClient;
+const namespaces: string[] = [];
+
+beforeAll(async () => {
+  admin = await adminClient();
+});
+afterAll(async () => {
+  for (const ns of namespaces) await admin.delete(Builtin.Namespace, ns).catch(() => {});
+  admin.close();
+});
+
+async function namespace(): Promise<string> {
+  const name = uniqueName('meter');
+  await admin.create(Builtin.Namespace, { metadata: { name } });
+  namespaces.push(name);
+  return name;
+}
+
+const HOUR = 3_600_000;
+const since = Date.UTC(2026, 10, 1);
+const inputs: MeteringInputs = {
+  reservations: [
+    { node: 'node-a', from: since + 90 * 60_000, to: since + 50 * HOUR },
+    { node: 'node-b', from: since + 3 * HOUR + 17 * 60_000 },
+  ],
+  archiveSamples: [
+    { at: since + 2 * HOUR, bytes: 5 * 2 ** 30 },
+    { at: since + 30 * HOUR + 123_000, bytes: 7 * 2 ** 30 },
+  ],
+  archiveEvents: Array.from({ length: 40 }, (_, i) => ({
+    key: `obj-${i % 31}`,
+    at: since + i * 97 * 60_000,
+  })),
+};
+const prices: Price[] = [
+  {
+    sku: 'dedicated-node-hours',
+    description: 'Dedicated node',
+    unit: 'node-hour',
+    unitPriceMinor: 95,
+    currency: 'EUR',
+  },
+  {
+    sku: 'archive-gib-hours',
+    description: 'Archive storage',
+    unit: 'GiB-hour',
+    unitPriceMinor: 1,
+    currency: 'EUR',
+  },
+  {
+    sku: 'archive-objects',
+    description: 'Archived objects',
+    unit: 'object',
+    unitPriceMinor: 2,
+    currency: 'EUR',
+  },
+] as Price[];
+const steps = [5, 26, 27, 49, 73, 100].map((h) => since + h * HOUR + 11 * 60_000);
+
+/** A client whose writes start failing after `budget` of them: the operator "killed" mid-write. */
+function dying(client: KubeClient, budget: number): KubeClient {
+  let left = budget;
+  const guard =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    (...a: A): Promise<R> => {
+      if (left-- <= 0) return Promise.reject(new Error('killed'));
+      return fn(...a);
+    };
+  return Object.assign(Object.create(client) as KubeClient, {
+    create: guard(client.create.bind(client)),
+    update: guard(client.update.bind(client)),
+  });
+}
+
+describe('the stored metering ledger', () => {
+  it('gives the same invoice after random kills and retries as an undisturbed run', async () => {
+    const calm = await namespace();
+    const crashy = await namespace();
+    for (const now of steps) await advanceStoredLedger(admin, calm, 'acme', since, inputs, now);
+    for (const now of steps) {
+      // Up to three kills at random points of each step, then a run that gets through.
+      for (let k = 0; k < 3; k++) {
+        await advanceStoredLedger(
+          dying(admin, Math.floor(Math.random() * 3)),
+          crashy,
+          'acme',
+          since,
+          inputs,
+          now,
+        ).catch(() => {});
+      }
+      await advanceStoredLedger(admin, crashy, 'acme', since, inputs, now);
+    }
+    const a = (await loadLedger(admin, calm, 'acme', since)).ledger;
+    const b = (await loadLedger(admin, crashy, 'acme', since)).ledger;
+    expect(b.watermark).toBe(a.watermark);
+    expect(b.records.map((r) => r.id).sort()).toEqual(a.records.map((r) => r.id).sort());
+    const invoiceA = invoiceLines(a.records, prices, { tenant: 'acme', period: '2026-11' });
+    const invoiceB = invoiceLines(b.records, prices, { tenant: 'acme', period: '2026-11' });
+    expect(invoiceB).toEqual(invoiceA);
+    expect(invoiceA.map((l) => l.sku).sort()).toEqual([
+      'archive-gib-hours',
+      'archive-objects',
+      'dedicated-node-hours',
+    ]);
+    expect(reconcileInvoice(invoiceB, b.records)).toEqual([]);
+  });
+
+  it('lets two writers race without double counting', async () => {
+    const ns = await namespace();
+    const now = steps[4] ?? 0;
+    await Promise.all([
+      advanceStoredLedger(admin, ns, 'acme', since, inputs, now),
+      advanceStoredLedger(admin, ns, 'acme', since, inputs, now),
+    ]);
+    const { ledger } = await loadLedger(admin, ns, 'acme', since);
+    const ids = ledger.records.map((r) => r.id);
+    expect(ids).toEqual([...new Set(ids)]);
+    const solo = await namespace();
+    await advanceStoredLedger(admin, solo, 'acme', since, inputs, now);
+    expect(ids.sort()).toEqual(
+      (await loadLedger(admin, solo, 'acme', since)).ledger.records.map((r) => r.id).sort(),
+    );
+  });
+});
