@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../operator/runtime/kube/errors.ts';
+import { invoiceCommand, usageCommand } from './commands/billing.ts';
 import { devCommand } from './commands/dev.ts';
 import { evidenceCommand } from './commands/evidence.ts';
 import { installCommand } from './commands/install.ts';
@@ -27,7 +28,9 @@ export function program(): Command {
     .addCommand(installCommand())
     .addCommand(lintCommand())
     .addCommand(signupCommand())
-    .addCommand(evidenceCommand());
+    .addCommand(evidenceCommand())
+    .addCommand(usageCommand())
+    .addCommand(invoiceCommand());
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Price } from '../../operator/api/v1alpha1/index.ts';
+import type { Entitlement, Price } from '../../operator/api/v1alpha1/index.ts';
+import { EntitlementResource } from '../../operator/api/v1alpha1/index.ts';
 import { invoiceLines, reconcileInvoice } from '../../operator/billing/invoice.ts';
+import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import type { MeteringInputs } from '../../operator/metering/record.ts';
 import { advanceStoredLedger, loadLedger } from '../../operator/metering/store.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
+import type { KubeObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { tenantry } from '../support/cli.ts';
 import { adminClient, uniqueName } from '../support/cluster.ts';
 
 let admin: KubeClient;
@@ -130,5 +134,33 @@ describe('the stored metering ledger', () => {
     expect(ids.sort()).toEqual(
       (await loadLedger(admin, solo, 'acme', since)).ledger.records.map((r) => r.id).sort(),
     );
+  });
+
+  it('turns the ledger into invoice lines with tenantry invoice and usage', async () => {
+    const tenant = uniqueName('bill');
+    await admin.create(EntitlementResource, {
+      apiVersion: 'tenantry.dev/v1alpha1',
+      kind: 'Entitlement',
+      metadata: { name: tenant },
+      spec: { tenantRef: { name: tenant }, plan: 'enterprise', prices },
+    } as Entitlement & KubeObject);
+    const ledger = await advanceStoredLedger(admin, DEFAULT_NAMESPACE, tenant, since, inputs, steps[5] ?? 0);
+    const csv = await tenantry(['invoice', '--period', '2026-11', '--tenant', tenant, '-o', 'csv']);
+    expect(csv.code, csv.stderr).toBe(0);
+    const [header, ...rows] = csv.stdout.trim().split(/\r?\n/);
+    expect(header).toContain('sku');
+    expect(rows).toHaveLength(3);
+    const json = await tenantry(['invoice', '--period', '2026-11', '--tenant', tenant, '-o', 'json']);
+    const report = JSON.parse(json.stdout) as {
+      lines: Array<{ sku: string; recordIds: string[] }>;
+      digest: string;
+    };
+    expect(report.digest).toMatch(/^[0-9a-f]{64}$|^sha256:/);
+    const ids = report.lines.flatMap((l) => l.recordIds).sort();
+    expect(ids).toEqual(ledger.records.map((r) => r.id).sort());
+    const use = await tenantry(['usage', '--tenant', tenant, '--period', '2026-11']);
+    expect(use.code, use.stderr).toBe(0);
+    expect(use.stdout).toMatch(/dedicated-node-hours/);
+    await admin.delete(EntitlementResource, tenant);
   });
 });
