@@ -191,9 +191,10 @@ function nodesPolicy(namespace: string): AnyObject {
 }
 
 /**
- * (d) New pods in pool namespaces are pinned to the tenant's pool: the selector through an
- * apply configuration (nodeSelector is a map, so other keys stay), the toleration through a
- * JSON patch (tolerations is an atomic list: an apply configuration would replace it).
+ * (d) New pods in pool namespaces are pinned to the tenant's pool by JSON patches: the
+ * selector key is added to (or replaces the value in) spec.nodeSelector, other keys stay;
+ * the toleration is appended unless the pod already has it. Both fields are atomic, which
+ * an apply configuration may not mutate.
  */
 function pinPolicy(): AnyObject {
   const tenant = nsLabel(LABEL_TENANT);
@@ -207,12 +208,15 @@ function pinPolicy(): AnyObject {
       failurePolicy: 'Fail',
       reinvocationPolicy: 'Never',
       matchConstraints: { resourceRules: podRules(['CREATE']) },
-      matchConditions: [{ name: 'tenant-namespace', expression: `${tenant} != ''` }],
+      // No matchCondition on the namespace: namespaceObject is not populated for matchConditions
+      // (the API server reports `no such key: metadata`); the binding selects tenant namespaces.
       mutations: [
         {
-          patchType: 'ApplyConfiguration',
-          applyConfiguration: {
-            expression: `Object{ spec: Object.spec{ nodeSelector: {'${LABEL_POOL_RESTRICTED}': ${tenant}} } }`,
+          // nodeSelector is an atomic map: an apply configuration may not change it
+          // ("may not mutate atomic arrays, maps or structs"), a JSON patch may.
+          patchType: 'JSONPatch',
+          jsonPatch: {
+            expression: `has(object.spec.nodeSelector) ? [JSONPatch{op: 'add', path: '/spec/nodeSelector/${LABEL_POOL_RESTRICTED.replace('/', '~1')}', value: ${tenant}}] : [JSONPatch{op: 'add', path: '/spec/nodeSelector', value: {'${LABEL_POOL_RESTRICTED}': ${tenant}}}]`,
           },
         },
         {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { staticAddonAdmission } from '../admission/addon-policies.ts';
+import { staticPoolAdmission } from '../admission/pool-policies.ts';
 import { apply } from '../runtime/apply.ts';
 import { type Clock, realClock, sleep } from '../runtime/clock.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
@@ -45,7 +46,7 @@ export async function install(
     for (const obj of operatorRbac(opts.namespace)) await apply(client, typeOf(obj), obj);
   }
   // Admission policies reference the CRDs (paramKind Entitlement): install them after.
-  const policies = staticAddonAdmission();
+  const policies = [...staticAddonAdmission(), ...staticPoolAdmission(opts.namespace)];
   const names = crds.map((c) => c.metadata.name ?? '');
   const deadline = clock.now() + (opts.timeoutMs ?? 60_000);
   for (const name of names) {

@@ -54,6 +54,14 @@ export function operatorClusterRole(): AnyObject {
         verbs: ['get'],
         resourceNames: [ENTITLEMENT_POLICY],
       },
+      // Enforced=True only when the pool policies' bindings are in place.
+      {
+        apiGroups: ['admissionregistration.k8s.io'],
+        resources: ['mutatingadmissionpolicybindings'],
+        verbs: ['get'],
+      },
+      // Dedicated pools: the operator labels and taints the nodes it reserves (and only it may).
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: rw },
       { apiGroups: [rbac], resources: ['rolebindings'], verbs: rw },
       {

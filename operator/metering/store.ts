@@ -3,7 +3,14 @@ import type { KubeClient } from '../runtime/kube/client.ts';
 import { isAlreadyExists, isConflict } from '../runtime/kube/errors.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
 import { Builtin } from '../runtime/kube/resource.ts';
-import { advance, type Ledger, type LedgerPartition, ledgerKey, mergePartitions, partitionLedger } from './ledger.ts';
+import {
+  advance,
+  type Ledger,
+  type LedgerPartition,
+  ledgerKey,
+  mergePartitions,
+  partitionLedger,
+} from './ledger.ts';
 import type { MeteringInputs } from './record.ts';
 import type { Instant } from './windows.ts';
 
@@ -37,7 +44,13 @@ export async function loadLedger(
  * create when new): a concurrent writer makes this fail with a conflict rather than lose a
  * record. Partitions may land in any order; a crash part-way is repaired by the next run.
  */
-async function saveLedger(client: KubeClient, namespace: string, before: Ledger, after: Ledger, versions: Map<string, string>) {
+async function saveLedger(
+  client: KubeClient,
+  namespace: string,
+  before: Ledger,
+  after: Ledger,
+  versions: Map<string, string>,
+) {
   const old = new Map(partitionLedger(before, 'day').map((p) => [p.period, JSON.stringify(p)]));
   for (const part of partitionLedger(after, 'day')) {
     const json = JSON.stringify(part);

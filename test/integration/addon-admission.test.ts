@@ -104,8 +104,14 @@ async function entitle(spec: Partial<Entitlement['spec']>): Promise<void> {
 
 describe('add-on admission', () => {
   it('refuses an add-on when the tenant has no Entitlement', async () => {
-    const e = await refused(alice.create(AddOnResource, compute(uniqueName('dc'), 1)));
-    expect(e.message).toMatch(/has no Entitlement/);
+    // Refused from the start; right after install the API server may still be loading the
+    // policies (it then refuses with another message, failurePolicy Fail), so wait for ours.
+    await refused(dryRun(alice, compute(uniqueName('dc'), 1)));
+    const e = await waitFor('the no-Entitlement refusal', async () => {
+      const err = await refused(dryRun(alice, compute(uniqueName('dc'), 1)));
+      return /has no Entitlement/.test(err.message) ? err : false;
+    });
+    expect(e.message).toMatch(/ask the platform team/);
   });
 
   it('refuses an add-on the Entitlement does not grant, and allows it once granted', async () => {
@@ -202,10 +208,16 @@ describe('add-on admission', () => {
     // Refused at once (the binding's parameter is gone: parameterNotFoundAction Deny) ...
     await refused(dryRun(alice, archive(uniqueName('aa'), 400)));
     // ... and, once the binding and the namespace label are cleaned up, with the plain reason.
-    const e = await waitFor('admission to refuse without the Entitlement', async () => {
-      const err = await refused(dryRun(alice, archive(uniqueName('aa'), 400)));
-      return /has no Entitlement/.test(err.message) ? err : false;
-    });
+    const e = await waitFor(
+      'admission to refuse without the Entitlement',
+      async () => {
+        const err = await refused(dryRun(alice, archive(uniqueName('aa'), 400)));
+        return /has no Entitlement/.test(err.message) ? err : false;
+        // The binding goes with the Entitlement through the garbage collector, which can take
+        // tens of seconds; every request in between is refused all the same.
+      },
+      { timeoutMs: 150_000 },
+    );
     expect(e.message).toMatch(/ask the platform team/);
   });
 });

@@ -1,4 +1,5 @@
 import { LABEL_ENTITLEMENT } from '../../admission/addon-policies.ts';
+import { LABEL_POOL_NAMESPACE } from '../../admission/pool-policies.ts';
 import {
   CLUSTERROLE_TENANT_OWNER,
   CLUSTERROLE_TENANT_SYSTEM,
@@ -61,7 +62,7 @@ function subjectOf(owner: TenantOwner) {
  */
 export function desiredState(
   tenant: Tenant,
-  context: { entitlement?: string | undefined } = {},
+  context: { entitlement?: string | undefined; dedicatedPool?: boolean } = {},
 ): DesiredObject[] {
   const profile = profileOf(tenant);
   const owner = [controllerRef(TenantResource, tenant)];
@@ -84,6 +85,8 @@ export function desiredState(
             [LABEL_PROFILE]: tenant.spec.policyProfile ?? 'baseline',
             // Admission reads this: no Entitlement, no add-ons.
             ...(context.entitlement ? { [LABEL_ENTITLEMENT]: context.entitlement } : {}),
+            // Admission pins this namespace's pods to the tenant's dedicated pool.
+            ...(context.dedicatedPool && ns.role === 'workload' ? { [LABEL_POOL_NAMESPACE]: 'true' } : {}),
             'pod-security.kubernetes.io/enforce': profile.podSecurity,
             'pod-security.kubernetes.io/enforce-version': 'latest',
             'pod-security.kubernetes.io/audit': 'restricted',

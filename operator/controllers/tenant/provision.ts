@@ -1,5 +1,5 @@
-import { LABEL_TENANT } from '../../api/labels.ts';
-import type { Entitlement, Tenant } from '../../api/v1alpha1/index.ts';
+import { LABEL_TENANT, systemNamespaceOf } from '../../api/labels.ts';
+import type { AddOn, Entitlement, Tenant } from '../../api/v1alpha1/index.ts';
 import { applyIfChanged } from '../../runtime/apply.ts';
 import type { ReconcileContext } from '../../runtime/controller.ts';
 import type { Cache } from '../../runtime/informer.ts';
@@ -22,6 +22,8 @@ export interface ProvisionDeps {
   owned: ReadonlyMap<ResourceType, Cache>;
   /** Entitlements, to label the tenant's namespaces with the one granted to it. */
   entitlements: Cache<Entitlement & KubeObject>;
+  /** Add-ons: a provisioned dedicated pool pins the tenant's workload namespaces to it. */
+  addons: Cache<AddOn & KubeObject>;
 }
 
 /**
@@ -41,7 +43,16 @@ export async function provision(
   const entitlement = deps.entitlements
     .list()
     .find((e) => e.spec.tenantRef.name === tenant.metadata.name && !e.metadata.deletionTimestamp);
-  const desired = desiredState(tenant, { entitlement: entitlement?.metadata.name });
+  const dedicatedPool = deps.addons
+    .list()
+    .some(
+      (a) =>
+        a.metadata.namespace === systemNamespaceOf(tenant.metadata.name ?? '') &&
+        a.spec.type === 'DedicatedCompute' &&
+        !a.metadata.deletionTimestamp &&
+        (a.status?.provisioned?.nodes?.length ?? 0) > 0,
+    );
+  const desired = desiredState(tenant, { entitlement: entitlement?.metadata.name, dedicatedPool });
   let wrote = 0;
   for (const d of desired) {
     const actual = deps.owned

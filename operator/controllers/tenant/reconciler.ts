@@ -1,5 +1,5 @@
 import { TENANT_FINALIZER } from '../../api/labels.ts';
-import type { Entitlement, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
+import type { AddOn, Entitlement, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
 import { TenantResource } from '../../api/v1alpha1/index.ts';
 import type { FeatureFlags } from '../../config.ts';
 import { applyStatus, deepEqual } from '../../runtime/apply.ts';
@@ -30,6 +30,7 @@ export interface TenantReconcilerDeps {
   /** Caches of the types the tenant owns, filtered to objects Tenantry manages. */
   owned: ReadonlyMap<ResourceType, Cache>;
   entitlements: Cache<Entitlement & KubeObject>;
+  addons: Cache<AddOn & KubeObject>;
   features: FeatureFlags;
   schedule: CheckSchedule;
   /** Signs receipts; absent when self-serve onboarding is switched off. */

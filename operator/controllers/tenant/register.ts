@@ -1,6 +1,6 @@
 import { MANAGED_SELECTOR } from '../../api/labels.ts';
-import type { Entitlement, Tenant } from '../../api/v1alpha1/index.ts';
-import { EntitlementResource, TenantResource } from '../../api/v1alpha1/index.ts';
+import type { AddOn, Entitlement, Tenant } from '../../api/v1alpha1/index.ts';
+import { AddOnResource, EntitlementResource, TenantResource } from '../../api/v1alpha1/index.ts';
 import type { ControllerDefinition } from '../../runtime/controller.ts';
 import type { Cache } from '../../runtime/informer.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
@@ -41,6 +41,7 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
       tenants: deps.manager.informer<Tenant & KubeObject>(TenantResource, deps.shardSelector),
       owned,
       entitlements: deps.manager.informer<Entitlement & KubeObject>(EntitlementResource),
+      addons: deps.manager.informer<AddOn & KubeObject>(AddOnResource),
       features: deps.features,
       schedule: new CheckSchedule(deps.clock),
       signer: deps.signer,
