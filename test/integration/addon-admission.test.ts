@@ -219,5 +219,5 @@ describe('add-on admission', () => {
       { timeoutMs: 150_000 },
     );
     expect(e.message).toMatch(/ask the platform team/);
-  });
+  }, 200_000);
 });
