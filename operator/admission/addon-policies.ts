@@ -19,6 +19,18 @@ const addonRules = [
     resources: ['addons'],
   },
 ];
+/**
+ * Entitlement checks apply to what a tenant asks for (create, spec change), not to metadata
+ * updates: the operator must still be able to remove its finalizer from an add-on after the
+ * Entitlement is withdrawn, or deleting the tenant would hang.
+ */
+const specRequests = [
+  {
+    name: 'create-or-spec-change',
+    expression: "request.operation == 'CREATE' || object.spec != oldObject.spec",
+  },
+];
+
 const tenantNamespaces = {
   namespaceSelector: { matchExpressions: [{ key: LABEL_TENANT, operator: 'Exists' }] },
 };
@@ -38,7 +50,14 @@ export function entitlementPolicy(): AnyObject {
       failurePolicy: 'Fail',
       paramKind: { apiVersion: 'tenantry.dev/v1alpha1', kind: 'Entitlement' },
       matchConstraints: { resourceRules: addonRules },
+      matchConditions: specRequests,
       validations: [
+        {
+          expression: '!has(params.metadata.deletionTimestamp)',
+          messageExpression:
+            "'Entitlement ' + params.metadata.name + ' is being withdrawn: no add-on can be enabled'",
+          reason: 'Forbidden',
+        },
         {
           expression: 'has(params.spec.allowedAddOns) && object.spec.type in params.spec.allowedAddOns',
           messageExpression:
@@ -103,6 +122,7 @@ export function staticAddonAdmission(): AnyObject[] {
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: { resourceRules: addonRules },
+        matchConditions: specRequests,
         validations: [
           {
             expression: `has(namespaceObject.metadata.labels) && namespaceObject.metadata.labels['${LABEL_NAMESPACE_ROLE}'] == 'system'`,

@@ -37,6 +37,7 @@ export function operatorClusterRole(): AnyObject {
           'upgradeplans/status',
           'tenants/finalizers',
           'addons/finalizers',
+          'entitlements/finalizers',
         ],
         verbs: ['get', 'update', 'patch'],
       },

@@ -126,7 +126,9 @@ async function cleanupNodes(): Promise<void> {
 
 beforeAll(async () => {
   admin = await adminClient();
-  ({ stop: stopOperator } = await startTestOperator(admin));
+  // This file drives the pool reconcile itself; the operator's own add-on handling for
+  // DedicatedCompute would race it for the same nodes.
+  ({ stop: stopOperator } = await startTestOperator(admin, { features: 'addonDedicatedCompute=false' }));
   const saKc = await serviceAccountKubeConfig(
     admin,
     loadKubeConfig(inject('kubeconfig')),

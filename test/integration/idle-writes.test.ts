@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
+import { EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
 import { apply } from '../../operator/runtime/apply.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
@@ -53,12 +53,22 @@ describe.runIf(auditLog)('an idle operator', () => {
     }
     for (const n of names) await waitReady(admin, n);
     // Tenants other test files deleted are finished off by this operator: that is work, not idling.
+    let terminating: string[] = [];
     await waitFor(
-      'no tenant to be terminating',
-      async () =>
-        !(await admin.list<TenantObject>(TenantResource)).items.some((t) => t.metadata.deletionTimestamp),
-      { timeoutMs: 120_000 },
-    );
+      'no tenant or entitlement to be terminating',
+      async () => {
+        terminating = [
+          ...(await admin.list<TenantObject>(TenantResource)).items,
+          ...(await admin.list(EntitlementResource)).items,
+        ]
+          .filter((o) => o.metadata.deletionTimestamp)
+          .map((o) => o.metadata.name ?? '');
+        return terminating.length === 0;
+      },
+      { timeoutMs: 240_000 },
+    ).catch((e: unknown) => {
+      throw new Error(`${String(e)}; still terminating: ${terminating.join(', ')}`);
+    });
     // No settling time: the operator's reactions to its own status and finalizer writes must
     // themselves be write-free, so the window starts as soon as the tenants are Ready.
     const offset = statSync(auditLog).size;
@@ -82,5 +92,5 @@ describe.runIf(auditLog)('an idle operator', () => {
     console.info(
       `idle window ${WINDOW_MS / 1000}s: ${leases.length} lease renewals, ${others.length} other writes`,
     );
-  });
+  }, 360_000);
 });

@@ -29,7 +29,7 @@ export function uniqueName(prefix: string): string {
 /** Runs the operator in this process with its ServiceAccount's token (the chart's RBAC). */
 export async function startTestOperator(
   admin: KubeClient,
-  opts: { leaderElection?: boolean; dnsServers?: string[]; identityCa?: string } = {},
+  opts: { leaderElection?: boolean; dnsServers?: string[]; identityCa?: string; features?: string } = {},
 ): Promise<{ op: RunningOperator; stop: () => Promise<void> }> {
   const kc = loadKubeConfig(inject('kubeconfig'));
   const saKc = await serviceAccountKubeConfig(admin, kc, DEFAULT_NAMESPACE, OPERATOR_NAME);
@@ -39,7 +39,7 @@ export async function startTestOperator(
     {
       client,
       log: createLogger({ level: process.env.TENANTRY_TEST_LOG ?? 'silent' }),
-      features: parseFeatureFlags(undefined),
+      features: parseFeatureFlags(opts.features),
       namespace: DEFAULT_NAMESPACE,
       leaderElection: opts.leaderElection ?? false,
       probePort: 0,

@@ -1,3 +1,4 @@
+import { LABEL_ENTITLEMENT } from '../../admission/addon-policies.ts';
 import { systemNamespaceOf } from '../../api/labels.ts';
 import type { AddOn, Entitlement } from '../../api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../api/v1alpha1/index.ts';
@@ -7,6 +8,7 @@ import type { Condition } from '../../runtime/conditions.ts';
 import { setCondition, summarize } from '../../runtime/conditions.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
+import { ensureFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizer.ts';
 import type { Cache } from '../../runtime/informer.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
@@ -35,8 +37,10 @@ export class EntitlementReconciler implements Reconciler {
 
   async reconcile(req: Request, _ctx: ReconcileContext): Promise<Result | undefined> {
     const cached = this.deps.entitlements.get(req.key);
-    if (!cached || cached.metadata.deletionTimestamp) return undefined;
+    if (!cached) return undefined;
     const e = structuredClone(cached);
+    if (e.metadata.deletionTimestamp) return this.withdraw(e);
+    await ensureFinalizer(this.deps.client, EntitlementResource, e, ENTITLEMENT_FINALIZER);
     const binding = desiredBinding(e);
     await applyIfChanged(
       this.deps.client,
@@ -82,4 +86,23 @@ export class EntitlementReconciler implements Reconciler {
     }
     return undefined;
   }
+
+  /**
+   * Withdrawing an Entitlement must never open a gap in which add-ons are allowed: the
+   * binding (and the Entitlement as its parameter) stays until the tenant controller has
+   * taken the entitlement label off every namespace, from which point the no-Entitlement
+   * policy refuses everything.
+   */
+  private async withdraw(e: Entitlement & KubeObject): Promise<Result | undefined> {
+    if (!hasFinalizer(e, ENTITLEMENT_FINALIZER)) return undefined;
+    const labelled = await this.deps.client.list(Builtin.Namespace, {
+      labelSelector: `${LABEL_ENTITLEMENT}=${e.metadata.name}`,
+      limit: 1,
+    });
+    if (labelled.items.length) return { requeueAfterMs: 500 };
+    await removeFinalizer(this.deps.client, EntitlementResource, e, ENTITLEMENT_FINALIZER);
+    return undefined;
+  }
 }
+
+export const ENTITLEMENT_FINALIZER = 'tenantry.dev/entitlement-withdrawal';
