@@ -1,10 +1,6 @@
-import { execFile } from 'node:child_process';
-import { generateKeyPair, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { pemKeyPair, selfSignedCa, serverCert } from './certs.ts';
 
 export interface Pki {
   caCertPath: string;
@@ -54,82 +50,21 @@ export async function generatePki(dir: string): Promise<Pki> {
     writeFile(pki.serviceAccountPublicKeyPath, sa.publicKey),
   ]);
 
-  await openssl([
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    pki.caKeyPath,
-    '-subj',
-    '/CN=tenantry-local-ca',
-    '-days',
-    '3650',
-    '-sha256',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,digitalSignature,keyCertSign,cRLSign',
-    '-out',
-    pki.caCertPath,
-  ]);
-  // `req -x509 -CA` (OpenSSL 3) signs with the CA directly, without a CSR file or serial file.
-  await openssl([
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    pki.servingKeyPath,
-    '-CA',
-    pki.caCertPath,
-    '-CAkey',
-    pki.caKeyPath,
-    '-subj',
-    '/CN=kube-apiserver',
-    '-days',
-    '365',
-    '-sha256',
-    '-set_serial',
-    `0x${randomBytes(16).toString('hex')}`,
-    '-addext',
-    'basicConstraints=critical,CA:FALSE',
-    '-addext',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    '-addext',
-    'extendedKeyUsage=serverAuth',
-    '-addext',
-    `subjectAltName=${servingSans.join(',')}`,
-    '-out',
-    pki.servingCertPath,
-  ]);
+  await selfSignedCa({
+    keyPath: pki.caKeyPath,
+    certPath: pki.caCertPath,
+    commonName: 'tenantry-local-ca',
+    days: 3650,
+  });
+  await serverCert({
+    keyPath: pki.servingKeyPath,
+    certPath: pki.servingCertPath,
+    caCertPath: pki.caCertPath,
+    caKeyPath: pki.caKeyPath,
+    commonName: 'kube-apiserver',
+    sans: servingSans,
+    days: 365,
+  });
   pki.caCertPem = await readFile(pki.caCertPath, 'utf8');
   return pki;
-}
-
-interface PemKeyPair {
-  publicKey: string;
-  privateKey: string;
-}
-
-function pemKeyPair(type: 'ec' | 'rsa'): Promise<PemKeyPair> {
-  const encoding = {
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  } as const;
-  return new Promise((resolve, reject) => {
-    const done = (err: Error | null, publicKey: string, privateKey: string) =>
-      err ? reject(err) : resolve({ publicKey, privateKey });
-    if (type === 'ec') generateKeyPair('ec', { namedCurve: 'prime256v1', ...encoding }, done);
-    else generateKeyPair('rsa', { modulusLength: 2048, ...encoding }, done);
-  });
-}
-
-async function openssl(args: string[]): Promise<void> {
-  try {
-    await run('openssl', args);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT')
-      throw new Error('the openssl CLI is needed to create the local control plane certificates');
-    throw new Error(`openssl ${args.slice(0, 2).join(' ')} failed: ${e.stderr ?? e.message}`);
-  }
 }

@@ -1,0 +1,105 @@
+import { execFile } from 'node:child_process';
+import { generateKeyPair, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface PemKeyPair {
+  publicKey: string;
+  privateKey: string;
+}
+
+/** Keys come from Node's crypto (instant); only certificates need the openssl CLI. */
+export function pemKeyPair(type: 'ec' | 'rsa'): Promise<PemKeyPair> {
+  const encoding = {
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  } as const;
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, publicKey: string, privateKey: string) =>
+      err ? reject(err) : resolve({ publicKey, privateKey });
+    if (type === 'ec') generateKeyPair('ec', { namedCurve: 'prime256v1', ...encoding }, done);
+    else generateKeyPair('rsa', { modulusLength: 2048, ...encoding }, done);
+  });
+}
+
+async function openssl(args: string[]): Promise<void> {
+  try {
+    await run('openssl', args);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    if (e.code === 'ENOENT')
+      throw new Error('the openssl CLI is needed to create certificates (apt-get install openssl)');
+    throw new Error(`openssl ${args.slice(0, 2).join(' ')} failed: ${e.stderr ?? e.message}`);
+  }
+}
+
+/** A self-signed CA certificate for the key at keyPath. */
+export function selfSignedCa(opts: {
+  keyPath: string;
+  certPath: string;
+  commonName: string;
+  days: number;
+}): Promise<void> {
+  return openssl([
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    opts.keyPath,
+    '-subj',
+    `/CN=${opts.commonName}`,
+    '-days',
+    String(opts.days),
+    '-sha256',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,digitalSignature,keyCertSign,cRLSign',
+    '-out',
+    opts.certPath,
+  ]);
+}
+
+/**
+ * A TLS server certificate signed by the CA. `req -x509 -CA` (OpenSSL 3) signs with the CA
+ * directly, without a CSR file or serial file.
+ */
+export function serverCert(opts: {
+  keyPath: string;
+  certPath: string;
+  caCertPath: string;
+  caKeyPath: string;
+  commonName: string;
+  sans: readonly string[];
+  days: number;
+}): Promise<void> {
+  return openssl([
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    opts.keyPath,
+    '-CA',
+    opts.caCertPath,
+    '-CAkey',
+    opts.caKeyPath,
+    '-subj',
+    `/CN=${opts.commonName}`,
+    '-days',
+    String(opts.days),
+    '-sha256',
+    '-set_serial',
+    `0x${randomBytes(16).toString('hex')}`,
+    '-addext',
+    'basicConstraints=critical,CA:FALSE',
+    '-addext',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    '-addext',
+    'extendedKeyUsage=serverAuth',
+    '-addext',
+    `subjectAltName=${opts.sans.join(',')}`,
+    '-out',
+    opts.certPath,
+  ]);
+}
