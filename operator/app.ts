@@ -33,6 +33,8 @@ export interface OperatorOptions {
   dnsServers?: string[];
   /** Extra CA certificates (PEM) trusted for identity providers on a private PKI. */
   identityCa?: string | undefined;
+  /** Metering window (default an hour); shorter windows are for trials and tests. */
+  meteringWindowMs?: number | undefined;
 }
 
 export interface RunningOperator {
@@ -85,6 +87,7 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
     signer,
     dnsServers: opts.dnsServers ?? [],
     identityCa: opts.identityCa,
+    meteringWindowMs: opts.meteringWindowMs,
   })) {
     manager.add(def);
   }

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { startOperator } from '../../operator/app.ts';
 import { parseDuration, parseFeatureFlags } from '../../operator/config.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
+import { checkWindowSize } from '../../operator/metering/windows.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { createLogger } from '../../operator/runtime/log.ts';
 import { CliError } from '../exit-codes.ts';
@@ -23,6 +24,7 @@ interface RunOptions {
   logLevel: string;
   dnsServer?: string[];
   identityCaFile?: string;
+  meteringWindow: string;
 }
 
 function parsePort(address: string): { host: string; port: number } {
@@ -41,6 +43,12 @@ export async function runOperator(opts: RunOptions): Promise<void> {
     retryPeriodMs: parseDuration(opts.retryPeriod),
     resyncMs: parseDuration(opts.resync),
   };
+  const meteringWindowMs = parseDuration(opts.meteringWindow);
+  try {
+    checkWindowSize(meteringWindowMs);
+  } catch (e) {
+    throw new CliError(`--metering-window: ${(e as Error).message}`);
+  }
   if (durations.renewDeadlineMs >= durations.leaseDurationMs) {
     throw new CliError('--renew-deadline must be shorter than --lease-duration');
   }
@@ -72,6 +80,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       shardSelector: opts.shard,
       dnsServers: opts.dnsServer ?? [],
       identityCa: opts.identityCaFile ? readFileSync(opts.identityCaFile, 'utf8') : undefined,
+      meteringWindowMs,
     },
     stop.signal,
   );
@@ -118,6 +127,11 @@ export function runCommand(): Command {
         ]),
     )
     .option('--identity-ca-file <pem>', 'extra CA certificates to trust for identity providers (private PKI)')
+    .option(
+      '--metering-window <d>',
+      'length of a metering window; keep the hour in production (shorter ones are for trials and tests, and a ledger keeps the size it started with)',
+      '1h',
+    )
     .option('--resync <d>', 'periodic re-check of every object, a safety net for missed events', '10m')
     .addOption(
       new Option('--log-level <level>', 'log level')

@@ -24,6 +24,8 @@ export const LABEL_POOL_RESTRICTED = 'node-restriction.kubernetes.io/tenantry-po
 export const LABEL_POOL_NAMESPACE = 'tenantry.dev/dedicated-pool';
 /** Taint key of pool nodes; the value is the tenant, the effect NoSchedule. */
 export const TAINT_POOL = 'tenantry.dev/dedicated';
+/** Node annotation: when the node was reserved for the tenant named by its pool label (metered). */
+export const ANNOTATION_RESERVED_SINCE = 'tenantry.dev/reserved-since';
 /**
  * Namespace label (value `true`) exempting a non-tenant namespace from the pool toleration
  * policy: for node agents (CNI, CSI, monitoring DaemonSets) that must run on every node.
@@ -143,6 +145,8 @@ function nodesPolicy(namespace: string): AnyObject {
   const operator = `system:serviceaccount:${namespace}:tenantry`;
   const label = (obj: string, key: string) =>
     `(has(${obj}.metadata.labels) && '${key}' in ${obj}.metadata.labels ? ${obj}.metadata.labels['${key}'] : '')`;
+  const since = (obj: string) =>
+    `(has(${obj}.metadata.annotations) && '${ANNOTATION_RESERVED_SINCE}' in ${obj}.metadata.annotations ? ${obj}.metadata.annotations['${ANNOTATION_RESERVED_SINCE}'] : '')`;
   const taints = (obj: string) =>
     `(has(${obj}.spec.taints) ? ${obj}.spec.taints.filter(t, t.key == '${TAINT_POOL}').map(t, (has(t.value) ? t.value : '') + ':' + t.effect) : [])`;
   return {
@@ -162,11 +166,11 @@ function nodesPolicy(namespace: string): AnyObject {
       variables: [
         {
           name: 'pool',
-          expression: `[${label('object', LABEL_POOL)}, ${label('object', LABEL_POOL_RESTRICTED)}]`,
+          expression: `[${label('object', LABEL_POOL)}, ${label('object', LABEL_POOL_RESTRICTED)}, ${since('object')}]`,
         },
         {
           name: 'oldPool',
-          expression: `request.operation == 'CREATE' ? ['', ''] : [${label('oldObject', LABEL_POOL)}, ${label('oldObject', LABEL_POOL_RESTRICTED)}]`,
+          expression: `request.operation == 'CREATE' ? ['', '', ''] : [${label('oldObject', LABEL_POOL)}, ${label('oldObject', LABEL_POOL_RESTRICTED)}, ${since('oldObject')}]`,
         },
         { name: 'taints', expression: taints('object') },
         {
@@ -177,7 +181,7 @@ function nodesPolicy(namespace: string): AnyObject {
       validations: [
         {
           expression: 'variables.pool == variables.oldPool',
-          message: `the ${LABEL_POOL} and ${LABEL_POOL_RESTRICTED} labels of a node are managed by Tenantry (DedicatedCompute add-ons); change the add-on instead`,
+          message: `the ${LABEL_POOL} and ${LABEL_POOL_RESTRICTED} labels and the ${ANNOTATION_RESERVED_SINCE} annotation of a node are managed by Tenantry (DedicatedCompute add-ons); change the add-on instead`,
           reason: 'Forbidden',
         },
         {

@@ -27,4 +27,6 @@ export interface ControllerDeps {
   dnsServers: string[];
   /** Extra CA certificates (PEM) trusted for identity providers. */
   identityCa?: string | undefined;
+  /** Metering window size in ms (default an hour; shorter for trials and tests). */
+  meteringWindowMs?: number | undefined;
 }

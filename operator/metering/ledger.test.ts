@@ -197,3 +197,22 @@ describe('partitions', () => {
     expect(() => mergePartitions('other', parts, START)).toThrow(/belongs to acme/);
   });
 });
+
+describe('ledgers with shorter windows', () => {
+  const t0 = Date.parse('2026-11-25T10:00:00Z');
+  const node = { reservations: [{ node: 'n1', from: t0 + 500, to: t0 + 5500 }] };
+  it('meters each short window and keeps the size through partitions', () => {
+    const l = advance(emptyLedger('acme', t0, 2000), node, t0 + 9000);
+    expect(l.watermark).toBe(iso(t0 + 8000));
+    expect(l.records.map((r) => Number(r.quantity))).toEqual([1500, 2000, 1500]);
+    const back = mergePartitions('acme', partitionLedger(l, 'day'), t0);
+    expect(back).toEqual(l);
+    // Hourly ids are kept as they were; short windows get ids of their own.
+    expect(l.records[0]?.id).not.toBe(advance(emptyLedger('acme', t0), node, t0 + HOUR_MS).records[0]?.id);
+  });
+  it('refuses to merge partitions of different window sizes', () => {
+    const short = partitionLedger(advance(emptyLedger('acme', t0, 2000), node, t0 + 9000), 'day');
+    const hourly = partitionLedger(advance(emptyLedger('acme', t0), node, t0 + 2 * HOUR_MS), 'day');
+    expect(() => mergePartitions('acme', [...short, ...hourly], t0)).toThrow(/mixes window sizes/);
+  });
+});

@@ -34,7 +34,7 @@
 import type { Meter, MeteringInputs, MeteringRecord } from './record.ts';
 import { computeRecords, METERS } from './record.ts';
 import type { Instant } from './windows.ts';
-import { closedWindows, iso, periodBounds, toMs, windowOf } from './windows.ts';
+import { checkWindowSize, closedWindows, HOUR_MS, iso, periodBounds, toMs, windowOf } from './windows.ts';
 
 export const LEDGER_VERSION = 1;
 
@@ -47,13 +47,25 @@ export interface Ledger {
   watermark: string;
   /** Sorted by window start, then meter (in `METERS` order). */
   records: MeteringRecord[];
+  /** Window size in ms when it is not an hour (trials and tests); fixed for a ledger's life. */
+  windowMs?: number;
 }
 
 /** An empty ledger metering from the window containing `from` (e.g. the entitlement's creation). */
-export function emptyLedger(tenant: string, from: Instant): Ledger {
-  const start = iso(windowOf(from).start);
-  return { version: LEDGER_VERSION, tenant, since: start, watermark: start, records: [] };
+export function emptyLedger(tenant: string, from: Instant, windowMs = HOUR_MS): Ledger {
+  const start = iso(windowOf(from, checkWindowSize(windowMs)).start);
+  return {
+    version: LEDGER_VERSION,
+    tenant,
+    since: start,
+    watermark: start,
+    records: [],
+    ...(windowMs !== HOUR_MS ? { windowMs } : {}),
+  };
 }
+
+/** The window size of a ledger (an hour unless it says otherwise). */
+export const windowSizeOf = (l: Pick<Ledger, 'windowMs'>): number => l.windowMs ?? HOUR_MS;
 
 const METER_ORDER = new Map<Meter, number>(METERS.map((m, i) => [m, i]));
 
@@ -69,7 +81,7 @@ function compareRecords(a: MeteringRecord, b: MeteringRecord): number {
  * closed window. The watermark never goes backwards and never passes the open window.
  */
 export function advance(ledger: Ledger, inputs: MeteringInputs, now: Instant): Ledger {
-  const windows = closedWindows(ledger.watermark, now);
+  const windows = closedWindows(ledger.watermark, now, windowSizeOf(ledger));
   const seen = new Set(ledger.records.map((r) => r.id));
   const added: MeteringRecord[] = [];
   for (const w of windows) {
@@ -82,13 +94,7 @@ export function advance(ledger: Ledger, inputs: MeteringInputs, now: Instant): L
   const last = windows.at(-1);
   const watermark = last && last.end > toMs(ledger.watermark) ? iso(last.end) : ledger.watermark;
   if (added.length === 0 && watermark === ledger.watermark) return ledger;
-  return {
-    version: LEDGER_VERSION,
-    tenant: ledger.tenant,
-    since: ledger.since,
-    watermark,
-    records: [...ledger.records, ...added].sort(compareRecords),
-  };
+  return { ...ledger, watermark, records: [...ledger.records, ...added].sort(compareRecords) };
 }
 
 /** Exact sum (BigInt) of record quantities. */
@@ -143,6 +149,8 @@ export interface LedgerPartition {
    */
   watermark: string;
   records: MeteringRecord[];
+  /** The ledger's window size when it is not an hour. */
+  windowMs?: number;
 }
 
 /**
@@ -203,6 +211,7 @@ export function partitionLedger(ledger: Ledger, granularity: 'month' | 'day' = '
     since: ledger.since,
     watermark: iso(Math.max(Math.min(wm, partitionBounds(period).end), since)),
     records: parts.get(period) ?? [],
+    ...(ledger.windowMs !== undefined ? { windowMs: ledger.windowMs } : {}),
   }));
 }
 
@@ -212,8 +221,16 @@ export function partitionLedger(ledger: Ledger, granularity: 'month' | 'day' = '
  * a gap from `since` — a partition counts only if its period starts at or before the
  * watermark reached so far. Windows after that are metered again, with the same ids.
  */
-export function mergePartitions(tenant: string, parts: readonly LedgerPartition[], since: Instant): Ledger {
-  const base = emptyLedger(tenant, since);
+export function mergePartitions(
+  tenant: string,
+  parts: readonly LedgerPartition[],
+  since: Instant,
+  windowMs = HOUR_MS,
+): Ledger {
+  // A stored ledger keeps the window size it was started with.
+  const sizes = new Set(parts.map((p) => p.windowMs ?? HOUR_MS));
+  if (sizes.size > 1) throw new Error(`ledger of ${tenant} mixes window sizes ${[...sizes].join(', ')} ms`);
+  const base = emptyLedger(tenant, parts[0]?.since ?? since, [...sizes][0] ?? windowMs);
   const byId = new Map<string, MeteringRecord>();
   for (const p of parts) {
     if (p.tenant !== tenant) throw new Error(`partition ${p.period} belongs to ${p.tenant}, not ${tenant}`);

@@ -16,7 +16,7 @@
  */
 import { canonicalJson, sha256Hex } from '../evidence/statement.ts';
 import type { Instant, Window } from './windows.ts';
-import { formatWindow, toMs } from './windows.ts';
+import { formatWindow, HOUR_MS, toMs } from './windows.ts';
 
 export const METERS = ['dedicated-node-hours', 'archive-gib-hours', 'archive-objects'] as const;
 export type Meter = (typeof METERS)[number];
@@ -72,9 +72,20 @@ export interface MeteringRecord {
   sourceDigest: string;
 }
 
-/** The deterministic id of a tenant's record of `meter` for the window starting at `windowStart`. */
-export function recordId(tenant: string, meter: Meter, windowStart: Instant): string {
-  return sha256Hex(canonicalJson({ tenant, meter, windowStart: new Date(toMs(windowStart)).toISOString() }));
+/**
+ * The deterministic id of a tenant's record of `meter` for the window starting at
+ * `windowStart`. Hourly windows are identified by their start alone; shorter ones also by
+ * their size, so records of different window sizes can never share an id.
+ */
+export function recordId(tenant: string, meter: Meter, windowStart: Instant, windowMs = HOUR_MS): string {
+  const start = new Date(toMs(windowStart)).toISOString();
+  return sha256Hex(
+    canonicalJson(
+      windowMs === HOUR_MS
+        ? { tenant, meter, windowStart: start }
+        : { tenant, meter, windowStart: start, windowMs },
+    ),
+  );
 }
 
 /** Total reserved node-ms in `w`: per node, the union of its intervals clipped to `w`, summed over nodes. */
@@ -217,7 +228,7 @@ export function computeRecord(
   }
   if (quantity === 0n) return undefined;
   return {
-    id: recordId(tenant, meter, w.start),
+    id: recordId(tenant, meter, w.start, w.end - w.start),
     tenant,
     meter,
     window: formatWindow(w),

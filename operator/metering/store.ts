@@ -23,6 +23,7 @@ export async function loadLedger(
   namespace: string,
   tenant: string,
   since: Instant,
+  windowMs?: number,
 ): Promise<{ ledger: Ledger; versions: Map<string, string> }> {
   const list = await client.list<LedgerConfigMap>(Builtin.ConfigMap, {
     namespace,
@@ -36,7 +37,7 @@ export async function loadLedger(
     parts.push(JSON.parse(json) as LedgerPartition);
     versions.set(cm.metadata.name ?? '', cm.metadata.resourceVersion ?? '');
   }
-  return { ledger: mergePartitions(tenant, parts, since), versions };
+  return { ledger: mergePartitions(tenant, parts, since, windowMs), versions };
 }
 
 /**
@@ -83,10 +84,11 @@ export async function advanceStoredLedger(
   since: Instant,
   inputs: MeteringInputs,
   now: Instant,
-  attempts = 5,
+  opts: { attempts?: number; windowMs?: number } = {},
 ): Promise<Ledger> {
+  const attempts = opts.attempts ?? 5;
   for (let i = 0; ; i++) {
-    const { ledger, versions } = await loadLedger(client, namespace, tenant, since);
+    const { ledger, versions } = await loadLedger(client, namespace, tenant, since, opts.windowMs);
     const next = advance(ledger, inputs, now);
     if (next === ledger) return ledger;
     try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkWindowSize,
   closedWindows,
   formatWindow,
   HOUR_MS,
@@ -72,5 +73,20 @@ describe('periods', () => {
     });
     expect(() => periodBounds('2026-13')).toThrow(RangeError);
     expect(() => periodBounds('2026-1')).toThrow(RangeError);
+  });
+});
+
+describe('shorter windows', () => {
+  it('accepts sizes that divide a day and aligns windows to them', () => {
+    expect(checkWindowSize(2000)).toBe(2000);
+    expect(checkWindowSize(HOUR_MS)).toBe(HOUR_MS);
+    for (const bad of [0, 999, 7000, 1.5e3 + 0.5, 5 * HOUR_MS])
+      expect(() => checkWindowSize(bad)).toThrow(RangeError);
+    expect(windowOf('2026-11-25T10:00:03.500Z', 2000)).toEqual({
+      start: Date.parse('2026-11-25T10:00:02Z'),
+      end: Date.parse('2026-11-25T10:00:04Z'),
+    });
+    const ws = closedWindows('2026-11-25T10:00:01Z', '2026-11-25T10:00:09Z', 2000);
+    expect(ws.map((w) => iso(w.start).slice(17, 19))).toEqual(['00', '02', '04', '06']);
   });
 });

@@ -3,9 +3,22 @@
  *
  * Everything is epoch milliseconds (integers) in UTC, so daylight-saving changes and local
  * time zones never move a window: every window is exactly 3 600 000 ms long.
+ *
+ * Shorter windows (`size`, a whole number of milliseconds that divides a day) exist for
+ * trials and tests that cannot wait an hour for a window to close; they are aligned the
+ * same way, to multiples of their size since the epoch.
  */
 
 export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/** Refuses a window size that is not a whole number of milliseconds dividing a day. */
+export function checkWindowSize(size: number): number {
+  if (!Number.isSafeInteger(size) || size < 1000 || DAY_MS % size !== 0) {
+    throw new RangeError(`a metering window must be at least 1s and divide 24h evenly, got ${size} ms`);
+  }
+  return size;
+}
 
 /** A half-open window `[start, end)` in epoch milliseconds. */
 export interface Window {
@@ -28,11 +41,11 @@ export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** The window containing `t` (a time exactly on an hour boundary starts a new window). */
-export function windowOf(t: Instant): Window {
+/** The window containing `t` (a time exactly on a boundary starts a new window). */
+export function windowOf(t: Instant, size = HOUR_MS): Window {
   const ms = toMs(t);
-  const start = Math.floor(ms / HOUR_MS) * HOUR_MS;
-  return { start, end: start + HOUR_MS };
+  const start = Math.floor(ms / size) * size;
+  return { start, end: start + size };
 }
 
 /**
@@ -40,11 +53,11 @@ export function windowOf(t: Instant): Window {
  * ended at or before `now`, in order. The window containing `now` is still open and is
  * never returned (a window ending exactly at `now` is closed: its end is exclusive).
  */
-export function closedWindows(fromWatermark: Instant, now: Instant): Window[] {
-  const from = windowOf(fromWatermark).start;
-  const openStart = windowOf(now).start;
+export function closedWindows(fromWatermark: Instant, now: Instant, size = HOUR_MS): Window[] {
+  const from = windowOf(fromWatermark, size).start;
+  const openStart = windowOf(now, size).start;
   const out: Window[] = [];
-  for (let s = from; s + HOUR_MS <= openStart; s += HOUR_MS) out.push({ start: s, end: s + HOUR_MS });
+  for (let s = from; s + size <= openStart; s += size) out.push({ start: s, end: s + size });
   return out;
 }
 

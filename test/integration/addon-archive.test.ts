@@ -7,18 +7,44 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AddOn, Entitlement } from '../../operator/api/v1alpha1/index.ts';
+import type { AddOn, Entitlement, Price } from '../../operator/api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { createS3Client } from '../../operator/archive/s3.ts';
+import { archiveUsage, listVersions } from '../../operator/archive/usage.ts';
+import { invoiceLines } from '../../operator/billing/invoice.ts';
+import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
+import { advance, emptyLedger } from '../../operator/metering/ledger.ts';
+import { loadLedger } from '../../operator/metering/store.ts';
+import { periodOf } from '../../operator/metering/windows.ts';
 import { apply } from '../../operator/runtime/apply.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import type { AnyObject, KubeObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { tenantry } from '../support/cli.ts';
 import { adminClient, startTestOperator, tenantManifest, uniqueName, waitReady } from '../support/cluster.ts';
 import { type S3Server, startS3Server } from '../support/s3.ts';
 import { waitFor } from '../support/wait.ts';
 
 type AddOnObject = AddOn & KubeObject;
+type EntitlementObject = Entitlement & KubeObject;
+
+const WINDOW_MS = 2000;
+const prices: Price[] = [
+  {
+    sku: 'archive-gib-hours',
+    description: 'Archive storage',
+    unit: 'GiB-hour',
+    unitPriceMinor: 5,
+    currency: 'EUR',
+  },
+  {
+    sku: 'archive-objects',
+    description: 'Archived objects',
+    unit: 'object',
+    unitPriceMinor: 1,
+    currency: 'EUR',
+  },
+];
 
 let admin: KubeClient;
 let stopOperator: () => Promise<void>;
@@ -31,7 +57,8 @@ beforeAll(async () => {
   admin = await adminClient();
   server = await startS3Server();
   s3 = createS3Client(server);
-  ({ stop: stopOperator } = await startTestOperator(admin));
+  // Two-second metering windows, so archive usage reaches the ledger within the test.
+  ({ stop: stopOperator } = await startTestOperator(admin, { meteringWindowMs: WINDOW_MS }));
   tenant = uniqueName('arch');
   ns = `${tenant}-system`;
   await apply(admin, TenantResource, tenantManifest(tenant, { owners: [{ name: 'alice' }] }));
@@ -40,7 +67,7 @@ beforeAll(async () => {
     apiVersion: 'tenantry.dev/v1alpha1',
     kind: 'Entitlement',
     metadata: { name: tenant },
-    spec: { tenantRef: { name: tenant }, plan: 'enterprise', allowedAddOns: ['AuditArchive'] },
+    spec: { tenantRef: { name: tenant }, plan: 'enterprise', allowedAddOns: ['AuditArchive'], prices },
   } as Entitlement & KubeObject);
   await admin.create(Builtin.Secret, {
     metadata: { name: 's3', namespace: ns },
@@ -154,5 +181,84 @@ describe('the audit archive add-on', () => {
       const body = await s3.send(new GetObjectCommand({ Bucket: b, Key: v.Key, VersionId: v.VersionId }));
       expect((await body.Body?.transformToString())?.length).toBeGreaterThan(0);
     }
+  });
+
+  it('meters what the bucket holds: objects and GiB-hours, in the ledger, the status and the invoice', async () => {
+    const b = await bucket('meter', true);
+    const name = uniqueName('aa');
+    await alice().create(AddOnResource, addon(name, b));
+    await waitFor(
+      'the add-on to archive',
+      async () => {
+        const a = await admin.get<AddOnObject>(AddOnResource, name, ns);
+        return Number(a.status?.provisioned?.details?.['objects'] ?? 0) > 0;
+      },
+      { timeoutMs: 60_000 },
+    );
+    // Every archive of the tenant counts (the previous test's bucket too).
+    const versions = [];
+    for (const a of (await admin.list<AddOnObject>(AddOnResource, { namespace: ns })).items) {
+      const ab = a.spec.auditArchive?.bucket.name;
+      if (ab && a.status?.provisioned?.bucket?.verifiedAt) {
+        versions.push(...(await listVersions(s3, ab, `tenantry/${tenant}/`)));
+      }
+    }
+    const lastWrite = Math.max(...versions.map((v) => v.at));
+    const e = await waitFor(
+      'the preview to include the archived objects',
+      async () => {
+        const x = await admin.get<EntitlementObject>(EntitlementResource, tenant);
+        const wm = Date.parse(x.status?.watermark ?? '');
+        return wm > lastWrite + 2 * WINDOW_MS && x.status?.invoicePreview ? x : false;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(e.status?.conditions?.find((c) => c.type === 'Metered')).toMatchObject({
+      status: 'True',
+      reason: 'UpToDate',
+    });
+    const lines = e.status?.invoicePreview?.lines ?? [];
+    expect(lines.find((l) => l.sku === 'archive-objects')?.quantity).toBe(String(versions.length));
+    // A few KB for seconds shows as 0 GiB-hours at six decimals; the exact byte-ms are below.
+    expect(lines.find((l) => l.sku === 'archive-gib-hours')?.quantity).toBeDefined();
+    expect(e.status?.records?.map((r) => r.sku).sort()).toEqual(['archive-gib-hours', 'archive-objects']);
+
+    // The ledger equals one pass over the bucket listings.
+    const { ledger } = await loadLedger(admin, DEFAULT_NAMESPACE, tenant, '');
+    const usage = archiveUsage(versions);
+    const calm = advance(
+      emptyLedger(tenant, ledger.since, WINDOW_MS),
+      { archiveSamples: usage.samples, archiveEvents: usage.events },
+      ledger.watermark,
+    );
+    const period = periodOf(ledger.watermark);
+    const expected = invoiceLines(calm.records, prices, { tenant, period });
+    expect(invoiceLines(ledger.records, prices, { tenant, period })).toEqual(expected);
+    expect(BigInt(expected.find((l) => l.sku === 'archive-gib-hours')?.quantityBase ?? 0)).toBeGreaterThan(
+      0n,
+    );
+
+    // `tenantry usage` shows the same cost so far.
+    const out = await tenantry(['usage', '--tenant', tenant, '--period', period, '-o', 'json']);
+    expect(out.code, out.stderr).toBe(0);
+    const shown = JSON.parse(out.stdout) as { lines: Array<{ sku: string; quantityBase: string }> };
+    expect(shown.lines.map((l) => l.sku).sort()).toEqual(['archive-gib-hours', 'archive-objects']);
+  });
+
+  it('reports Metered=False with the missing price when usage has no price', async () => {
+    const e = await admin.get<EntitlementObject>(EntitlementResource, tenant);
+    e.spec.prices = prices.filter((p) => p.sku !== 'archive-objects');
+    await admin.update(EntitlementResource, e);
+    const cond = await waitFor(
+      'Metered=False',
+      async () => {
+        const x = await admin.get<EntitlementObject>(EntitlementResource, tenant);
+        const c = x.status?.conditions?.find((c) => c.type === 'Metered');
+        return c?.status === 'False' ? c : false;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(cond.reason).toBe('PriceMissing');
+    expect(cond.message).toContain('archive-objects');
   });
 });

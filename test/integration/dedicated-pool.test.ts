@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
 import {
+  ANNOTATION_RESERVED_SINCE,
   LABEL_POOL,
   LABEL_POOL_NAMESPACE,
   LABEL_POOL_RESTRICTED,
@@ -386,7 +387,14 @@ describe('DedicatedCompute pool', () => {
       { [LABEL_POOL_RESTRICTED]: tenantB },
     ]) {
       const e = await refused(patchNode(admin, poolNode, { metadata: { labels } }));
-      expect(e.message).toMatch(/labels of a node are managed by Tenantry/);
+      expect(e.message).toMatch(/labels and the .* annotation of a node are managed by Tenantry/);
+    }
+    // ...nor move the metered reservation start (it would change the invoice).
+    for (const since of ['2020-01-01T00:00:00.000Z', null]) {
+      const e = await refused(
+        patchNode(admin, poolNode, { metadata: { annotations: { [ANNOTATION_RESERVED_SINCE]: since } } }),
+      );
+      expect(e.message).toMatch(/annotation of a node are managed by Tenantry/);
     }
     const taints = (await admin.get<Node>(Builtin.Node, poolNode)).spec?.taints ?? [];
     const untaint = await refused(
@@ -397,7 +405,7 @@ describe('DedicatedCompute pool', () => {
     const selfLabel = await refused(
       patchNode(admin, outside, { metadata: { labels: { [LABEL_POOL_RESTRICTED]: tenantA } } }),
     );
-    expect(selfLabel.message).toMatch(/labels of a node are managed by Tenantry/);
+    expect(selfLabel.message).toMatch(/annotation of a node are managed by Tenantry/);
     // Other labels of pool nodes stay the admin's to change.
     await patchNode(admin, poolNode, { metadata: { labels: { 'example.com/note': 'x' } } }, true);
   });

@@ -29,7 +29,13 @@ export function uniqueName(prefix: string): string {
 /** Runs the operator in this process with its ServiceAccount's token (the chart's RBAC). */
 export async function startTestOperator(
   admin: KubeClient,
-  opts: { leaderElection?: boolean; dnsServers?: string[]; identityCa?: string; features?: string } = {},
+  opts: {
+    leaderElection?: boolean;
+    dnsServers?: string[];
+    identityCa?: string;
+    features?: string;
+    meteringWindowMs?: number;
+  } = {},
 ): Promise<{ op: RunningOperator; stop: () => Promise<void> }> {
   const kc = loadKubeConfig(inject('kubeconfig'));
   const saKc = await serviceAccountKubeConfig(admin, kc, DEFAULT_NAMESPACE, OPERATOR_NAME);
@@ -46,6 +52,7 @@ export async function startTestOperator(
       probeHost: '127.0.0.1',
       ...(opts.dnsServers ? { dnsServers: opts.dnsServers } : {}),
       ...(opts.identityCa ? { identityCa: opts.identityCa } : {}),
+      ...(opts.meteringWindowMs ? { meteringWindowMs: opts.meteringWindowMs } : {}),
     },
     abort.signal,
   );

@@ -74,7 +74,7 @@ export interface S3Bucket {
    */
   name: string;
   /**
-   * Secret, in the AddOn's namespace, with the keys `accessKeyID` and `secretAccessKey`
+   * Secret, in the AddOn's namespace, with the keys `accessKeyId` and `secretAccessKey`
    * of credentials that may write to the bucket.
    */
   credentialsSecretRef: SecretReference;

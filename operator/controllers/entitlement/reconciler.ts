@@ -14,6 +14,7 @@ import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
 import { desiredBinding, usageOf, violations } from './desired.ts';
+import { graceMs, type MeteringDeps, type MeteringResult, meter, meteringDue } from './metering.ts';
 
 export interface EntitlementReconcilerDeps {
   client: KubeClient;
@@ -22,6 +23,8 @@ export interface EntitlementReconcilerDeps {
   entitlements: Cache<Entitlement & KubeObject>;
   addons: Cache<AddOn & KubeObject>;
   bindings: Cache;
+  /** Metering settings; absent when billing is off. */
+  metering?: Omit<MeteringDeps, 'client' | 'clock'> | undefined;
 }
 
 /**
@@ -53,6 +56,7 @@ export class EntitlementReconciler implements Reconciler {
     const usage = usageOf(tenant, addons);
     const problems = violations(e, addons, usage);
     const generation = e.metadata.generation;
+    const metered = await this.meter(e, addons);
     let conditions = setCondition(
       (e.status?.conditions ?? []) as Condition[],
       problems.length
@@ -74,17 +78,38 @@ export class EntitlementReconciler implements Reconciler {
       generation,
       this.deps.clock,
     );
+    if (metered?.condition)
+      conditions = setCondition(conditions, metered.condition, generation, this.deps.clock);
     const status = {
       ...e.status,
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
       conditions: conditions as NonNullable<NonNullable<Entitlement['status']>['conditions']>,
       usage,
+      ...metered?.status,
     };
     if (!deepEqual(status, e.status ?? {})) {
       await applyStatus(this.deps.client, EntitlementResource, e, status);
       if (problems.length) this.deps.recorder.event(e, 'Warning', 'NotEntitled', problems.join('; '));
+      if (metered?.condition && metered.condition.status === 'False') {
+        this.deps.recorder.event(e, 'Warning', metered.condition.reason, metered.condition.message);
+      }
     }
-    return undefined;
+    return metered ? { requeueAfterMs: metered.requeueAfterMs } : undefined;
+  }
+
+  /** Meters when a window has closed since the last time; otherwise says when to come back. */
+  private async meter(
+    e: Entitlement & KubeObject,
+    addons: ReadonlyArray<AddOn & KubeObject>,
+  ): Promise<(Partial<MeteringResult> & { requeueAfterMs: number }) | undefined> {
+    const m = this.deps.metering;
+    if (!m) return undefined;
+    const now = this.deps.clock.now();
+    if (meteringDue(e, now, m.windowMs)) {
+      return meter({ ...m, client: this.deps.client, clock: this.deps.clock }, e, addons);
+    }
+    const wm = Date.parse(e.status?.watermark ?? '');
+    return { requeueAfterMs: Math.max(1, wm + m.windowMs + graceMs(m.windowMs) - now) };
   }
 
   /**

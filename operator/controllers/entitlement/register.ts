@@ -1,6 +1,7 @@
 import { MANAGED_SELECTOR, systemNamespaceOf } from '../../api/labels.ts';
 import type { AddOn, Entitlement } from '../../api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource } from '../../api/v1alpha1/index.ts';
+import { HOUR_MS } from '../../metering/windows.ts';
 import type { ControllerDefinition } from '../../runtime/controller.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
@@ -28,6 +29,9 @@ export function entitlementController(deps: ControllerDeps): ControllerDefinitio
       entitlements,
       addons,
       bindings: deps.manager.informer(Builtin.ValidatingAdmissionPolicyBinding, MANAGED_SELECTOR),
+      metering: deps.features.entitlementsBilling
+        ? { namespace: deps.namespace, windowMs: deps.meteringWindowMs ?? HOUR_MS }
+        : undefined,
     }),
   };
 }

@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { LABEL_TENANT, systemNamespaceOf } from '../../../api/labels.ts';
 import type { AddOn, AddOnProvisioned } from '../../../api/v1alpha1/index.ts';
 import { archiveObject } from '../../../archive/archiver.ts';
-import { createS3Client } from '../../../archive/s3.ts';
+import { connectBucket, type S3Factory } from '../../../archive/connect.ts';
 import { verifyWormBucket, type WormEvidence } from '../../../archive/worm.ts';
 import { canonicalJson, sha256Hex } from '../../../evidence/statement.ts';
 import { type Clock, isoTime } from '../../../runtime/clock.ts';
@@ -17,7 +17,7 @@ export interface ArchiveDeps {
   clock: Clock;
   schedule: CheckSchedule;
   /** Builds the S3 client; tests and other clouds may swap it. */
-  s3?: (conn: Parameters<typeof createS3Client>[0]) => S3Client;
+  s3?: S3Factory;
 }
 
 export interface SubResult {
@@ -52,29 +52,14 @@ export async function reconcileArchive(
         },
       ],
     };
-  const namespace = systemNamespaceOf(tenant);
-  const secret = await deps.client.find<AnyObject & { data?: Record<string, string> }>(
-    Builtin.Secret,
-    spec.bucket.credentialsSecretRef.name,
-    namespace,
-  );
-  const read = (k: string) =>
-    secret?.data?.[k] ? Buffer.from(secret.data[k], 'base64').toString('utf8') : undefined;
-  const accessKeyId = read('accessKeyId');
-  const secretAccessKey = read('secretAccessKey');
-  if (!accessKeyId || !secretAccessKey) {
-    const message = `Secret ${namespace}/${spec.bucket.credentialsSecretRef.name} needs keys accessKeyId and secretAccessKey`;
+  const conn = await connectBucket(deps.client, spec.bucket, systemNamespaceOf(tenant), deps.s3);
+  if (!('s3' in conn)) {
     return {
-      conditions: [{ type: 'Provisioned', status: 'False', reason: 'CredentialsMissing', message }],
+      conditions: [{ type: 'Provisioned', status: 'False', reason: conn.reason, message: conn.message }],
       requeueAfterMs: 10_000,
     };
   }
-  const s3 = (deps.s3 ?? createS3Client)({
-    endpoint: spec.bucket.endpoint,
-    region: spec.bucket.region,
-    accessKeyId,
-    secretAccessKey,
-  });
+  const s3 = conn.s3;
   try {
     const key = `archive/${addon.metadata.uid}`;
     const input = canonicalJson({ bucket: spec.bucket, retentionDays: spec.retentionDays });

@@ -1,4 +1,5 @@
 import {
+  ANNOTATION_RESERVED_SINCE,
   LABEL_POOL,
   LABEL_POOL_RESTRICTED,
   POOL_NODES,
@@ -10,6 +11,7 @@ import {
   TAINT_POOL,
 } from '../../../admission/pool-policies.ts';
 import type { AddOn } from '../../../api/v1alpha1/index.ts';
+import { recordEnded } from '../../../metering/journal.ts';
 import type { Clock } from '../../../runtime/clock.ts';
 import type { ConditionInput } from '../../../runtime/conditions.ts';
 import type { Cache } from '../../../runtime/informer.ts';
@@ -59,11 +61,12 @@ const hasOwnLabel = (n: Node, tenant: string) =>
 const ownTaint = (n: Node, tenant: string) =>
   n.spec?.taints?.some((t) => t.key === TAINT_POOL && t.value === tenant) ?? false;
 
-/** Whether the node carries exactly the tenant's pool labels and taint. */
+/** Whether the node carries exactly the tenant's pool labels and taint, and its reservation time. */
 export function isPoolNode(n: Node, tenant: string): boolean {
   const l = n.metadata.labels ?? {};
   const taints = (n.spec?.taints ?? []).filter((t) => t.key === TAINT_POOL);
   return (
+    reservedSince(n) !== undefined &&
     l[LABEL_POOL] === tenant &&
     l[LABEL_POOL_RESTRICTED] === tenant &&
     taints.length === 1 &&
@@ -77,15 +80,21 @@ export function isPoolNode(n: Node, tenant: string): boolean {
  * precondition: taints are an atomic list, so the whole list is written and a concurrent
  * change (cordon, another taint) must not be lost. Retries on conflict.
  */
+interface NodeChange {
+  labels: Record<string, string | null>;
+  annotations: Record<string, string | null>;
+  taints: NodeTaint[];
+}
+
 async function patchNode(
   client: KubeClient,
   name: string,
-  build: (n: Node) => { labels: Record<string, string | null>; taints: NodeTaint[] } | undefined,
+  build: (n: Node) => Promise<NodeChange | undefined> | NodeChange | undefined,
 ): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     const node = await client.find<Node>(Builtin.Node, name);
     if (!node) return;
-    const change = build(node);
+    const change = await build(node);
     if (!change) return;
     try {
       await client.patch(
@@ -93,7 +102,11 @@ async function patchNode(
         name,
         undefined,
         {
-          metadata: { resourceVersion: node.metadata.resourceVersion, labels: change.labels },
+          metadata: {
+            resourceVersion: node.metadata.resourceVersion,
+            labels: change.labels,
+            annotations: change.annotations,
+          },
           spec: { taints: change.taints },
         },
         'merge',
@@ -106,23 +119,45 @@ async function patchNode(
   }
 }
 
-function reserve(client: KubeClient, name: string, tenant: string): Promise<void> {
-  return patchNode(client, name, (n) => {
+/** When the node was reserved, as its annotation says (metering reads it). */
+export const reservedSince = (n: Node): string | undefined =>
+  n.metadata.annotations?.[ANNOTATION_RESERVED_SINCE];
+
+function reserve(deps: DedicatedDeps, name: string, tenant: string): Promise<void> {
+  return patchNode(deps.client, name, (n) => {
     if (isPoolNode(n, tenant)) return undefined;
     const others = (n.spec?.taints ?? []).filter((t) => t.key !== TAINT_POOL);
-    return { labels: poolNodeLabels(tenant), taints: [...others, poolTaint(tenant)] };
+    // A node already reserved for the tenant keeps its start; metering counts from it.
+    const since = (hasOwnLabel(n, tenant) && reservedSince(n)) || new Date(deps.clock.now()).toISOString();
+    return {
+      labels: poolNodeLabels(tenant),
+      annotations: { [ANNOTATION_RESERVED_SINCE]: since },
+      taints: [...others, poolTaint(tenant)],
+    };
   });
 }
 
-function release(client: KubeClient, name: string, tenant: string): Promise<void> {
-  return patchNode(client, name, (n) => {
+/**
+ * Gives the node back. The end of the reservation is journalled before the labels go, so
+ * metering, which reads the nodes first and the journal second, sees it in one or the other.
+ */
+function release(deps: DedicatedDeps, name: string, tenant: string): Promise<void> {
+  return patchNode(deps.client, name, async (n) => {
     if (!hasOwnLabel(n, tenant) && !ownTaint(n, tenant)) return undefined;
     const l = n.metadata.labels ?? {};
+    const since = reservedSince(n);
+    if (since && l[LABEL_POOL] === tenant) {
+      await recordEnded(deps.client, deps.namespace, tenant, {
+        node: name,
+        from: since,
+        to: deps.clock.now(),
+      });
+    }
     const labels: Record<string, null> = {};
     if (l[LABEL_POOL] === tenant) labels[LABEL_POOL] = null;
     if (l[LABEL_POOL_RESTRICTED] === tenant) labels[LABEL_POOL_RESTRICTED] = null;
     const taints = (n.spec?.taints ?? []).filter((t) => !(t.key === TAINT_POOL && t.value === tenant));
-    return { labels, taints };
+    return { labels, annotations: since ? { [ANNOTATION_RESERVED_SINCE]: null } : {}, taints };
   });
 }
 
@@ -178,9 +213,8 @@ export async function reconcileDedicated(
       requeueAfterMs: RETRY_SHORT_MS,
     };
   }
-  for (const name of picked.nodes) await reserve(deps.client, name, tenant);
-  for (const name of current.filter((n) => !picked.nodes.includes(n)))
-    await release(deps.client, name, tenant);
+  for (const name of picked.nodes) await reserve(deps, name, tenant);
+  for (const name of current.filter((n) => !picked.nodes.includes(n))) await release(deps, name, tenant);
   const missing = await policiesMissing(deps.client);
   const nodes = picked.nodes;
   return {
@@ -206,6 +240,6 @@ export async function releaseDedicated(
   _addon: AddOnObject,
   tenant: string,
 ): Promise<boolean> {
-  for (const name of poolOf(deps.nodes.list(), tenant)) await release(deps.client, name, tenant);
+  for (const name of poolOf(deps.nodes.list(), tenant)) await release(deps, name, tenant);
   return true;
 }

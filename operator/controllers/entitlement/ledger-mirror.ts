@@ -1,0 +1,49 @@
+import { LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY } from '../../api/labels.ts';
+import { type Ledger, partitionBounds, partitionLedger } from '../../metering/ledger.ts';
+import { LABEL_LEDGER } from '../../metering/store.ts';
+import { toMs } from '../../metering/windows.ts';
+import type { KubeClient } from '../../runtime/kube/client.ts';
+import { isAlreadyExists, isNotFound } from '../../runtime/kube/errors.ts';
+import { Builtin } from '../../runtime/kube/resource.ts';
+
+/**
+ * Copies every closed day of the ledger into the tenant's system namespace as an immutable
+ * ConfigMap `tenantry-ledger-<YYYY-MM-DD>`: tenant owners can read their ledger there but
+ * not change it (the operator may only create ConfigMaps in tenant namespaces), and the
+ * audit archive picks the copies up. The open day is in the Entitlement's status and the
+ * authoritative ledger stays in the operator's namespace, beyond the tenant's lifetime.
+ */
+export async function mirrorClosedDays(client: KubeClient, ledger: Ledger, namespace: string): Promise<void> {
+  const wm = toMs(ledger.watermark);
+  const closed = partitionLedger(ledger, 'day').filter((p) => partitionBounds(p.period).end <= wm);
+  if (!closed.length) return;
+  let existing: Set<string>;
+  try {
+    const list = await client.list(Builtin.ConfigMap, { namespace, labelSelector: LABEL_LEDGER });
+    existing = new Set(list.items.map((c) => c.metadata.name ?? ''));
+  } catch (e) {
+    if (isNotFound(e)) return; // the tenant is gone with its namespace
+    throw e;
+  }
+  for (const part of closed) {
+    const name = `tenantry-ledger-${part.period}`;
+    if (existing.has(name)) continue;
+    try {
+      await client.create(Builtin.ConfigMap, {
+        metadata: {
+          name,
+          namespace,
+          labels: {
+            [LABEL_MANAGED_BY]: MANAGED_BY,
+            [LABEL_LEDGER]: part.period,
+            [LABEL_TENANT]: ledger.tenant,
+          },
+        },
+        immutable: true,
+        data: { 'ledger.json': JSON.stringify(part) },
+      });
+    } catch (e) {
+      if (!isAlreadyExists(e) && !isNotFound(e)) throw e;
+    }
+  }
+}

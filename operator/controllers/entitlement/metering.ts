@@ -1,0 +1,173 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ANNOTATION_RESERVED_SINCE, LABEL_POOL } from '../../admission/pool-policies.ts';
+import { systemNamespaceOf } from '../../api/labels.ts';
+import type { AddOn, Entitlement, EntitlementStatus } from '../../api/v1alpha1/index.ts';
+import { connectBucket, type S3Factory } from '../../archive/connect.ts';
+import { type ArchivedVersion, archiveUsage, listVersions } from '../../archive/usage.ts';
+import { InvoiceError, invoiceLines } from '../../billing/invoice.ts';
+import { invoicePreview, statusRecords } from '../../billing/preview.ts';
+import { readJournal, reservationsOf } from '../../metering/journal.ts';
+import type { Ledger } from '../../metering/ledger.ts';
+import type { MeteringInputs } from '../../metering/record.ts';
+import { advanceStoredLedger } from '../../metering/store.ts';
+import { iso, periodOf, toMs } from '../../metering/windows.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import type { ConditionInput } from '../../runtime/conditions.ts';
+import type { KubeClient } from '../../runtime/kube/client.ts';
+import type { KubeObject } from '../../runtime/kube/object.ts';
+import { Builtin } from '../../runtime/kube/resource.ts';
+import { mirrorClosedDays } from './ledger-mirror.ts';
+
+export interface MeteringDeps {
+  client: KubeClient;
+  clock: Clock;
+  /** The operator's namespace, where the authoritative ledger is kept. */
+  namespace: string;
+  /** Window size; an hour unless trials and tests shorten it. */
+  windowMs: number;
+  s3?: S3Factory;
+}
+
+export interface MeteringResult {
+  status: Pick<EntitlementStatus, 'watermark' | 'records' | 'invoicePreview'>;
+  condition: ConditionInput;
+  requeueAfterMs: number;
+}
+
+/** How long after a window closes it is metered: writes that raced its end are visible by then. */
+export const graceMs = (windowMs: number) => Math.min(30_000, Math.floor(windowMs / 2));
+
+/**
+ * Whether there is work: a window has closed since the watermark in status, or the spec
+ * changed (new prices change the preview).
+ */
+export function meteringDue(e: Entitlement & KubeObject, now: number, windowMs: number): boolean {
+  const wm = e.status?.watermark;
+  return (
+    wm === undefined ||
+    e.status?.observedGeneration !== e.metadata.generation ||
+    now - graceMs(windowMs) >= toMs(wm) + windowMs
+  );
+}
+
+const isProvisioned = (a: AddOn) =>
+  a.status?.conditions?.some((c) => c.type === 'Provisioned' && c.status === 'True') ?? false;
+
+class SourceUnavailable extends Error {}
+
+async function archivedVersions(
+  deps: MeteringDeps,
+  tenant: string,
+  addons: ReadonlyArray<AddOn & KubeObject>,
+): Promise<ArchivedVersion[]> {
+  const out: ArchivedVersion[] = [];
+  for (const a of addons) {
+    const spec = a.spec.auditArchive;
+    if (a.spec.type !== 'AuditArchive' || !spec || !isProvisioned(a)) continue;
+    const conn = await connectBucket(deps.client, spec.bucket, systemNamespaceOf(tenant), deps.s3);
+    if (!('s3' in conn)) throw new SourceUnavailable(`archive ${a.metadata.name}: ${conn.message}`);
+    const s3: S3Client = conn.s3;
+    try {
+      out.push(...(await listVersions(s3, spec.bucket.name, `tenantry/${tenant}/`)));
+    } catch (err) {
+      throw new SourceUnavailable(
+        `archive ${a.metadata.name}: listing bucket ${spec.bucket.name} failed: ${(err as Error).message}`,
+      );
+    } finally {
+      s3.destroy();
+    }
+  }
+  return out;
+}
+
+/**
+ * Everything metering reads, from the sources themselves: the nodes reserved now (listed
+ * first), the reservations that ended (journal, read second), the archive's buckets.
+ */
+async function gather(
+  deps: MeteringDeps,
+  tenant: string,
+  addons: ReadonlyArray<AddOn & KubeObject>,
+): Promise<MeteringInputs> {
+  const nodes = await deps.client.list(Builtin.Node, { labelSelector: `${LABEL_POOL}=${tenant}` });
+  const running = nodes.items.flatMap((n) => {
+    const since = n.metadata.annotations?.[ANNOTATION_RESERVED_SINCE];
+    return since ? [{ node: n.metadata.name ?? '', since }] : [];
+  });
+  const ended = await readJournal(deps.client, deps.namespace, tenant);
+  const archive = archiveUsage(await archivedVersions(deps, tenant, addons));
+  return {
+    reservations: reservationsOf(running, ended),
+    archiveSamples: archive.samples,
+    archiveEvents: archive.events,
+  };
+}
+
+/** Status fields of the period: compacted records and the invoice preview. */
+function statusOf(
+  e: Entitlement,
+  ledger: Ledger,
+  period: string,
+): { status: MeteringResult['status']; problem?: string } {
+  const tenant = e.spec.tenantRef.name;
+  const prices = e.spec.prices ?? [];
+  const status: MeteringResult['status'] = { watermark: ledger.watermark };
+  try {
+    status.records = statusRecords(ledger.records, prices, { tenant, period });
+    const lines = invoiceLines(ledger.records, prices, { tenant, period });
+    const currency = lines[0]?.currency ?? prices[0]?.currency;
+    if (currency !== undefined) {
+      status.invoicePreview = invoicePreview(lines, { period, currency, generatedAt: ledger.watermark });
+    }
+    return { status };
+  } catch (err) {
+    if (err instanceof InvoiceError) return { status, problem: err.message };
+    throw err;
+  }
+}
+
+/**
+ * Meters the Entitlement's tenant: every window closed since the stored watermark (less a
+ * grace period) goes into the ledger, closed days are mirrored where the tenant can read
+ * them, and the status gets the watermark, compact records and the invoice preview. A
+ * source that cannot be read holds the watermark back rather than metering a window short.
+ */
+export async function meter(
+  deps: MeteringDeps,
+  e: Entitlement & KubeObject,
+  addons: ReadonlyArray<AddOn & KubeObject>,
+): Promise<MeteringResult> {
+  const tenant = e.spec.tenantRef.name;
+  const now = deps.clock.now();
+  const grace = graceMs(deps.windowMs);
+  const untilNextWindow = deps.windowMs - ((now - grace) % deps.windowMs) + 1;
+  let inputs: MeteringInputs;
+  try {
+    inputs = await gather(deps, tenant, addons);
+  } catch (err) {
+    if (!(err instanceof SourceUnavailable)) throw err;
+    return {
+      status: e.status?.watermark ? { watermark: e.status.watermark } : {},
+      condition: { type: 'Metered', status: 'False', reason: 'SourceUnavailable', message: err.message },
+      requeueAfterMs: Math.min(60_000, untilNextWindow),
+    };
+  }
+  const since = e.metadata.creationTimestamp ?? iso(now);
+  const ledger = await advanceStoredLedger(deps.client, deps.namespace, tenant, since, inputs, now - grace, {
+    windowMs: deps.windowMs,
+  });
+  await mirrorClosedDays(deps.client, ledger, systemNamespaceOf(tenant));
+  const { status, problem } = statusOf(e, ledger, periodOf(now));
+  return {
+    status,
+    condition: problem
+      ? { type: 'Metered', status: 'False', reason: 'PriceMissing', message: problem }
+      : {
+          type: 'Metered',
+          status: 'True',
+          reason: 'UpToDate',
+          message: `usage is metered up to ${ledger.watermark}`,
+        },
+    requeueAfterMs: untilNextWindow,
+  };
+}

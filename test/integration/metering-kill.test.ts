@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABEL_POOL } from '../../operator/admission/pool-policies.ts';
+import type { AddOn, Entitlement } from '../../operator/api/v1alpha1/index.ts';
+import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
+import { invoiceLines, reconcileInvoice } from '../../operator/billing/invoice.ts';
+import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
+import { readJournal, reservationsOf } from '../../operator/metering/journal.ts';
+import { advance, emptyLedger } from '../../operator/metering/ledger.ts';
+import { loadLedger } from '../../operator/metering/store.ts';
+import { periodOf } from '../../operator/metering/windows.ts';
+import { apply } from '../../operator/runtime/apply.ts';
+import type { KubeClient } from '../../operator/runtime/kube/client.ts';
+import type { KubeObject } from '../../operator/runtime/kube/object.ts';
+import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { tenantry } from '../support/cli.ts';
+import { adminClient, tenantManifest, uniqueName } from '../support/cluster.ts';
+import { type OperatorProcess, operatorKubeconfigFile, spawnOperator } from '../support/process.ts';
+import { waitFor } from '../support/wait.ts';
+
+/**
+ * Real `tenantry run` processes metering a DedicatedCompute pool with 2-second windows,
+ * killed with SIGKILL at random moments while the pool grows, shrinks and goes away. The
+ * ledger they leave behind must be exactly what one undisturbed pass over the same
+ * sources computes: no window lost, none counted twice, the same invoice.
+ */
+const WINDOW_MS = 2000;
+const ARGS = ['--no-leader-elect', '--metering-window', '2s', '--log-level', 'warn'];
+
+type EntitlementObject = Entitlement & KubeObject;
+type AddOnObject = AddOn & KubeObject;
+
+let admin: KubeClient;
+let kubeconfig: string;
+let tenant: string;
+let current: OperatorProcess | undefined;
+let kills = 0;
+
+const start = () => {
+  current = spawnOperator(kubeconfig, ARGS);
+  return current;
+};
+const kill = async () => {
+  const p = current;
+  if (!p) return;
+  p.child.kill('SIGKILL');
+  await p.exited;
+  kills++;
+  current = undefined;
+};
+/** Lets the operator run for a random while (up to `maxMs`), then kills it and starts another. */
+const disturb = async (maxMs: number) => {
+  await new Promise((r) => setTimeout(r, 200 + Math.floor(Math.random() * maxMs)));
+  await kill();
+  start();
+};
+
+const poolNodes = async () =>
+  (await admin.list(Builtin.Node, { labelSelector: `${LABEL_POOL}=${tenant}` })).items.map(
+    (n) => n.metadata.name ?? '',
+  );
+
+beforeAll(async () => {
+  admin = await adminClient();
+  kubeconfig = await operatorKubeconfigFile(admin);
+  tenant = uniqueName('meterk');
+});
+
+afterAll(async () => {
+  await kill();
+  const op = start();
+  await admin.delete(TenantResource, tenant).catch(() => {});
+  await admin.delete(EntitlementResource, tenant).catch(() => {});
+  await waitFor(
+    'the tenant and its pool to be gone',
+    async () => !(await admin.find(TenantResource, tenant)) && (await poolNodes()).length === 0,
+    { timeoutMs: 60_000 },
+  ).catch((e: unknown) => console.error(e));
+  op.child.kill('SIGTERM');
+  await op.exited;
+  admin.close();
+});
+
+describe('metering under SIGKILL', () => {
+  it('leaves the ledger and invoice an undisturbed run gives', async () => {
+    await apply(admin, TenantResource, tenantManifest(tenant, { owners: [{ name: 'mia' }] }));
+    const entitlement = await apply<EntitlementObject>(admin, EntitlementResource, {
+      apiVersion: 'tenantry.dev/v1alpha1',
+      kind: 'Entitlement',
+      metadata: { name: tenant },
+      spec: {
+        tenantRef: { name: tenant },
+        plan: 'enterprise',
+        allowedAddOns: ['DedicatedCompute'],
+        quotas: { dedicatedNodes: 2 },
+        prices: [
+          {
+            sku: 'dedicated-node-hours',
+            description: 'Dedicated node',
+            unit: 'node-hour',
+            unitPriceMinor: 360_000,
+            currency: 'EUR',
+          },
+        ],
+      },
+    } as EntitlementObject);
+    start();
+    const mia = admin.as({ user: 'mia', groups: ['system:authenticated'] });
+    const addon = (nodes: number) =>
+      ({
+        apiVersion: 'tenantry.dev/v1alpha1',
+        kind: 'AddOn',
+        metadata: { name: 'pool', namespace: `${tenant}-system` },
+        spec: {
+          type: 'DedicatedCompute',
+          approval: { reason: 'steady latency' },
+          dedicatedCompute: {
+            nodes,
+            candidateSelector: { matchLabels: { 'topology.kubernetes.io/region': 'us-east-1' } },
+          },
+        },
+      }) as AddOnObject;
+    await waitFor(
+      'the add-on to be admitted',
+      () =>
+        mia.create<AddOnObject>(AddOnResource, addon(1)).then(
+          () => true,
+          () => false,
+        ),
+      { timeoutMs: 60_000 },
+    );
+
+    // The pool of one node, kills while it runs.
+    await waitFor('one pool node', async () => (await poolNodes()).length === 1, { timeoutMs: 60_000 });
+    for (let i = 0; i < 4; i++) await disturb(3000);
+    // Grown to two nodes, more kills.
+    const grown = await mia.get<AddOnObject>(AddOnResource, 'pool', `${tenant}-system`);
+    grown.spec = addon(2).spec;
+    await mia.update(AddOnResource, grown);
+    await waitFor('two pool nodes', async () => (await poolNodes()).length === 2, { timeoutMs: 60_000 });
+    for (let i = 0; i < 4; i++) await disturb(3000);
+    // Gone, with a kill racing the release.
+    await mia.delete(AddOnResource, 'pool', `${tenant}-system`);
+    await disturb(800);
+    await waitFor('the pool to be released', async () => (await poolNodes()).length === 0, {
+      timeoutMs: 60_000,
+    });
+    const releasedAt = Date.now();
+    await disturb(2000);
+
+    // One last undisturbed stretch until the windows after the release are metered.
+    const e = await waitFor(
+      'the watermark to pass the release',
+      async () => {
+        const x = await admin.get<EntitlementObject>(EntitlementResource, tenant);
+        const wm = Date.parse(x.status?.watermark ?? '');
+        return wm > releasedAt + 2 * WINDOW_MS ? x : false;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(kills).toBeGreaterThanOrEqual(8);
+
+    const { ledger } = await loadLedger(
+      admin,
+      DEFAULT_NAMESPACE,
+      tenant,
+      entitlement.metadata.creationTimestamp ?? '',
+    );
+    const watermark = e.status?.watermark ?? '';
+    expect(Date.parse(ledger.watermark)).toBeGreaterThanOrEqual(Date.parse(watermark));
+    // The undisturbed run: one pass over the same sources (all reservations have ended).
+    const ended = await readJournal(admin, DEFAULT_NAMESPACE, tenant);
+    expect(new Set(ended.map((r) => r.node)).size).toBe(2);
+    const inputs = { reservations: reservationsOf([], ended) };
+    const calm = advance(emptyLedger(tenant, ledger.since, WINDOW_MS), inputs, ledger.watermark);
+    expect(ledger.records.map((r) => [r.id, r.quantity])).toEqual(
+      calm.records.map((r) => [r.id, r.quantity]),
+    );
+    expect(ledger.records.length).toBeGreaterThan(5);
+
+    // Exactly the reserved time, to the millisecond: every interval lies inside the metered span.
+    const reservedMs = ended.reduce((s, r) => s + Date.parse(r.to) - Date.parse(r.from), 0);
+    const meteredMs = ledger.records.reduce((s, r) => s + Number(r.quantity), 0);
+    expect(meteredMs).toBe(reservedMs);
+
+    // The same invoice, from the command a billing system would run, reconciled line by line.
+    const period = periodOf(ledger.records[0]?.window.start ?? Date.now());
+    const expected = invoiceLines(calm.records, entitlement.spec.prices ?? [], { tenant, period });
+    const out = await tenantry(['invoice', '--period', period, '--tenant', tenant, '--output', 'json']);
+    expect(out.code, out.stderr).toBe(0);
+    const report = JSON.parse(out.stdout) as { lines: typeof expected };
+    expect(report.lines).toEqual(expected);
+    expect(reconcileInvoice(report.lines, ledger.records)).toEqual([]);
+    console.info(
+      `${kills} kills; ${ledger.records.length} records over ${ended.length} reservations, ${reservedMs} node-ms`,
+    );
+  });
+});
