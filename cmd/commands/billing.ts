@@ -1,9 +1,21 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
 import type { Entitlement } from '../../operator/api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../operator/api/v1alpha1/index.ts';
-import { invoiceCsv, invoiceJson, invoiceLines, reconcileInvoice } from '../../operator/billing/invoice.ts';
+import { invoiceCsv, invoiceLines, reconcileInvoice } from '../../operator/billing/invoice.ts';
+import { loadReport } from '../../operator/billing/report-store.ts';
+import {
+  type MeteredReport,
+  meteredReport,
+  reportFileName,
+  verifyReport,
+} from '../../operator/billing/signed-report.ts';
+import { readPublicKeys } from '../../operator/evidence/keystore.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
+import type { Ledger } from '../../operator/metering/ledger.ts';
 import { loadLedger } from '../../operator/metering/store.ts';
+import { iso, periodBounds, toMs } from '../../operator/metering/windows.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import type { KubeObject } from '../../operator/runtime/kube/object.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -22,9 +34,15 @@ interface BillingOptions {
 
 const currentPeriod = () => new Date().toISOString().slice(0, 7);
 
-async function linesFor(client: KubeClient, e: EntitlementObject, period: string, namespace: string) {
+async function linesFor(
+  client: KubeClient,
+  e: EntitlementObject,
+  period: string,
+  namespace: string,
+  loaded?: Ledger,
+) {
   const tenant = e.spec.tenantRef.name;
-  const { ledger } = await loadLedger(client, namespace, tenant, `${period}-01T00:00:00Z`);
+  const ledger = loaded ?? (await loadLedger(client, namespace, tenant, `${period}-01T00:00:00Z`)).ledger;
   const lines = invoiceLines(ledger.records, e.spec.prices ?? [], { tenant, period });
   // The command checks what it prints: every line must equal the sum of its records.
   const problems = reconcileInvoice(lines, ledger.records);
@@ -36,7 +54,86 @@ async function linesFor(client: KubeClient, e: EntitlementObject, period: string
   return { lines, watermark: ledger.watermark };
 }
 
-async function invoice(opts: BillingOptions): Promise<void> {
+interface TenantInvoice {
+  report: MeteredReport;
+  /** The report's exact signed bytes and bundle; absent when the operator signs nothing. */
+  signed?: { reportJson: string; bundle: unknown; keyId: string };
+}
+
+/**
+ * The tenant's report of the period: the one the operator signed, after checking its
+ * signature and that every line still equals the sum of its ledger records (and that no
+ * record up to its watermark is left off); an unsigned one from the ledger when there is none.
+ */
+async function tenantInvoice(
+  client: KubeClient,
+  e: EntitlementObject,
+  period: string,
+  namespace: string,
+  publicKeys: () => Promise<Record<string, string>>,
+): Promise<TenantInvoice> {
+  const tenant = e.spec.tenantRef.name;
+  const { ledger } = await loadLedger(client, namespace, tenant, `${period}-01T00:00:00Z`);
+  const stored = await loadReport(client, namespace, tenant, period);
+  if (!stored) {
+    const { lines } = await linesFor(client, e, period, namespace, ledger);
+    const end = periodBounds(period).end;
+    const wm = toMs(ledger.watermark);
+    process.stderr.write(`warning: the report of ${tenant} for ${period} is not signed (signing is off)\n`);
+    return {
+      report: meteredReport(lines, {
+        tenant,
+        period,
+        meteredUntil: iso(Math.min(wm, end)),
+        final: wm >= end,
+      }),
+    };
+  }
+  let verified: ReturnType<typeof verifyReport>;
+  try {
+    verified = verifyReport(stored.reportJson, JSON.parse(stored.bundleJson), await publicKeys());
+  } catch (err) {
+    throw new CliError(
+      `the signed report of ${tenant} for ${period} does not verify: ${(err as Error).message}`,
+      EXIT.findings,
+    );
+  }
+  const { report } = verified;
+  if (report.tenant !== tenant || report.period !== period)
+    throw new CliError(
+      `the report stored for ${tenant} ${period} is of ${report.tenant} ${report.period}`,
+      EXIT.findings,
+    );
+  const until = toMs(report.meteredUntil);
+  const covered = ledger.records.filter((r) => r.tenant === tenant && toMs(r.window.end) <= until);
+  const problems = reconcileInvoice(report.lines, covered);
+  const onLines = new Set(report.lines.flatMap((l) => l.recordIds));
+  const bounds = periodBounds(period);
+  for (const r of covered) {
+    const start = toMs(r.window.start);
+    if (start >= bounds.start && start < bounds.end && !onLines.has(r.id))
+      problems.push(`record ${r.id} (${r.meter}, ${r.window.start}) is on no line`);
+  }
+  if (problems.length)
+    throw new CliError(
+      `the signed report of ${tenant} for ${period} does not reconcile with the ledger:\n  ${problems.join('\n  ')}`,
+      EXIT.findings,
+    );
+  if (toMs(ledger.watermark) > until && !report.final)
+    process.stderr.write(
+      `note: the signed report of ${tenant} is as of ${report.meteredUntil}; the ledger is at ${ledger.watermark} (the next window signs again)\n`,
+    );
+  return {
+    report,
+    signed: {
+      reportJson: stored.reportJson,
+      bundle: JSON.parse(stored.bundleJson) as unknown,
+      keyId: verified.keyId,
+    },
+  };
+}
+
+async function invoice(opts: BillingOptions & { bundleDir?: string }): Promise<void> {
   const period = opts.period ?? currentPeriod();
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period))
     throw new CliError(`--period must be YYYY-MM, got "${period}"`);
@@ -48,12 +145,36 @@ async function invoice(opts: BillingOptions): Promise<void> {
     const chosen = opts.tenant ? all.filter((e) => e.spec.tenantRef.name === opts.tenant) : all;
     if (opts.tenant && !chosen.length)
       throw new CliError(`tenant "${opts.tenant}" has no Entitlement`, EXIT.findings);
-    const lines = [];
-    for (const e of chosen) lines.push(...(await linesFor(client, e, period, opts.namespace)).lines);
+    let keys: Record<string, string> | undefined;
+    const publicKeys = async () => {
+      keys ??= await readPublicKeys(client, opts.namespace);
+      return keys;
+    };
+    const invoices: TenantInvoice[] = [];
+    for (const e of chosen) invoices.push(await tenantInvoice(client, e, period, opts.namespace, publicKeys));
+    if (opts.bundleDir) {
+      mkdirSync(opts.bundleDir, { recursive: true });
+      for (const { report, signed } of invoices) {
+        if (!signed) continue;
+        const base = path.join(opts.bundleDir, reportFileName(report.tenant, period));
+        writeFileSync(base, signed.reportJson);
+        writeFileSync(base.replace(/\.json$/, '.sigstore.json'), JSON.stringify(signed.bundle));
+      }
+    }
     process.stdout.write(
       opts.output === 'csv'
-        ? invoiceCsv(lines)
-        : `${invoiceJson(lines, { tenant: opts.tenant ?? '*', period })}\n`,
+        ? invoiceCsv(invoices.flatMap((i) => i.report.lines))
+        : `${JSON.stringify(
+            {
+              period,
+              reports: invoices.map((i) => ({
+                ...i.report,
+                signature: i.signed ? { keyId: i.signed.keyId, bundle: i.signed.bundle } : null,
+              })),
+            },
+            null,
+            2,
+          )}\n`,
     );
   } finally {
     client.close();
@@ -102,7 +223,15 @@ export function invoiceCommand(): Command {
       )
       .option('--period <YYYY-MM>', 'billing period (default: this month)')
       .option('--tenant <name>', 'one tenant (default: every tenant with an Entitlement)')
-      .option('-o, --output <format>', 'csv or json (json carries the report digest)', 'csv'),
+      .option(
+        '-o, --output <format>',
+        'csv or json (json carries each report with its digest and signature)',
+        'csv',
+      )
+      .option(
+        '--bundle-dir <dir>',
+        'also write each signed report and its Sigstore bundle there, for cosign or `tenantry evidence verify`',
+      ),
   ).action(invoice);
 }
 

@@ -1,8 +1,16 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureCosign } from '../../hack/tools.ts';
 import { LABEL_POOL } from '../../operator/admission/pool-policies.ts';
 import type { AddOn, Entitlement } from '../../operator/api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { invoiceLines, reconcileInvoice } from '../../operator/billing/invoice.ts';
+import { reportConfigMapName } from '../../operator/billing/report-store.ts';
+import { INVOICE_PREDICATE, reportFileName } from '../../operator/billing/signed-report.ts';
+import { readPublicKeys } from '../../operator/evidence/keystore.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { readJournal, reservationsOf } from '../../operator/metering/journal.ts';
 import { advance, emptyLedger } from '../../operator/metering/ledger.ts';
@@ -53,6 +61,34 @@ const disturb = async (maxMs: number) => {
   await kill();
   start();
 };
+
+/** cosign as the outside verifier of an exported report and its bundle, offline. */
+function cosignVerify(
+  cosign: string,
+  dir: string,
+  report: string,
+): Promise<{ code: number; output: string }> {
+  const args = [
+    'verify-blob-attestation',
+    '--bundle',
+    path.join(dir, report.replace(/\.json$/, '.sigstore.json')),
+    '--key',
+    path.join(dir, 'key.pem'),
+    '--insecure-ignore-tlog',
+    '--type',
+    INVOICE_PREDICATE,
+    path.join(dir, report),
+  ];
+  const env = { ...process.env, TUF_ROOT: path.join(dir, 'tuf'), HOME: dir };
+  return new Promise((resolve) => {
+    execFile(cosign, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({
+        code: err ? (typeof err.code === 'number' ? err.code : -1) : 0,
+        output: `${stdout}${stderr}`,
+      });
+    });
+  });
+}
 
 const poolNodes = async () =>
   (await admin.list(Builtin.Node, { labelSelector: `${LABEL_POOL}=${tenant}` })).items.map(
@@ -187,9 +223,41 @@ describe('metering under SIGKILL', () => {
     const expected = invoiceLines(calm.records, entitlement.spec.prices ?? [], { tenant, period });
     const out = await tenantry(['invoice', '--period', period, '--tenant', tenant, '--output', 'json']);
     expect(out.code, out.stderr).toBe(0);
-    const report = JSON.parse(out.stdout) as { lines: typeof expected };
-    expect(report.lines).toEqual(expected);
-    expect(reconcileInvoice(report.lines, ledger.records)).toEqual([]);
+    const { reports } = JSON.parse(out.stdout) as {
+      reports: Array<{ lines: typeof expected; meteredUntil: string; signature: { keyId: string } | null }>;
+    };
+    const [report] = reports;
+    // Signed by the operator, checked by the command against the ledger before it printed it.
+    expect(report?.signature?.keyId).toMatch(/^[0-9a-f]{64}$/);
+    expect(report?.lines).toEqual(expected);
+    expect(reconcileInvoice(report?.lines ?? [], ledger.records)).toEqual([]);
+
+    // The signed report stands on its own: cosign verifies the exported bundle against the
+    // operator's published key, and a report changed after signing is refused by the command.
+    await kill();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tenantry-invoice-'));
+    const exported = await tenantry(['invoice', '--period', period, '--tenant', tenant, '--bundle-dir', dir]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const keys = await readPublicKeys(admin, DEFAULT_NAMESPACE);
+    const pem = keys[report?.signature?.keyId ?? ''];
+    expect(pem).toBeDefined();
+    writeFileSync(path.join(dir, 'key.pem'), pem ?? '');
+    const cosign = await cosignVerify(await ensureCosign(), dir, reportFileName(tenant, period));
+    expect(cosign.code, cosign.output).toBe(0);
+
+    const cm = await admin.get<KubeObject & { data: Record<string, string> }>(
+      Builtin.ConfigMap,
+      reportConfigMapName(tenant, period),
+      DEFAULT_NAMESPACE,
+    );
+    const forged = JSON.parse(cm.data['report.json'] ?? '{}') as { lines: Array<{ amountMinor: number }> };
+    for (const l of forged.lines) l.amountMinor = Math.floor(l.amountMinor / 2);
+    cm.data['report.json'] = `${JSON.stringify(forged, null, 2)}\n`;
+    await admin.update(Builtin.ConfigMap, cm);
+    const refused = await tenantry(['invoice', '--period', period, '--tenant', tenant]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/signed report of .* does not verify/);
+
     console.info(
       `${kills} kills; ${ledger.records.length} records over ${ended.length} reservations, ${reservedMs} node-ms`,
     );

@@ -151,12 +151,19 @@ describe('the stored metering ledger', () => {
     expect(header).toContain('sku');
     expect(rows).toHaveLength(3);
     const json = await tenantry(['invoice', '--period', '2026-11', '--tenant', tenant, '-o', 'json']);
-    const report = JSON.parse(json.stdout) as {
-      lines: Array<{ sku: string; recordIds: string[] }>;
-      digest: string;
+    const { reports } = JSON.parse(json.stdout) as {
+      reports: Array<{
+        lines: Array<{ sku: string; recordIds: string[] }>;
+        digest: string;
+        signature: unknown;
+      }>;
     };
-    expect(report.digest).toMatch(/^[0-9a-f]{64}$|^sha256:/);
-    const ids = report.lines.flatMap((l) => l.recordIds).sort();
+    const report = reports[0];
+    expect(report?.digest).toMatch(/^[0-9a-f]{64}$/);
+    // No operator ran here to sign it: the command says so and prints the ledger's numbers.
+    expect(report?.signature).toBeNull();
+    expect(json.stderr).toMatch(/not signed/);
+    const ids = (report?.lines ?? []).flatMap((l) => l.recordIds).sort();
     expect(ids).toEqual(ledger.records.map((r) => r.id).sort());
     const use = await tenantry(['usage', '--tenant', tenant, '--period', '2026-11']);
     expect(use.code, use.stderr).toBe(0);

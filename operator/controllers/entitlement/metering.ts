@@ -6,16 +6,19 @@ import { connectBucket, type S3Factory } from '../../archive/connect.ts';
 import { type ArchivedVersion, archiveUsage, listVersions } from '../../archive/usage.ts';
 import { InvoiceError, invoiceLines } from '../../billing/invoice.ts';
 import { invoicePreview, statusRecords } from '../../billing/preview.ts';
+import { isCurrent, loadReport, storeReport } from '../../billing/report-store.ts';
+import { meteredReport, signReport } from '../../billing/signed-report.ts';
 import { readJournal, reservationsOf } from '../../metering/journal.ts';
 import type { Ledger } from '../../metering/ledger.ts';
 import type { MeteringInputs } from '../../metering/record.ts';
 import { advanceStoredLedger } from '../../metering/store.ts';
-import { iso, periodOf, toMs } from '../../metering/windows.ts';
+import { iso, periodBounds, periodOf, toMs } from '../../metering/windows.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ConditionInput } from '../../runtime/conditions.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
+import type { StatementSigner } from '../tenant/receipts.ts';
 import { mirrorClosedDays } from './ledger-mirror.ts';
 
 export interface MeteringDeps {
@@ -26,6 +29,8 @@ export interface MeteringDeps {
   /** Window size; an hour unless trials and tests shorten it. */
   windowMs: number;
   s3?: S3Factory;
+  /** Signs invoice reports; absent when signing is off. */
+  signer?: StatementSigner | undefined;
 }
 
 export interface MeteringResult {
@@ -103,6 +108,38 @@ async function gather(
   };
 }
 
+/**
+ * Signs the report of every period from the one the status last showed to the one of the
+ * last metered window: the period so far, and a final report for each period metered to
+ * its end (also copied, immutable, into the tenant's system namespace for the archive).
+ */
+async function signReports(deps: MeteringDeps, signer: StatementSigner, e: Entitlement, ledger: Ledger) {
+  const tenant = e.spec.tenantRef.name;
+  const wm = toMs(ledger.watermark);
+  if (wm <= toMs(ledger.since)) return;
+  const last = periodOf(wm - 1);
+  const previous = e.status?.watermark ? toMs(e.status.watermark) : wm;
+  let period = periodOf(Math.max(toMs(ledger.since), Math.min(previous, wm) - 1));
+  for (;;) {
+    const end = periodBounds(period).end;
+    const report = meteredReport(invoiceLines(ledger.records, e.spec.prices ?? [], { tenant, period }), {
+      tenant,
+      period,
+      meteredUntil: iso(Math.min(wm, end)),
+      final: wm >= end,
+    });
+    const stored = await loadReport(deps.client, deps.namespace, tenant, period);
+    if (!isCurrent(stored, report)) {
+      const signed = await signReport(signer, report);
+      await storeReport(deps.client, deps.namespace, report, signed);
+      if (report.final)
+        await storeReport(deps.client, systemNamespaceOf(tenant), report, signed, { evidence: true });
+    }
+    if (period === last) break;
+    period = periodOf(end);
+  }
+}
+
 /** Status fields of the period: compacted records and the invoice preview. */
 function statusOf(
   e: Entitlement,
@@ -158,6 +195,8 @@ export async function meter(
   });
   await mirrorClosedDays(deps.client, ledger, systemNamespaceOf(tenant));
   const { status, problem } = statusOf(e, ledger, periodOf(now));
+  // Reports need every SKU priced: without, the Metered condition says which price is missing.
+  if (deps.signer && !problem) await signReports(deps, deps.signer, e, ledger);
   return {
     status,
     condition: problem

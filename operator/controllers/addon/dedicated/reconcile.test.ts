@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ANNOTATION_RESERVED_SINCE } from '../../../admission/pool-policies.ts';
 import type { AddOn } from '../../../api/v1alpha1/index.ts';
+import { journalName } from '../../../metering/journal.ts';
 import { realClock } from '../../../runtime/clock.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
 import type { KubeObject } from '../../../runtime/kube/object.ts';
@@ -7,7 +9,11 @@ import { isPoolNode, reconcileDedicated, releaseDedicated } from './reconcile.ts
 import type { Node, NodeTaint } from './select.ts';
 
 type Patch = {
-  metadata: { resourceVersion?: string; labels: Record<string, string | null> };
+  metadata: {
+    resourceVersion?: string;
+    labels: Record<string, string | null>;
+    annotations: Record<string, string | null>;
+  };
   spec: { taints: NodeTaint[] };
 };
 
@@ -15,11 +21,19 @@ type Patch = {
 function fakeCluster(nodes: Node[], opts: { policies?: boolean } = {}) {
   const store = new Map(nodes.map((n) => [n.metadata.name ?? '', structuredClone(n)]));
   const writes: string[] = [];
+  const configMaps = new Map<string, { metadata: { name: string }; data?: Record<string, string> }>();
+  const saveConfigMap = async (cm: { metadata: { name: string } }) => {
+    configMaps.set(cm.metadata.name, structuredClone(cm));
+    return cm;
+  };
   const client = {
     async find(type: { kind: string }, name: string) {
       if (type.kind === 'Node') return structuredClone(store.get(name));
+      if (type.kind === 'ConfigMap') return structuredClone(configMaps.get(name));
       return opts.policies === false ? undefined : { metadata: { name } };
     },
+    create: (_t: unknown, cm: { metadata: { name: string } }) => saveConfigMap(cm),
+    update: (_t: unknown, cm: { metadata: { name: string } }) => saveConfigMap(cm),
     async patch(
       _type: unknown,
       name: string,
@@ -33,19 +47,33 @@ function fakeCluster(nodes: Node[], opts: { policies?: boolean } = {}) {
       const n = store.get(name);
       if (!n) throw new Error('missing');
       expect(patch.metadata.resourceVersion).toBe(n.metadata.resourceVersion);
-      const labels: Record<string, string> = { ...n.metadata.labels };
-      for (const [k, v] of Object.entries(patch.metadata.labels)) {
-        if (v === null) delete labels[k];
-        else labels[k] = v;
-      }
-      n.metadata = { ...n.metadata, labels, resourceVersion: String(Number(n.metadata.resourceVersion) + 1) };
+      const merge = (old: Record<string, string> | undefined, change: Record<string, string | null>) => {
+        const out: Record<string, string> = { ...old };
+        for (const [k, v] of Object.entries(change)) {
+          if (v === null) delete out[k];
+          else out[k] = v;
+        }
+        return out;
+      };
+      n.metadata = {
+        ...n.metadata,
+        labels: merge(n.metadata.labels, patch.metadata.labels),
+        annotations: merge(n.metadata.annotations, patch.metadata.annotations),
+        resourceVersion: String(Number(n.metadata.resourceVersion) + 1),
+      };
       n.spec = { ...n.spec, taints: patch.spec.taints ?? [] };
       writes.push(name);
       return n;
     },
   } as unknown as KubeClient;
   const cache = { list: () => [...store.values()], get: (k: string) => store.get(k) };
-  return { client, store, writes, deps: { client, clock: realClock, nodes: cache, namespace: 'ops' } };
+  return {
+    client,
+    store,
+    writes,
+    configMaps,
+    deps: { client, clock: realClock, nodes: cache, namespace: 'ops' },
+  };
 }
 
 const node = (name: string, extra: Partial<Node> = {}): Node => ({
@@ -96,9 +124,21 @@ describe('reconcileDedicated', () => {
     const n2 = c.store.get('n2') as Node;
     expect(n2.metadata.labels).toEqual({ pool: 'yes' });
     expect(n2.spec?.taints).toEqual([]);
+    const since = (c.store.get('n1') as Node).metadata.annotations?.[ANNOTATION_RESERVED_SINCE];
+    expect(since).toMatch(/^\d{4}-\d\d-\d\dT/);
     await releaseDedicated(c.deps, addon(1), 'acme');
     for (const n of c.store.values()) expect(isPoolNode(n, 'acme')).toBe(false);
     expect((c.store.get('n1') as Node).metadata.labels).toEqual({ pool: 'yes' });
+    expect((c.store.get('n1') as Node).metadata.annotations).toEqual({});
+    // Both ended reservations are journalled for metering before the labels went, once each.
+    const ended = JSON.parse(c.configMaps.get(journalName('acme'))?.data?.['ended.json'] ?? '[]') as Array<{
+      node: string;
+      from: string;
+    }>;
+    expect(ended.map((e) => e.node).sort()).toEqual(['n1', 'n2']);
+    expect(ended.find((e) => e.node === 'n1')?.from).toBe(new Date(since ?? '').toISOString());
+    await releaseDedicated(c.deps, addon(1), 'acme');
+    expect(JSON.parse(c.configMaps.get(journalName('acme'))?.data?.['ended.json'] ?? '[]')).toHaveLength(2);
   });
 
   it('touches no node when too few are free, and keeps a previous pool in force', async () => {
