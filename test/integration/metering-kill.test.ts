@@ -232,6 +232,19 @@ describe('metering under SIGKILL', () => {
     expect(report?.lines).toEqual(expected);
     expect(reconcileInvoice(report?.lines ?? [], ledger.records)).toEqual([]);
 
+    // Onboarding milestones: the first privileged approval (by the authenticated owner) and
+    // the first usage and cost report.
+    const onboarding = await waitFor('the milestones on the Tenant', async () => {
+      const t = await admin.get<KubeObject & { status?: { onboarding?: Record<string, unknown> } }>(
+        TenantResource,
+        tenant,
+      );
+      const o = t.status?.onboarding;
+      return o?.['firstApprovedBy'] && o['firstUsageReportAt'] ? o : false;
+    });
+    expect(onboarding['firstApprovedBy']).toBe('mia');
+    expect(onboarding['firstApprovalSeconds']).toBeGreaterThanOrEqual(0);
+
     // The signed report stands on its own: cosign verifies the exported bundle against the
     // operator's published key, and a report changed after signing is refused by the command.
     await kill();

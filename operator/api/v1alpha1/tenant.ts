@@ -333,6 +333,16 @@ export interface OnboardingTiming {
   readyAt?: Time;
   /** Seconds from creation to the first Ready. */
   readySeconds?: int64;
+  /** When an add-on of the tenant was first approved (the first privileged approval). */
+  firstApprovalAt?: Time;
+  /** Seconds from creation to the first privileged approval. */
+  firstApprovalSeconds?: int64;
+  /** Who gave the first privileged approval, as the API server authenticated them. */
+  firstApprovedBy?: string;
+  /** When metering first had usage and cost to report for the tenant. */
+  firstUsageReportAt?: Time;
+  /** Seconds from creation to the first usage and cost report. */
+  firstUsageReportSeconds?: int64;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { TENANT_FINALIZER } from '../../api/labels.ts';
+import { systemNamespaceOf, TENANT_FINALIZER } from '../../api/labels.ts';
 import type { AddOn, Entitlement, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
 import { TenantResource } from '../../api/v1alpha1/index.ts';
 import type { FeatureFlags } from '../../config.ts';
@@ -16,7 +16,7 @@ import { profileOf } from './desired.ts';
 import { checkDomain } from './domain.ts';
 import { checkIdentity, type IdentityDeps } from './identity.ts';
 import type { OnboardingMetrics } from './metrics.ts';
-import { onboardingTiming } from './onboarding.ts';
+import { type MilestoneSources, onboardingTiming } from './onboarding.ts';
 import { provision } from './provision.ts';
 import { ensureReceipts, type StatementSigner } from './receipts.ts';
 import type { CheckSchedule } from './schedule.ts';
@@ -127,11 +127,22 @@ export class TenantReconciler implements Reconciler {
       fields.receipts = await ensureReceipts({ ...this.deps, signer: this.deps.signer }, tenant, done);
     }
     const next = tenantStatus(tenant, steps, fields, this.deps.clock);
-    const timing = onboardingTiming(tenant, next, this.deps.clock);
+    const timing = onboardingTiming(tenant, next, this.deps.clock, this.milestoneSources(tenant));
     if (timing) next.onboarding = timing;
     await this.writeStatus(tenant, next);
     const wait = requeues.filter((ms) => ms > 0);
     return wait.length ? { requeueAfterMs: Math.min(...wait) } : undefined;
+  }
+
+  private milestoneSources(tenant: Tenant & KubeObject): MilestoneSources {
+    const name = tenant.metadata.name ?? '';
+    const approvals = this.deps.addons
+      .list()
+      .filter((a) => a.metadata.namespace === systemNamespaceOf(name))
+      .flatMap((a) => (a.status?.approval ? [a.status.approval] : []));
+    const preview = this.deps.entitlements.list().find((e) => e.spec.tenantRef.name === name)
+      ?.status?.invoicePreview;
+    return { approvals, usageReportAt: preview?.lines?.length ? preview.generatedAt : undefined };
   }
 
   private async writeStatus(tenant: Tenant & KubeObject, next: TenantStatus): Promise<void> {
@@ -141,6 +152,12 @@ export class TenantReconciler implements Reconciler {
     const after = next.onboarding ?? {};
     if (after.firstReceiptSeconds !== undefined && before.firstReceiptSeconds === undefined) {
       this.deps.metrics.observe('first_receipt', after.firstReceiptSeconds);
+    }
+    if (after.firstApprovalSeconds !== undefined && before.firstApprovalSeconds === undefined) {
+      this.deps.metrics.observe('first_approval', after.firstApprovalSeconds);
+    }
+    if (after.firstUsageReportSeconds !== undefined && before.firstUsageReportSeconds === undefined) {
+      this.deps.metrics.observe('first_usage_report', after.firstUsageReportSeconds);
     }
     if (after.readySeconds !== undefined && before.readySeconds === undefined) {
       this.deps.metrics.observe('ready', after.readySeconds);
