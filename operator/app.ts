@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { type DenialReceiver, startDenialReceiver } from './admission/denial-receiver.ts';
 import type { FeatureFlags } from './config.ts';
 import { controllers } from './controllers/index.ts';
 import { KeyStore } from './evidence/keystore.ts';
@@ -35,10 +36,15 @@ export interface OperatorOptions {
   identityCa?: string | undefined;
   /** Metering window (default an hour); shorter windows are for trials and tests. */
   meteringWindowMs?: number | undefined;
+  /** Receive the API server's audit events to record admission denials (port 0: any free one). */
+  denialAudit?:
+    | { port: number; host?: string; token: string; tls: { cert: string; key: string } }
+    | undefined;
 }
 
 export interface RunningOperator {
   probe: ProbeServer | undefined;
+  denials?: DenialReceiver | undefined;
   manager: Manager;
   /** Settles when the operator stops: resolves on a clean stop, rejects on lost leadership or failure. */
   done: Promise<void>;
@@ -101,8 +107,11 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
           log,
         })
       : undefined;
-  const done = manager.start(signal).finally(() => probe?.close());
-  return { probe, manager, done };
+  const denials = opts.denialAudit
+    ? await startDenialReceiver({ ...opts.denialAudit, recorder, registry: metrics.registry, log })
+    : undefined;
+  const done = manager.start(signal).finally(() => Promise.all([probe?.close(), denials?.close()]));
+  return { probe, manager, done, denials };
 }
 
 /** Each shard campaigns for its own lease, so shards run side by side. */

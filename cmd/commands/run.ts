@@ -25,13 +25,63 @@ interface RunOptions {
   dnsServer?: string[];
   identityCaFile?: string;
   meteringWindow: string;
+  denialAuditAddress?: string;
+  denialAuditTokenFile?: string;
+  denialAuditTlsCertFile?: string;
+  denialAuditTlsKeyFile?: string;
 }
 
-function parsePort(address: string): { host: string; port: number } {
+function parsePort(address: string, flag: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(address);
   if (!m || Number(m[2]) > 65535)
-    throw new CliError(`--probe-address must look like :8081 or 127.0.0.1:8081, got "${address}"`);
+    throw new CliError(`${flag} must look like :8081 or 127.0.0.1:8081, got "${address}"`);
   return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
+}
+
+const DENIAL_FLAGS = [
+  '--denial-audit-address',
+  '--denial-audit-token-file',
+  '--denial-audit-tls-cert-file',
+  '--denial-audit-tls-key-file',
+];
+
+function denialAuditOptions(opts: RunOptions) {
+  const given = [
+    opts.denialAuditAddress,
+    opts.denialAuditTokenFile,
+    opts.denialAuditTlsCertFile,
+    opts.denialAuditTlsKeyFile,
+  ];
+  if (given.every((v) => !v)) return undefined;
+  if (given.some((v) => !v)) throw new CliError(`${DENIAL_FLAGS.join(', ')} go together`);
+  const read = (file: string, flag: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new CliError(`${flag}: cannot read ${file}: ${(e as Error).message}`);
+    }
+  };
+  return {
+    ...parsePort(opts.denialAuditAddress ?? '', '--denial-audit-address'),
+    token: readToken(opts.denialAuditTokenFile ?? ''),
+    tls: {
+      cert: read(opts.denialAuditTlsCertFile ?? '', '--denial-audit-tls-cert-file'),
+      key: read(opts.denialAuditTlsKeyFile ?? '', '--denial-audit-tls-key-file'),
+    },
+  };
+}
+
+/** A bearer token from a file (a mounted Secret); refuses an empty or short one. */
+function readToken(file: string): string {
+  let token: string;
+  try {
+    token = readFileSync(file, 'utf8').trim();
+  } catch (e) {
+    throw new CliError(`--denial-audit-token-file: cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (token.length < 16)
+    throw new CliError('--denial-audit-token-file: the token must be at least 16 characters');
+  return token;
 }
 
 /** Runs until SIGTERM/SIGINT; exits non-zero when leadership is lost, so the pod restarts. */
@@ -52,7 +102,11 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   if (durations.renewDeadlineMs >= durations.leaseDurationMs) {
     throw new CliError('--renew-deadline must be shorter than --lease-duration');
   }
-  const probe = opts.probeAddress === '0' ? { host: '127.0.0.1', port: -1 } : parsePort(opts.probeAddress);
+  const probe =
+    opts.probeAddress === '0'
+      ? { host: '127.0.0.1', port: -1 }
+      : parsePort(opts.probeAddress, '--probe-address');
+  const denialAudit = denialAuditOptions(opts);
   const log = createLogger({ level: opts.logLevel });
   const kc = loadKubeConfig(opts.kubeconfig, opts.context);
   const client = await KubeClient.fromKubeConfig(kc, { userAgent: 'tenantry-operator' });
@@ -81,6 +135,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       dnsServers: opts.dnsServer ?? [],
       identityCa: opts.identityCaFile ? readFileSync(opts.identityCaFile, 'utf8') : undefined,
       meteringWindowMs,
+      denialAudit,
     },
     stop.signal,
   );
@@ -132,6 +187,13 @@ export function runCommand(): Command {
       'length of a metering window; keep the hour in production (shorter ones are for trials and tests, and a ledger keeps the size it started with)',
       '1h',
     )
+    .option(
+      '--denial-audit-address <addr>',
+      "receive the API server's audit events (audit webhook backend, POST /audit) to record admission denials as Events and metrics",
+    )
+    .option('--denial-audit-token-file <file>', 'bearer token the audit webhook must present')
+    .option('--denial-audit-tls-cert-file <pem>', 'serving certificate of the audit receiver')
+    .option('--denial-audit-tls-key-file <pem>', 'serving key of the audit receiver')
     .option('--resync <d>', 'periodic re-check of every object, a safety net for missed events', '10m')
     .addOption(
       new Option('--log-level <level>', 'log level')

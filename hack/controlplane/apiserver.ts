@@ -17,6 +17,8 @@ export interface ApiServerParams {
   /** Token used to probe /readyz. */
   probeToken: string;
   auditLogPath?: string;
+  /** Also send audit events to this webhook (batch mode, https), with a bearer token. */
+  auditWebhook?: { url: string; token: string; caPem: string };
   extraArgs: readonly string[];
   timeoutMs: number;
 }
@@ -38,6 +40,22 @@ const auditPolicy = {
   rules: [{ level: 'None', verbs: ['get', 'list', 'watch'] }, { level: 'Metadata' }],
 };
 
+function webhookKubeconfig(w: { url: string; token: string; caPem: string }) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      {
+        name: 'audit',
+        cluster: { server: w.url, 'certificate-authority-data': Buffer.from(w.caPem).toString('base64') },
+      },
+    ],
+    users: [{ name: 'kube-apiserver', user: { token: w.token } }],
+    contexts: [{ name: 'audit', context: { cluster: 'audit', user: 'kube-apiserver' } }],
+    'current-context': 'audit',
+  };
+}
+
 export async function startApiServer(p: ApiServerParams): Promise<ApiServer> {
   const server = `https://127.0.0.1:${p.port}`;
   const args = [
@@ -56,11 +74,23 @@ export async function startApiServer(p: ApiServerParams): Promise<ApiServer> {
     `--service-account-key-file=${p.pki.serviceAccountPublicKeyPath}`,
     `--service-account-signing-key-file=${p.pki.serviceAccountKeyPath}`,
   ];
-  if (p.auditLogPath !== undefined) {
+  if (p.auditLogPath !== undefined || p.auditWebhook !== undefined) {
     const policyPath = join(p.dir, 'audit-policy.yaml');
     await writeFile(policyPath, stringify(auditPolicy));
+    args.push(`--audit-policy-file=${policyPath}`);
+  }
+  if (p.auditWebhook !== undefined) {
+    const configPath = join(p.dir, 'audit-webhook.kubeconfig');
+    await writeFile(configPath, stringify(webhookKubeconfig(p.auditWebhook)), { mode: 0o600 });
     args.push(
-      `--audit-policy-file=${policyPath}`,
+      `--audit-webhook-config-file=${configPath}`,
+      '--audit-webhook-mode=batch',
+      // Short batches, so a test sees a denial's Event within a second or two.
+      '--audit-webhook-batch-max-wait=500ms',
+    );
+  }
+  if (p.auditLogPath !== undefined) {
+    args.push(
       `--audit-log-path=${p.auditLogPath}`,
       // Blocking: the event is on disk before the response is sent, so a test can count right after a call.
       '--audit-log-mode=blocking',

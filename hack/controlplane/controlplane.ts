@@ -22,6 +22,8 @@ export interface ControlPlaneOptions {
   keepDir?: boolean;
   /** Write an audit log of all write requests (Metadata level) to `<dir>/audit.log`. */
   auditLog?: boolean;
+  /** Send audit events to a webhook too (e.g. Tenantry's admission-denial receiver). */
+  auditWebhook?: { url: string; token: string; caPem: string };
   apiServerArgs?: readonly string[];
   controllerManagerArgs?: readonly string[];
   schedulerArgs?: readonly string[];
@@ -157,6 +159,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       tokenFilePath,
       probeToken: identities.admin.token,
       ...(auditLogPath === undefined ? {} : { auditLogPath }),
+      ...(opts.auditWebhook ? { auditWebhook: opts.auditWebhook } : {}),
       extraArgs: opts.apiServerArgs ?? [],
       timeoutMs,
     });

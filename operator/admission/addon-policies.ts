@@ -1,5 +1,6 @@
 import { LABEL_NAMESPACE_ROLE, LABEL_TENANT } from '../api/labels.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
+import { DENY_AND_AUDIT } from './denials.ts';
 
 /**
  * Native admission for AddOns (ValidatingAdmissionPolicy, MutatingAdmissionPolicy): the API
@@ -89,7 +90,7 @@ export function entitlementBinding(tenant: string, entitlement: string): AnyObje
     metadata: { name: `${ENTITLEMENT_POLICY}-${tenant}`, labels: { ...labels, [LABEL_TENANT]: tenant } },
     spec: {
       policyName: ENTITLEMENT_POLICY,
-      validationActions: ['Deny'],
+      validationActions: DENY_AND_AUDIT,
       paramRef: { name: entitlement, parameterNotFoundAction: 'Deny' },
       matchResources: { namespaceSelector: { matchLabels: { [LABEL_TENANT]: tenant } } },
     },
@@ -144,7 +145,7 @@ export function staticAddonAdmission(): AnyObject[] {
       metadata: { name: REQUIRES_ENTITLEMENT, labels },
       spec: {
         policyName: REQUIRES_ENTITLEMENT,
-        validationActions: ['Deny'],
+        validationActions: DENY_AND_AUDIT,
         matchResources: tenantNamespaces,
       },
     },
@@ -198,7 +199,11 @@ export function staticAddonAdmission(): AnyObject[] {
       apiVersion: ADMISSION,
       kind: 'ValidatingAdmissionPolicyBinding',
       metadata: { name: APPROVER_GUARD, labels },
-      spec: { policyName: APPROVER_GUARD, validationActions: ['Deny'], matchResources: tenantNamespaces },
+      spec: {
+        policyName: APPROVER_GUARD,
+        validationActions: DENY_AND_AUDIT,
+        matchResources: tenantNamespaces,
+      },
     },
   ];
 }

@@ -1,5 +1,6 @@
 import { LABEL_TENANT } from '../api/labels.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
+import { DENY_AND_AUDIT } from './denials.ts';
 
 /**
  * Native admission for DedicatedCompute pools. The pool is a set of nodes the operator
@@ -249,7 +250,7 @@ export function staticPoolAdmission(namespace: string): AnyObject[] {
     metadata: { name, labels },
     spec: {
       policyName: name,
-      validationActions: ['Deny'],
+      validationActions: DENY_AND_AUDIT,
       matchResources: { namespaceSelector, ...(objectSelector ? { objectSelector } : {}) },
     },
   });

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import https from 'node:https';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AddOn, Entitlement } from '../../operator/api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { apply } from '../../operator/runtime/apply.ts';
@@ -14,6 +15,7 @@ type EntitlementObject = Entitlement & KubeObject;
 
 let admin: KubeClient;
 let stopOperator: () => Promise<void>;
+let probePort = 0;
 let tenant: string;
 let ns: string;
 let alice: KubeClient;
@@ -21,7 +23,10 @@ let bob: KubeClient;
 
 beforeAll(async () => {
   admin = await adminClient();
-  ({ stop: stopOperator } = await startTestOperator(admin));
+  // The operator also receives the API server's audit events, to record denials.
+  const started = await startTestOperator(admin, { denialAudit: true });
+  stopOperator = started.stop;
+  probePort = started.op.probe?.port ?? 0;
   tenant = uniqueName('ent');
   ns = `${tenant}-system`;
   await apply(
@@ -40,6 +45,28 @@ afterAll(async () => {
   await stopOperator();
   admin.close();
 });
+
+/** POSTs an empty audit EventList to the operator's denial receiver; returns the status. */
+function postAudit(token: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port: inject('denialAudit').port,
+        path: '/audit',
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        rejectUnauthorized: false,
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      },
+    );
+    req.on('error', reject);
+    req.end('{"kind":"EventList","items":[]}');
+  });
+}
 
 const compute = (name: string, nodes: number): AddOnObject =>
   ({
@@ -193,7 +220,7 @@ describe('add-on admission', () => {
   it('reports usage against quota on the Entitlement', async () => {
     const e = await waitFor('usage on the Entitlement', async () => {
       const got = await admin.get<EntitlementObject>(EntitlementResource, tenant);
-      return (got.status?.usage?.dedicatedNodes as number | undefined) ? got : false;
+      return got.status?.usage?.dedicatedNodes === 3 ? got : false;
     });
     // Two nodes, one archive, then one more node each from the approver test: within quota 10.
     expect(e.status?.usage).toMatchObject({ dedicatedNodes: 3, auditArchives: 1 });
@@ -201,6 +228,50 @@ describe('add-on admission', () => {
     expect(
       await admin.find(Builtin.ValidatingAdmissionPolicyBinding, `tenantry.dev-addon-entitlement-${tenant}`),
     ).toBeDefined();
+  });
+
+  it.skipIf(!inject('denialAudit').port)('records every denial as an Event and a metric', async () => {
+    const metric = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) =>
+          l.startsWith('tenantry_admission_denials_total{policy="tenantry.dev-addon-entitlement"}'),
+        );
+      return Number(line?.split(' ').pop() ?? 0);
+    };
+    const before = await metric();
+    // bob has not been refused by this policy yet: his first refusal becomes an Event.
+    const name = uniqueName('dc');
+    const e = await refused(bob.create(AddOnResource, compute(name, 11)));
+    expect(e.message).toMatch(/exceeds the quota/);
+    type Event = KubeObject & {
+      reason?: string;
+      message?: string;
+      type?: string;
+      involvedObject?: { kind?: string };
+    };
+    const event = await waitFor('the AdmissionDenied Event', async () => {
+      const events = (await admin.list<Event>(Builtin.Event, { namespace: ns })).items;
+      return events.find((e) => e.reason === 'AdmissionDenied' && e.message?.includes(name)) ?? false;
+    });
+    expect(event.type).toBe('Warning');
+    expect(event.involvedObject?.kind).toBe('AddOn');
+    expect(event.message).toMatch(
+      new RegExp(
+        `^bob was refused create addons ${name}: .*exceeds the quota of 10 dedicated nodes.*\\(policy tenantry\\.dev-addon-entitlement\\)$`,
+      ),
+    );
+    // A second refusal right after counts, but is folded into the next Event, not a new one.
+    await refused(bob.create(AddOnResource, compute(uniqueName('dc'), 12)));
+    await waitFor('both refusals counted', async () => (await metric()) >= before + 2);
+    const bobs = (await admin.list<Event>(Builtin.Event, { namespace: ns })).items.filter(
+      (x) => x.reason === 'AdmissionDenied' && x.message?.startsWith('bob was refused create addons'),
+    );
+    expect(bobs).toHaveLength(1);
+    // Only the API server, with its token, may feed denials in.
+    const forged = await postAudit('not-the-token');
+    expect(forged).toBe(401);
   });
 
   it('refuses add-ons again once the Entitlement is withdrawn', async () => {

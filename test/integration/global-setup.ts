@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
@@ -7,6 +9,7 @@ import { type NodeSimulator, startNodeSimulator } from '../../hack/controlplane/
 import { install } from '../../operator/install/install.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
+import { createTestTls } from '../support/tls.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,6 +20,8 @@ declare module 'vitest' {
     binDir: string;
     /** Names of the simulated nodes; empty on an external cluster. */
     nodes: string[];
+    /** Where the API server sends audit events for the denial receiver; port 0 on an external cluster. */
+    denialAudit: { port: number; token: string; tls: { cert: string; key: string } };
   }
 }
 
@@ -33,8 +38,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let cp: ControlPlane | undefined;
   let sim: NodeSimulator | undefined;
   let kubeconfig = process.env.KUBECONFIG ?? '';
+  let denialAudit = { port: 0, token: '', tls: { cert: '', key: '' } };
   if (!kubeconfig) {
-    cp = await startControlPlane({ auditLog: true, onProgress: (l) => process.stderr.write(`${l}\n`) });
+    // The operator under test listens here when a test wants admission denials recorded.
+    const tls = await createTestTls({ commonName: 'tenantry-denial-audit' });
+    denialAudit = {
+      port: await freePort(),
+      token: randomBytes(24).toString('hex'),
+      tls: { cert: tls.cert, key: tls.key },
+    };
+    cp = await startControlPlane({
+      auditLog: true,
+      auditWebhook: {
+        url: `https://127.0.0.1:${denialAudit.port}/audit`,
+        token: denialAudit.token,
+        caPem: tls.ca,
+      },
+      onProgress: (l) => process.stderr.write(`${l}\n`),
+    });
     sim = await startNodeSimulator(cp.nodeSimulator.kubeconfigPath, {
       count: 6,
       regions: ['eu-west-1', 'us-east-1'],
@@ -49,8 +70,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('auditLog', cp?.auditLogPath ?? '');
   project.provide('binDir', cp?.binDir ?? '');
   project.provide('nodes', sim?.nodes ?? []);
+  project.provide('denialAudit', denialAudit);
   return async () => {
     await sim?.stop();
     await cp?.stop();
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
 }

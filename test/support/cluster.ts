@@ -35,6 +35,8 @@ export async function startTestOperator(
     identityCa?: string;
     features?: string;
     meteringWindowMs?: number;
+    /** Receive the test cluster's audit events and record admission denials. */
+    denialAudit?: boolean;
   } = {},
 ): Promise<{ op: RunningOperator; stop: () => Promise<void> }> {
   const kc = loadKubeConfig(inject('kubeconfig'));
@@ -53,6 +55,9 @@ export async function startTestOperator(
       ...(opts.dnsServers ? { dnsServers: opts.dnsServers } : {}),
       ...(opts.identityCa ? { identityCa: opts.identityCa } : {}),
       ...(opts.meteringWindowMs ? { meteringWindowMs: opts.meteringWindowMs } : {}),
+      ...(opts.denialAudit && inject('denialAudit').port
+        ? { denialAudit: { ...inject('denialAudit'), host: '127.0.0.1' } }
+        : {}),
     },
     abort.signal,
   );
