@@ -71,7 +71,8 @@ export function operatorClusterRole(): AnyObject {
         verbs: ['bind'],
         resourceNames: [CLUSTERROLE_TENANT_OWNER, CLUSTERROLE_TENANT_SYSTEM],
       },
-      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+      // Events: recorded, and read back by the audit archive.
+      { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'list'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
       // Receipts are immutable ConfigMaps in tenants' system namespaces: create, read back and
       // list for the audit archive; never update or delete.

@@ -164,12 +164,31 @@ describe('the audit archive add-on', () => {
     const receipts =
       (await admin.get<{ status?: { receipts?: unknown[] } } & KubeObject>(TenantResource, tenant)).status
         ?.receipts ?? [];
-    expect(ready.status?.provisioned?.details?.['objects']).toBe(receipts.length);
+    const archived = ready.status?.provisioned?.details?.['archived'] as Record<string, number>;
+    expect(archived['evidence']).toBe(receipts.length);
+    // Tenantry's Events about the tenant (receipts signed, onboarded) are archived too.
+    expect(archived['events']).toBeGreaterThan(0);
 
-    const versions = await s3.send(
+    const evidence = await s3.send(
       new ListObjectVersionsCommand({ Bucket: b, Prefix: `tenantry/${tenant}/evidence/` }),
     );
-    expect(versions.Versions?.length).toBe(receipts.length);
+    expect(evidence.Versions?.length).toBe(receipts.length);
+    const events = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: b, Prefix: `tenantry/${tenant}/events/` }),
+    );
+    const event = await s3.send(
+      new GetObjectCommand({
+        Bucket: b,
+        Key: events.Versions?.[0]?.Key,
+        VersionId: events.Versions?.[0]?.VersionId,
+      }),
+    );
+    expect(JSON.parse((await event.Body?.transformToString()) ?? '{}')).toMatchObject({
+      involvedObject: { kind: 'Tenant', name: tenant },
+    });
+    const versions = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: b, Prefix: `tenantry/${tenant}/` }),
+    );
     for (const v of versions.Versions ?? []) {
       const refused = await s3
         .send(new DeleteObjectCommand({ Bucket: b, Key: v.Key, VersionId: v.VersionId }))

@@ -11,6 +11,7 @@ import type { KubeClient } from '../../../runtime/kube/client.ts';
 import type { AnyObject, KubeObject } from '../../../runtime/kube/object.ts';
 import { Builtin } from '../../../runtime/kube/resource.ts';
 import type { CheckSchedule } from '../../tenant/schedule.ts';
+import { collectArchiveItems } from './collect.ts';
 
 export interface ArchiveDeps {
   client: KubeClient;
@@ -107,6 +108,7 @@ export async function reconcileArchive(
         ...details,
         objects: stats.objects,
         bytes: stats.bytes,
+        archived: stats.byKind,
         // Only a new object moves the time: a pass that finds everything archived writes nothing.
         lastArchiveTime: changed ? isoTime(deps.clock) : (details['lastArchiveTime'] ?? isoTime(deps.clock)),
       },
@@ -129,7 +131,8 @@ function enforced(bucket: string): ConditionInput[] {
       type: 'Enforced',
       status: 'True',
       reason: 'Archiving',
-      message: 'receipts and evidence are archived under COMPLIANCE retention',
+      message:
+        "receipts, evidence, final invoice reports, closed ledger days and Tenantry's Events are archived under COMPLIANCE retention",
     },
   ];
 }
@@ -144,28 +147,23 @@ async function archiveEvidence(
   bucket: string,
   tenant: string,
   retentionDays: number,
-): Promise<{ objects: number; bytes: number; created: number }> {
-  const list = await deps.client.list<AnyObject & { data?: Record<string, string> }>(Builtin.ConfigMap, {
-    namespace: systemNamespaceOf(tenant),
-    labelSelector: 'tenantry.dev/evidence',
-  });
+): Promise<{ objects: number; bytes: number; created: number; byKind: Record<string, number> }> {
   let objects = 0;
   let bytes = 0;
   let created = 0;
+  const byKind: Record<string, number> = {};
   const retainUntil = new Date(deps.clock.now() + retentionDays * DAY_MS);
-  for (const cm of list.items) {
-    if (cm.metadata.labels?.[LABEL_TENANT] !== tenant) continue;
-    const bundle = cm.data?.['bundle.json'];
-    if (!bundle) continue;
+  for (const item of await collectArchiveItems(deps.client, tenant)) {
     const r = await archiveObject(s3, bucket, {
-      prefix: `tenantry/${tenant}/evidence`,
-      body: Buffer.from(bundle),
-      contentType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      prefix: `tenantry/${tenant}/${item.kind}`,
+      body: item.body,
+      contentType: item.contentType,
       retainUntil,
     });
     objects++;
     bytes += r.bytes;
+    byKind[item.kind] = (byKind[item.kind] ?? 0) + 1;
     if (r.created) created++;
   }
-  return { objects, bytes, created };
+  return { objects, bytes, created, byKind };
 }
