@@ -84,6 +84,12 @@ describe('invoiceLines', () => {
       ['archive-objects', '1', 'object', 2], // a (23:59:59.999)
       ['dedicated-node-hours', '3.666667', 'node-hour', 458], // 3⅔ × 125 = 458.33
     ]);
+    // The same storage priced per GiB-month (730 GiB-hours): 2 GiB-hours at 730 cents a month.
+    const monthly = prices.map((p) =>
+      p.sku === 'archive-gib-hours' ? { ...p, unit: 'GiB-month', unitPriceMinor: 730 } : p,
+    );
+    const byMonth = invoiceLines(ledger.records, monthly, { tenant: 'acme', period: '2026-11' });
+    expect(byMonth[0]).toMatchObject({ unit: 'GiB-month', quantity: '0.00274', amountMinor: 2 });
     const dec = invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-12' });
     expect(dec.map((l) => [l.sku, l.quantity, l.amountMinor])).toEqual([
       ['archive-gib-hours', '1', 1], // windows 00 and 01 → 2 × 0.5
@@ -168,9 +174,9 @@ describe('invoiceLines', () => {
       skus: { 'dedicated-node-hours': 'dedicated-node-hour' },
     });
     expect(lines.map((l) => l.sku)).toContain('dedicated-node-hour');
-    const monthly = prices.map((p) => (p.sku === 'archive-gib-hours' ? { ...p, unit: 'GiB-month' } : p));
-    expect(() => invoiceLines(ledger.records, monthly, { tenant: 'acme', period: '2026-11' })).toThrow(
-      /GiB-hour/,
+    const perNode = prices.map((p) => (p.sku === 'archive-gib-hours' ? { ...p, unit: 'node-hour' } : p));
+    expect(() => invoiceLines(ledger.records, perNode, { tenant: 'acme', period: '2026-11' })).toThrow(
+      /use GiB-hour, GiB-month/,
     );
     expect(() => invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-13' })).toThrow(
       RangeError,

@@ -8,7 +8,8 @@
  *
  * Units: a record's quantity is an exact integer in its meter's base unit (see
  * `operator/metering/record.ts`). The price's `unit` must be one the base unit converts to:
- * `node-hour` (3 600 000 node-ms), `GiB-hour` (2^30 × 3 600 000 byte-ms) or `object`.
+ * `node-hour` (3 600 000 node-ms), `GiB-hour` (2^30 × 3 600 000 byte-ms), `GiB-month`
+ * (730 GiB-hours) or `object`.
  *
  * Rounding, once per line and nowhere else: `amountMinor = round(quantityBase ×
  * unitPriceMinor / unitSize)`, half-up (a remainder of exactly half rounds away from zero;
@@ -27,7 +28,8 @@ import { periodBounds, toMs } from '../metering/windows.ts';
 /** How many base units one priced unit is. */
 export const UNIT_SIZES: Readonly<Record<BaseUnit, Readonly<Record<string, bigint>>>> = {
   'node-ms': { 'node-hour': 3_600_000n },
-  'byte-ms': { 'GiB-hour': 1_073_741_824n * 3_600_000n },
+  // A GiB-month is 730 GiB-hours, the usual cloud convention (8 760 h / 12), whatever the month.
+  'byte-ms': { 'GiB-hour': 1_073_741_824n * 3_600_000n, 'GiB-month': 730n * 1_073_741_824n * 3_600_000n },
   object: { object: 1n },
 };
 
