@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { LABEL_TENANT, systemNamespaceOf } from '../../../api/labels.ts';
+import { systemNamespaceOf } from '../../../api/labels.ts';
 import type { AddOn, AddOnProvisioned } from '../../../api/v1alpha1/index.ts';
 import { archiveObject } from '../../../archive/archiver.ts';
 import { connectBucket, type S3Factory } from '../../../archive/connect.ts';
@@ -8,8 +8,7 @@ import { canonicalJson, sha256Hex } from '../../../evidence/statement.ts';
 import { type Clock, isoTime } from '../../../runtime/clock.ts';
 import type { ConditionInput } from '../../../runtime/conditions.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
-import type { AnyObject, KubeObject } from '../../../runtime/kube/object.ts';
-import { Builtin } from '../../../runtime/kube/resource.ts';
+import type { KubeObject } from '../../../runtime/kube/object.ts';
 import type { CheckSchedule } from '../../tenant/schedule.ts';
 import { collectArchiveItems } from './collect.ts';
 
