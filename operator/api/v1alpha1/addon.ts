@@ -146,21 +146,6 @@ export interface AddOnProvisioned {
   details?: Record<string, unknown>;
 }
 
-/** Usage of the add-on, as metered for billing. */
-export interface AddOnMetering {
-  /** Node-hours used by a DedicatedCompute add-on in the current billing period. */
-  nodeHours?: Quantity;
-  /** GiB-months stored by an AuditArchive add-on in the current billing period. */
-  gibMonths?: Quantity;
-  /**
-   * Objects written to the archive in the current billing period.
-   * @minimum 0
-   */
-  objects?: int64;
-  /** Usage up to this time is counted. */
-  watermark?: Time;
-}
-
 /** Observed state of an add-on, written by Tenantry. */
 export interface AddOnStatus {
   /**
@@ -178,8 +163,6 @@ export interface AddOnStatus {
   approval?: AddOnApprovalStatus;
   /** What was provisioned. */
   provisioned?: AddOnProvisioned;
-  /** Usage for billing. */
-  metering?: AddOnMetering;
 }
 
 /**
