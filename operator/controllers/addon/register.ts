@@ -1,3 +1,4 @@
+import { LABEL_POOL } from '../../admission/pool-policies.ts';
 import type { AddOn, Entitlement } from '../../api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource } from '../../api/v1alpha1/index.ts';
 import type { ControllerDefinition } from '../../runtime/controller.ts';
@@ -7,7 +8,7 @@ import type { ControllerDeps } from '../deps.ts';
 import { CheckSchedule } from '../tenant/schedule.ts';
 import { reconcileArchive } from './archive/reconcile.ts';
 import { reconcileDedicated, releaseDedicated } from './dedicated/reconcile.ts';
-import type { Node } from './dedicated/select.ts';
+import { isReady, type Node } from './dedicated/select.ts';
 import { AddOnReconciler } from './reconciler.ts';
 
 /** Wiring of the add-on controller: AddOns, re-checked when their tenant's Entitlement changes. */
@@ -20,10 +21,23 @@ export function addonController(deps: ControllerDeps): ControllerDefinition {
     nodes: deps.manager.informer<Node & KubeObject>(Builtin.Node),
     namespace: deps.namespace,
   };
+  // A pool node that is not Ready is replaced: its changes re-check the add-ons whose pool it
+  // is in (the pool label names the tenant). Ready nodes' heartbeats trigger nothing; a
+  // degraded pool re-checks every minute until a node frees up or recovers.
+  const poolAddOns = (node: KubeObject) => {
+    const tenant = node.metadata.labels?.[LABEL_POOL];
+    return tenant && !isReady(node as Node)
+      ? addons
+          .list()
+          .filter((a) => a.metadata.namespace === `${tenant}-system` && a.spec.type === 'DedicatedCompute')
+          .map((a) => `${a.metadata.namespace}/${a.metadata.name}`)
+      : [];
+  };
   return {
     name: 'addon',
     for: AddOnResource,
     watches: [
+      { type: Builtin.Node, map: poolAddOns },
       {
         type: EntitlementResource,
         map: (e) => {

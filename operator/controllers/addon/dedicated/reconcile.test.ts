@@ -162,4 +162,23 @@ describe('reconcileDedicated', () => {
     expect(r.provisioned).toEqual({ nodes: ['n2'] });
     expect(r.conditions[1]).toMatchObject({ type: 'Enforced', status: 'False', reason: 'PoliciesMissing' });
   });
+
+  it('replaces a pool node that stops being Ready, releasing it (its reservation ends)', async () => {
+    const c = fakeCluster([node('n1'), node('n2'), node('n3')]);
+    await reconcileDedicated(c.deps, addon(2), 'acme');
+    const n2 = c.store.get('n2') as Node;
+    n2.status = { conditions: [{ type: 'Ready', status: 'False' }] };
+    const r = await reconcileDedicated(c.deps, addon(2), 'acme');
+    expect(r.provisioned).toEqual({ nodes: ['n1', 'n3'] });
+    expect(r.conditions[0]).toMatchObject({ status: 'True', reason: 'NodesReserved' });
+    expect(isPoolNode(c.store.get('n2') as Node, 'acme')).toBe(false);
+    const ended = JSON.parse(c.configMaps.get(journalName('acme'))?.data?.['ended.json'] ?? '[]');
+    expect(ended.map((e: { node: string }) => e.node)).toEqual(['n2']);
+    // With no spare node, a node that is not Ready stays in the pool and says so.
+    (c.store.get('n3') as Node).status = { conditions: [{ type: 'Ready', status: 'False' }] };
+    const degraded = await reconcileDedicated(c.deps, addon(2), 'acme');
+    expect(degraded.provisioned).toEqual({ nodes: ['n1', 'n3'] });
+    expect(degraded.conditions[0]).toMatchObject({ status: 'False', reason: 'NodesNotReady' });
+    expect(degraded.conditions[0]?.message).toMatch(/n3 of the pool is not Ready/);
+  });
 });

@@ -20,7 +20,7 @@ import { ApiError } from '../../../runtime/kube/errors.ts';
 import type { KubeObject } from '../../../runtime/kube/object.ts';
 import { Builtin } from '../../../runtime/kube/resource.ts';
 import type { SubResult } from '../archive/reconcile.ts';
-import { type Node, type NodeTaint, reservedFor, selectPoolNodes } from './select.ts';
+import { isReady, type Node, type NodeTaint, reservedFor, selectPoolNodes } from './select.ts';
 import { matchesSelector } from './selector.ts';
 
 /** Field manager of pool labels and taints, apart from the operator's other writes. */
@@ -194,7 +194,11 @@ export async function reconcileDedicated(
   const all = deps.nodes.list();
   const current = poolOf(all, tenant);
   const candidates = all.filter((n) => matchesSelector(spec.candidateSelector, n.metadata.labels));
-  const picked = selectPoolNodes(candidates, spec.nodes, tenant, current);
+  const readyByName = (name: string) => {
+    const n = deps.nodes.get(name);
+    return n !== undefined && isReady(n);
+  };
+  const picked = selectPoolNodes(candidates, spec.nodes, tenant, current, readyByName);
   if ('shortBy' in picked) {
     const message = `not enough nodes for a pool of ${spec.nodes}: ${picked.reason}; no node was changed`;
     return {
@@ -219,7 +223,14 @@ export async function reconcileDedicated(
   const nodes = picked.nodes;
   return {
     conditions: [
-      cond('Provisioned', 'True', 'NodesReserved', `${nodes.length} nodes reserved: ${nodes.join(', ')}`),
+      picked.notReady.length
+        ? cond(
+            'Provisioned',
+            'False',
+            'NodesNotReady',
+            `${picked.notReady.join(', ')} of the pool ${picked.notReady.length === 1 ? 'is' : 'are'} not Ready and no free candidate can replace ${picked.notReady.length === 1 ? 'it' : 'them'} yet`,
+          )
+        : cond('Provisioned', 'True', 'NodesReserved', `${nodes.length} nodes reserved: ${nodes.join(', ')}`),
       missing.length === 0
         ? cond(
             'Enforced',
@@ -231,6 +242,7 @@ export async function reconcileDedicated(
     ],
     provisioned: { nodes },
     poolNamespacesLabel: true,
+    ...(picked.notReady.length ? { requeueAfterMs: RETRY_SHORT_MS } : {}),
   };
 }
 

@@ -21,8 +21,11 @@ const node = (
 describe('selectPoolNodes', () => {
   it('picks free nodes by name, deterministically', () => {
     const nodes = [node('n3'), node('n1'), node('n2')];
-    expect(selectPoolNodes(nodes, 2, 'acme', [])).toEqual({ nodes: ['n1', 'n2'] });
-    expect(selectPoolNodes([...nodes].reverse(), 2, 'acme', [])).toEqual({ nodes: ['n1', 'n2'] });
+    expect(selectPoolNodes(nodes, 2, 'acme', [])).toEqual({ nodes: ['n1', 'n2'], notReady: [] });
+    expect(selectPoolNodes([...nodes].reverse(), 2, 'acme', [])).toEqual({
+      nodes: ['n1', 'n2'],
+      notReady: [],
+    });
   });
 
   it('keeps the nodes already reserved for the tenant first', () => {
@@ -34,9 +37,9 @@ describe('selectPoolNodes', () => {
         taints: [{ key: 'tenantry.dev/dedicated', value: 'acme', effect: 'NoSchedule' }],
       }),
     ];
-    expect(selectPoolNodes(nodes, 2, 'acme', ['n3'])).toEqual({ nodes: ['n3', 'n1'] });
+    expect(selectPoolNodes(nodes, 2, 'acme', ['n3'])).toEqual({ nodes: ['n3', 'n1'], notReady: [] });
     // Shrinking keeps the first of its own nodes.
-    expect(selectPoolNodes(nodes, 1, 'acme', ['n3', 'n2'])).toEqual({ nodes: ['n2'] });
+    expect(selectPoolNodes(nodes, 1, 'acme', ['n3', 'n2'])).toEqual({ nodes: ['n2'], notReady: [] });
   });
 
   it('skips nodes reserved for another tenant, not Ready, cordoned or tainted', () => {
@@ -49,12 +52,26 @@ describe('selectPoolNodes', () => {
       node('f', { taints: [{ key: 'gpu', effect: 'NoSchedule' }] }),
       node('g', { taints: [{ key: 'soft', effect: 'PreferNoSchedule' }] }),
     ];
-    expect(selectPoolNodes(nodes, 1, 'acme', [])).toEqual({ nodes: ['g'] });
+    expect(selectPoolNodes(nodes, 1, 'acme', [])).toEqual({ nodes: ['g'], notReady: [] });
   });
 
   it('never returns a partial pool', () => {
     const got = selectPoolNodes([node('n1'), node('n2', { ready: false })], 3, 'acme', []);
     expect(got).toMatchObject({ shortBy: 2 });
     expect('reason' in got && got.reason).toMatch(/3 nodes wanted, 1 available/);
+  });
+
+  it('replaces a reserved node that is not Ready, and keeps it when nothing can replace it', () => {
+    const ready = (n: string) => n !== 'n2';
+    const nodes = [node('n1'), node('n2', { ready: false }), node('n3')];
+    expect(selectPoolNodes(nodes, 2, 'acme', ['n1', 'n2'], ready)).toEqual({
+      nodes: ['n1', 'n3'],
+      notReady: [],
+    });
+    const noSpare = [node('n1'), node('n2', { ready: false })];
+    expect(selectPoolNodes(noSpare, 2, 'acme', ['n1', 'n2'], ready)).toEqual({
+      nodes: ['n1', 'n2'],
+      notReady: ['n2'],
+    });
   });
 });

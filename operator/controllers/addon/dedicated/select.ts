@@ -13,7 +13,8 @@ export interface Node extends KubeObject {
   status?: { conditions?: Array<{ type: string; status: string }> };
 }
 
-export type Selection = { nodes: string[] } | { shortBy: number; reason: string };
+/** The pool, with the reserved nodes it keeps although they are not Ready (no free node could replace them). */
+export type Selection = { nodes: string[]; notReady: string[] } | { shortBy: number; reason: string };
 
 /** The tenant a node is reserved for (by label or taint), or undefined when it is free. */
 export function reservedFor(node: Node): string | undefined {
@@ -38,19 +39,24 @@ export function isSchedulable(node: Node, tenant: string): boolean {
 }
 
 /**
- * Picks the tenant's pool: nodes already reserved for it first (so a pool is stable), then
- * free, Ready, schedulable candidates, each group by name. Never a partial pool: when fewer
- * than `want` nodes are available, says how many are missing instead.
+ * Picks the tenant's pool: its Ready reserved nodes first (so a pool is stable), then free,
+ * Ready, schedulable candidates, each group by name. A reserved node that is not Ready is
+ * replaced by a free one when there is one (so the tenant gets, and pays for, working nodes),
+ * and kept otherwise rather than shrinking the pool. Never a partial pool: when fewer than
+ * `want` nodes are available, says how many are missing instead.
  */
 export function selectPoolNodes(
   candidates: Node[],
   want: number,
   tenant: string,
   alreadyOurs: string[],
+  readyByName: (name: string) => boolean = () => true,
 ): Selection {
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const ours = [...new Set(alreadyOurs)].sort(byName);
-  const kept = ours.slice(0, want);
+  const oursReady = ours.filter(readyByName);
+  const oursNotReady = ours.filter((n) => !readyByName(n));
+  const kept = oursReady.slice(0, want);
   const free = candidates
     .filter((n) => {
       const name = n.metadata.name ?? '';
@@ -64,13 +70,15 @@ export function selectPoolNodes(
     })
     .map((n) => n.metadata.name ?? '')
     .sort(byName);
-  const nodes = [...kept, ...free.slice(0, Math.max(0, want - kept.length))];
+  const fresh = free.slice(0, Math.max(0, want - kept.length));
+  const stale = oursNotReady.slice(0, Math.max(0, want - kept.length - fresh.length));
+  const nodes = [...kept, ...fresh, ...stale];
   if (nodes.length < want) {
     const shortBy = want - nodes.length;
     return {
       shortBy,
-      reason: `${want} nodes wanted, ${nodes.length} available (${kept.length} already reserved for ${tenant}, ${free.length} free, Ready and schedulable among ${candidates.length} candidates): ${shortBy} missing`,
+      reason: `${want} nodes wanted, ${nodes.length} available (${ours.length} already reserved for ${tenant}, ${free.length} free, Ready and schedulable among ${candidates.length} candidates): ${shortBy} missing`,
     };
   }
-  return { nodes };
+  return { nodes, notReady: stale };
 }
