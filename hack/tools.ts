@@ -21,6 +21,14 @@ export async function ensureS3Server(): Promise<string> {
   return runBuildScript('build-s3.sh');
 }
 
+/**
+ * Path of the helm CLI that hack/build-helm.sh builds into the tool cache (a few minutes
+ * cold). The chart tests lint and render the chart with it.
+ */
+export async function ensureHelm(): Promise<string> {
+  return runBuildScript('build-helm.sh');
+}
+
 // Builds share one promise per process, so test files asking together build once.
 const building = new Map<string, Promise<string>>();
 

@@ -3,6 +3,7 @@ import https from 'node:https';
 import { Counter, type Registry } from 'prom-client';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { Logger } from '../runtime/log.ts';
+import { type Listening, listen } from '../runtime/server.ts';
 import { type AuditEvent, type Denial, DenialThrottle, denialsOf, describeDenial } from './denials.ts';
 
 const MAX_BODY = 16 * 1024 * 1024;
@@ -14,10 +15,7 @@ const KINDS: Record<string, { kind: string; apiVersion: string }> = {
   nodes: { kind: 'Node', apiVersion: 'v1' },
 };
 
-export interface DenialReceiver {
-  port: number;
-  close(): Promise<void>;
-}
+export type DenialReceiver = Listening;
 
 /**
  * Serves an audit webhook backend (`POST /audit`, an audit.k8s.io/v1 EventList) for the API
@@ -101,20 +99,7 @@ export function startDenialReceiver(opts: {
       reply(200);
     });
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
-      const addr = server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-      opts.log.info({ port }, 'receiving audit events for admission denials on /audit');
-      resolve({
-        port,
-        close: () =>
-          new Promise<void>((r) => {
-            server.close(() => r());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  return listen(server, opts.port, opts.host, (port) =>
+    opts.log.info({ port }, 'receiving audit events for admission denials on /audit'),
+  );
 }

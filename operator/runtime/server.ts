@@ -2,10 +2,13 @@ import http from 'node:http';
 import type { Logger } from './log.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 
-export interface ProbeServer {
+/** A server listening on a port, and how to stop it. */
+export interface Listening {
   port: number;
   close(): Promise<void>;
 }
+
+export type ProbeServer = Listening;
 
 /** Serves /healthz (the process is alive), /readyz (ready to do its work) and /metrics. */
 export function startProbeServer(opts: {
@@ -32,14 +35,29 @@ export function startProbeServer(opts: {
     }
     reply(404, 'not found');
   });
+  return listen(server, opts.port, opts.host, (port) =>
+    opts.log.info({ port }, 'serving /healthz, /readyz and /metrics'),
+  );
+}
+
+/**
+ * Starts `server` on `host:port` (port 0: any free one) and resolves with the port it got and
+ * a close() that also drops open keep-alive connections, so a stop never hangs on a client.
+ */
+export function listen(
+  server: http.Server,
+  port: number,
+  host: string | undefined,
+  onListening: (port: number) => void,
+): Promise<Listening> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+    server.listen(port, host ?? '0.0.0.0', () => {
       const addr = server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-      opts.log.info({ port }, 'serving /healthz, /readyz and /metrics');
+      const bound = typeof addr === 'object' && addr ? addr.port : port;
+      onListening(bound);
       resolve({
-        port,
+        port: bound,
         close: () =>
           new Promise<void>((r) => {
             server.close(() => r());
