@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { LABEL_TENANT } from '../../operator/api/labels.ts';
 import type { Entitlement } from '../../operator/api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../operator/api/v1alpha1/index.ts';
 import { invoiceCsv, invoiceLines, reconcileInvoice } from '../../operator/billing/invoice.ts';
-import { loadReport } from '../../operator/billing/report-store.ts';
+import { LABEL_INVOICE, loadReport } from '../../operator/billing/report-store.ts';
 import {
   type MeteredReport,
   meteredReport,
@@ -18,6 +19,7 @@ import { loadLedger } from '../../operator/metering/store.ts';
 import { iso, periodBounds, toMs } from '../../operator/metering/windows.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import type { KubeObject } from '../../operator/runtime/kube/object.ts';
+import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { clientFor } from '../kubeconfig.ts';
 
@@ -67,15 +69,20 @@ interface TenantInvoice {
  */
 async function tenantInvoice(
   client: KubeClient,
-  e: EntitlementObject,
+  tenant: string,
+  e: EntitlementObject | undefined,
   period: string,
   namespace: string,
   publicKeys: () => Promise<Record<string, string>>,
 ): Promise<TenantInvoice> {
-  const tenant = e.spec.tenantRef.name;
   const { ledger } = await loadLedger(client, namespace, tenant, `${period}-01T00:00:00Z`);
   const stored = await loadReport(client, namespace, tenant, period);
   if (!stored) {
+    if (!e)
+      throw new CliError(
+        `tenant "${tenant}" has neither an Entitlement nor a signed report for ${period}`,
+        EXIT.findings,
+      );
     const { lines } = await linesFor(client, e, period, namespace, ledger);
     const end = periodBounds(period).end;
     const wm = toMs(ledger.watermark);
@@ -141,17 +148,36 @@ async function invoice(opts: BillingOptions & { bundleDir?: string }): Promise<v
     throw new CliError(`--output must be csv or json, got "${opts.output}"`);
   const client = await clientFor(opts);
   try {
-    const all = (await client.list<EntitlementObject>(EntitlementResource)).items;
-    const chosen = opts.tenant ? all.filter((e) => e.spec.tenantRef.name === opts.tenant) : all;
-    if (opts.tenant && !chosen.length)
-      throw new CliError(`tenant "${opts.tenant}" has no Entitlement`, EXIT.findings);
+    // Tenants with an Entitlement, and withdrawn ones whose signed report of the period remains.
+    const entitlements = new Map(
+      (await client.list<EntitlementObject>(EntitlementResource)).items.map((e) => [
+        e.spec.tenantRef.name,
+        e,
+      ]),
+    );
+    const reported = (
+      await client.list(Builtin.ConfigMap, {
+        namespace: opts.namespace,
+        labelSelector: `${LABEL_INVOICE}=${period}`,
+      })
+    ).items.map((c) => c.metadata.labels?.[LABEL_TENANT] ?? '');
+    const tenants = [...new Set([...entitlements.keys(), ...reported])]
+      .filter((t) => t && (!opts.tenant || t === opts.tenant))
+      .sort();
+    if (opts.tenant && !tenants.length)
+      throw new CliError(
+        `tenant "${opts.tenant}" has no Entitlement and no signed report for ${period}`,
+        EXIT.findings,
+      );
     let keys: Record<string, string> | undefined;
     const publicKeys = async () => {
       keys ??= await readPublicKeys(client, opts.namespace);
       return keys;
     };
     const invoices: TenantInvoice[] = [];
-    for (const e of chosen) invoices.push(await tenantInvoice(client, e, period, opts.namespace, publicKeys));
+    for (const t of tenants) {
+      invoices.push(await tenantInvoice(client, t, entitlements.get(t), period, opts.namespace, publicKeys));
+    }
     if (opts.bundleDir) {
       mkdirSync(opts.bundleDir, { recursive: true });
       for (const { report, signed } of invoices) {

@@ -232,6 +232,16 @@ describe('metering under SIGKILL', () => {
     expect(report?.lines).toEqual(expected);
     expect(reconcileInvoice(report?.lines ?? [], ledger.records)).toEqual([]);
 
+    // Withdrawing the Entitlement meters once more and signs the report again; the last
+    // invoice of the withdrawn tenant still prints, signed, from what remains.
+    await admin.delete(EntitlementResource, tenant);
+    await waitFor('the Entitlement to be gone', async () => !(await admin.find(EntitlementResource, tenant)));
+    const after = await tenantry(['invoice', '--period', period, '--tenant', tenant, '--output', 'json']);
+    expect(after.code, after.stderr).toBe(0);
+    const [last] = (JSON.parse(after.stdout) as { reports: typeof reports }).reports;
+    expect(last?.signature?.keyId).toBe(report?.signature?.keyId);
+    expect(last?.lines).toEqual(expected);
+
     // Onboarding milestones: the first privileged approval (by the authenticated owner) and
     // the first usage and cost report.
     const onboarding = await waitFor('the milestones on the Tenant', async () => {

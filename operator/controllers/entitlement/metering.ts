@@ -4,7 +4,7 @@ import { systemNamespaceOf } from '../../api/labels.ts';
 import type { AddOn, Entitlement, EntitlementStatus } from '../../api/v1alpha1/index.ts';
 import { connectBucket, type S3Factory } from '../../archive/connect.ts';
 import { type ArchivedVersion, archiveUsage, listVersions } from '../../archive/usage.ts';
-import { InvoiceError, invoiceLines } from '../../billing/invoice.ts';
+import { InvoiceError, type InvoiceLine, invoiceLines } from '../../billing/invoice.ts';
 import { invoicePreview, statusRecords } from '../../billing/preview.ts';
 import { isCurrent, loadReport, storeReport } from '../../billing/report-store.ts';
 import { meteredReport, signReport } from '../../billing/signed-report.ts';
@@ -113,16 +113,30 @@ async function gather(
  * last metered window: the period so far, and a final report for each period metered to
  * its end (also copied, immutable, into the tenant's system namespace for the archive).
  */
-async function signReports(deps: MeteringDeps, signer: StatementSigner, e: Entitlement, ledger: Ledger) {
+async function signReports(
+  deps: MeteringDeps,
+  signer: StatementSigner,
+  e: Entitlement,
+  ledger: Ledger,
+): Promise<string | undefined> {
   const tenant = e.spec.tenantRef.name;
   const wm = toMs(ledger.watermark);
-  if (wm <= toMs(ledger.since)) return;
+  if (wm <= toMs(ledger.since)) return undefined;
   const last = periodOf(wm - 1);
   const previous = e.status?.watermark ? toMs(e.status.watermark) : wm;
   let period = periodOf(Math.max(toMs(ledger.since), Math.min(previous, wm) - 1));
   for (;;) {
     const end = periodBounds(period).end;
-    const report = meteredReport(invoiceLines(ledger.records, e.spec.prices ?? [], { tenant, period }), {
+    let lines: InvoiceLine[];
+    try {
+      lines = invoiceLines(ledger.records, e.spec.prices ?? [], { tenant, period });
+    } catch (err) {
+      // A period that cannot be priced (a price removed since) is not signed; the next
+      // window tries again once the price list is complete.
+      if (err instanceof InvoiceError) return `the ${period} report is not signed: ${err.message}`;
+      throw err;
+    }
+    const report = meteredReport(lines, {
       tenant,
       period,
       meteredUntil: iso(Math.min(wm, end)),
@@ -135,7 +149,7 @@ async function signReports(deps: MeteringDeps, signer: StatementSigner, e: Entit
       if (report.final)
         await storeReport(deps.client, systemNamespaceOf(tenant), report, signed, { evidence: true });
     }
-    if (period === last) break;
+    if (period === last) return undefined;
     period = periodOf(end);
   }
 }
@@ -194,9 +208,11 @@ export async function meter(
     windowMs: deps.windowMs,
   });
   await mirrorClosedDays(deps.client, ledger, systemNamespaceOf(tenant));
-  const { status, problem } = statusOf(e, ledger, periodOf(now));
+  const current = statusOf(e, ledger, periodOf(now));
+  const status = current.status;
   // Reports need every SKU priced: without, the Metered condition says which price is missing.
-  if (deps.signer && !problem) await signReports(deps, deps.signer, e, ledger);
+  const problem =
+    current.problem ?? (deps.signer ? await signReports(deps, deps.signer, e, ledger) : undefined);
   return {
     status,
     condition: problem

@@ -125,8 +125,23 @@ export class EntitlementReconciler implements Reconciler {
       limit: 1,
     });
     if (labelled.items.length) return { requeueAfterMs: 500 };
+    await this.finalMetering(e);
     await removeFinalizer(this.deps.client, EntitlementResource, e, ENTITLEMENT_FINALIZER);
     return undefined;
+  }
+
+  /**
+   * Meters the windows closed so far and signs the period's report once more, so the last
+   * invoice of a withdrawn tenant can still be printed from the ledger and its signed report.
+   * The window still open is not metered. A source that cannot be read does not hold the
+   * withdrawal up: the ledger keeps what was metered before.
+   */
+  private async finalMetering(e: Entitlement & KubeObject): Promise<void> {
+    const m = this.deps.metering;
+    if (!m) return;
+    const tenant = e.spec.tenantRef.name;
+    const addons = this.deps.addons.list().filter((a) => a.metadata.namespace === systemNamespaceOf(tenant));
+    await meter({ ...m, client: this.deps.client, clock: this.deps.clock }, e, addons);
   }
 }
 
