@@ -276,8 +276,15 @@ describe('add-on admission', () => {
 
   it('refuses add-ons again once the Entitlement is withdrawn', async () => {
     await admin.delete(EntitlementResource, tenant);
-    // Refused at once (the binding's parameter is gone: parameterNotFoundAction Deny) ...
-    await refused(dryRun(alice, archive(uniqueName('aa'), 400)));
+    // Refused as soon as the API server's policy cache sees the Entitlement terminating
+    // (milliseconds; a request racing the delete itself may still pass, and the reconcile
+    // then reports Entitled=False) ...
+    await waitFor('the terminating Entitlement to refuse', () =>
+      dryRun(alice, archive(uniqueName('aa'), 400)).then(
+        () => false,
+        () => true,
+      ),
+    );
     // ... and, once the binding and the namespace label are cleaned up, with the plain reason.
     const e = await waitFor(
       'admission to refuse without the Entitlement',

@@ -86,7 +86,8 @@ describe.runIf(auditLog)('an idle operator', () => {
     const others = events.filter((e) => e.objectRef?.resource !== 'leases');
     expect(
       others.map(
-        (e) => `${e.verb} ${e.objectRef?.resource}/${e.objectRef?.namespace ?? ''}/${e.objectRef?.name}`,
+        (e) =>
+          `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''} ${e.objectRef?.namespace ?? ''}/${e.objectRef?.name}`,
       ),
     ).toEqual([]);
     // Renewals are there: the log is being read for the right user.
