@@ -5,7 +5,6 @@ import type {
   int64,
   LabelSelector,
   ObjectMeta,
-  Quantity,
   ResourceDescriptor,
   SecretReference,
   Time,

@@ -4,6 +4,7 @@ import { AddOnResource, EntitlementResource } from '../../api/v1alpha1/index.ts'
 import type { ControllerDefinition } from '../../runtime/controller.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
+import { addOnsOf } from '../addons-of.ts';
 import type { ControllerDeps } from '../deps.ts';
 import { CheckSchedule } from '../tenant/schedule.ts';
 import { reconcileArchive } from './archive/reconcile.ts';
@@ -27,9 +28,8 @@ export function addonController(deps: ControllerDeps): ControllerDefinition {
   const poolAddOns = (node: KubeObject) => {
     const tenant = node.metadata.labels?.[LABEL_POOL];
     return tenant && !isReady(node as Node)
-      ? addons
-          .list()
-          .filter((a) => a.metadata.namespace === `${tenant}-system` && a.spec.type === 'DedicatedCompute')
+      ? addOnsOf(addons, tenant)
+          .filter((a) => a.spec.type === 'DedicatedCompute')
           .map((a) => `${a.metadata.namespace}/${a.metadata.name}`)
       : [];
   };
@@ -42,10 +42,7 @@ export function addonController(deps: ControllerDeps): ControllerDefinition {
         type: EntitlementResource,
         map: (e) => {
           const tenant = (e as Entitlement & KubeObject).spec.tenantRef.name;
-          return addons
-            .list()
-            .filter((a) => a.metadata.namespace === `${tenant}-system`)
-            .map((a) => `${a.metadata.namespace}/${a.metadata.name}`);
+          return addOnsOf(addons, tenant).map((a) => `${a.metadata.namespace}/${a.metadata.name}`);
         },
       },
     ],

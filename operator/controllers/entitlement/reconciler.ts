@@ -1,5 +1,4 @@
 import { LABEL_ENTITLEMENT } from '../../admission/addon-policies.ts';
-import { systemNamespaceOf } from '../../api/labels.ts';
 import type { AddOn, Entitlement } from '../../api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../api/v1alpha1/index.ts';
 import { applyIfChanged, applyStatus, deepEqual } from '../../runtime/apply.ts';
@@ -13,6 +12,7 @@ import type { Cache } from '../../runtime/informer.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
+import { addOnsOf } from '../addons-of.ts';
 import { desiredBinding, usageOf, violations } from './desired.ts';
 import { graceMs, type MeteringDeps, type MeteringResult, meter, meteringDue } from './metering.ts';
 
@@ -52,7 +52,7 @@ export class EntitlementReconciler implements Reconciler {
       this.deps.bindings.get(binding.metadata.name ?? ''),
     );
     const tenant = e.spec.tenantRef.name;
-    const addons = this.deps.addons.list().filter((a) => a.metadata.namespace === systemNamespaceOf(tenant));
+    const addons = addOnsOf(this.deps.addons, tenant);
     const usage = usageOf(tenant, addons);
     const problems = violations(e, addons, usage);
     const generation = e.metadata.generation;
@@ -140,7 +140,7 @@ export class EntitlementReconciler implements Reconciler {
     const m = this.deps.metering;
     if (!m) return;
     const tenant = e.spec.tenantRef.name;
-    const addons = this.deps.addons.list().filter((a) => a.metadata.namespace === systemNamespaceOf(tenant));
+    const addons = addOnsOf(this.deps.addons, tenant);
     await meter({ ...m, client: this.deps.client, clock: this.deps.clock }, e, addons);
   }
 }

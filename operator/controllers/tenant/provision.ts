@@ -1,4 +1,4 @@
-import { LABEL_TENANT, systemNamespaceOf } from '../../api/labels.ts';
+import { LABEL_TENANT } from '../../api/labels.ts';
 import type { AddOn, Entitlement, Tenant } from '../../api/v1alpha1/index.ts';
 import { applyIfChanged } from '../../runtime/apply.ts';
 import type { ReconcileContext } from '../../runtime/controller.ts';
@@ -6,6 +6,7 @@ import type { Cache } from '../../runtime/informer.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
 import { Builtin, objectKey, type ResourceType } from '../../runtime/kube/resource.ts';
+import { addOnsOf } from '../addons-of.ts';
 import { type DesiredObject, desiredState, namespacesOf } from './desired.ts';
 import { deleteIgnoringMissing, releaseNamespace } from './objects.ts';
 
@@ -43,15 +44,12 @@ export async function provision(
   const entitlement = deps.entitlements
     .list()
     .find((e) => e.spec.tenantRef.name === tenant.metadata.name && !e.metadata.deletionTimestamp);
-  const dedicatedPool = deps.addons
-    .list()
-    .some(
-      (a) =>
-        a.metadata.namespace === systemNamespaceOf(tenant.metadata.name ?? '') &&
-        a.spec.type === 'DedicatedCompute' &&
-        !a.metadata.deletionTimestamp &&
-        (a.status?.provisioned?.nodes?.length ?? 0) > 0,
-    );
+  const dedicatedPool = addOnsOf(deps.addons, tenant.metadata.name ?? '').some(
+    (a) =>
+      a.spec.type === 'DedicatedCompute' &&
+      !a.metadata.deletionTimestamp &&
+      (a.status?.provisioned?.nodes?.length ?? 0) > 0,
+  );
   const desired = desiredState(tenant, { entitlement: entitlement?.metadata.name, dedicatedPool });
   let wrote = 0;
   for (const d of desired) {

@@ -1,4 +1,4 @@
-import { systemNamespaceOf, TENANT_FINALIZER } from '../../api/labels.ts';
+import { TENANT_FINALIZER } from '../../api/labels.ts';
 import type { AddOn, Entitlement, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
 import { TenantResource } from '../../api/v1alpha1/index.ts';
 import type { FeatureFlags } from '../../config.ts';
@@ -11,6 +11,7 @@ import type { Cache } from '../../runtime/informer.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
 import type { ResourceType } from '../../runtime/kube/resource.ts';
+import { addOnsOf } from '../addons-of.ts';
 import { cleanupTenant } from './cleanup.ts';
 import { profileOf } from './desired.ts';
 import { checkDomain } from './domain.ts';
@@ -136,10 +137,9 @@ export class TenantReconciler implements Reconciler {
 
   private milestoneSources(tenant: Tenant & KubeObject): MilestoneSources {
     const name = tenant.metadata.name ?? '';
-    const approvals = this.deps.addons
-      .list()
-      .filter((a) => a.metadata.namespace === systemNamespaceOf(name))
-      .flatMap((a) => (a.status?.approval ? [a.status.approval] : []));
+    const approvals = addOnsOf(this.deps.addons, name).flatMap((a) =>
+      a.status?.approval ? [a.status.approval] : [],
+    );
     const preview = this.deps.entitlements.list().find((e) => e.spec.tenantRef.name === name)
       ?.status?.invoicePreview;
     return { approvals, usageReportAt: preview?.lines?.length ? preview.generatedAt : undefined };
