@@ -34,14 +34,9 @@ async function openssl(args: string[]): Promise<void> {
   }
 }
 
-/** A self-signed CA certificate for the key at keyPath. */
-export function selfSignedCa(opts: {
-  keyPath: string;
-  certPath: string;
-  commonName: string;
-  days: number;
-}): Promise<void> {
-  return openssl([
+/** `openssl req` arguments for a new SHA-256 certificate of the key at keyPath. */
+function newCertificate(opts: { keyPath: string; commonName: string; days: number }): string[] {
+  return [
     'req',
     '-x509',
     '-new',
@@ -52,6 +47,18 @@ export function selfSignedCa(opts: {
     '-days',
     String(opts.days),
     '-sha256',
+  ];
+}
+
+/** A self-signed CA certificate for the key at keyPath. */
+export function selfSignedCa(opts: {
+  keyPath: string;
+  certPath: string;
+  commonName: string;
+  days: number;
+}): Promise<void> {
+  return openssl([
+    ...newCertificate(opts),
     '-addext',
     'basicConstraints=critical,CA:TRUE',
     '-addext',
@@ -75,20 +82,11 @@ export function serverCert(opts: {
   days: number;
 }): Promise<void> {
   return openssl([
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    opts.keyPath,
+    ...newCertificate(opts),
     '-CA',
     opts.caCertPath,
     '-CAkey',
     opts.caKeyPath,
-    '-subj',
-    `/CN=${opts.commonName}`,
-    '-days',
-    String(opts.days),
-    '-sha256',
     '-set_serial',
     `0x${randomBytes(16).toString('hex')}`,
     '-addext',

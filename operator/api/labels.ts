@@ -23,3 +23,9 @@ export const SYSTEM_NAMESPACE_SUFFIX = 'system';
 export function systemNamespaceOf(tenant: string): string {
   return `${tenant}-${SYSTEM_NAMESPACE_SUFFIX}`;
 }
+
+/** The tenant whose system namespace `ns` is, if it is one by name. */
+export function tenantOfSystemNamespace(ns: string | undefined): string | undefined {
+  const suffix = `-${SYSTEM_NAMESPACE_SUFFIX}`;
+  return ns?.endsWith(suffix) && ns.length > suffix.length ? ns.slice(0, -suffix.length) : undefined;
+}

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,21 +7,17 @@ import { parseAllDocuments } from 'yaml';
 import { ensureHelm } from '../../hack/tools.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { kubectl } from '../support/cluster.ts';
+import { runTool, type ToolResult } from '../support/tools.ts';
 
 // helm is the outside check of the chart partners install: it must lint, render, and the
 // API server must accept every object it renders.
 const chart = fileURLToPath(new URL('../../charts/tenantry', import.meta.url));
 let helm: string;
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'tenantry-helm-'));
+function run(args: string[]): Promise<ToolResult> {
   // A private helm home: nothing read from or written to the user's.
-  const env = { ...process.env, HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home };
-  return new Promise((resolve) => {
-    execFile(helm, args, { env, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
+  const home = mkdtempSync(path.join(os.tmpdir(), 'tenantry-helm-'));
+  return runTool(helm, args, { HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home });
 }
 
 type Doc = { kind?: string; metadata?: { name?: string }; spec?: Record<string, any> };

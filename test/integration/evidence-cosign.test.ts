@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import {
   subjectFromBytes,
 } from '../../operator/evidence/statement.ts';
 import { verifyBundle } from '../../operator/evidence/verify.ts';
+import { cosignVerifyBlob } from '../support/tools.ts';
 
 // cosign is the independent verifier here: what we sign must verify with it, and what we
 // refuse must be refused by it too.
@@ -31,22 +31,17 @@ function write(name: string, content: string | Buffer | SerializedBundle): strin
   return file(name);
 }
 
-/** `cosign verify-blob-attestation` with a public key, offline (no Rekor, no TUF root). */
+/** cosign's verdict on a bundle, by default over blob.json with our key and predicate type. */
 function cosignVerify(
   bundle: string,
   opts: { key?: string; type?: string; blob?: string; digest?: string } = {},
 ): Promise<{ code: number; output: string }> {
-  const args = ['verify-blob-attestation', '--bundle', bundle, '--key', opts.key ?? file('pub.pem')];
-  args.push('--insecure-ignore-tlog', '--type', opts.type ?? PREDICATE);
-  if (opts.digest) args.push('--digest', opts.digest, '--digestAlg', 'sha256');
-  else args.push(opts.blob ?? file('blob.json'));
-  return new Promise((resolve) => {
-    // A private TUF cache: nothing from the user's home, and nothing written into it.
-    const env = { ...process.env, TUF_ROOT: join(dir, 'tuf'), HOME: dir };
-    execFile(cosign, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, output: `${stdout}${stderr}` });
-    });
+  return cosignVerifyBlob(cosign, {
+    bundle,
+    key: opts.key ?? file('pub.pem'),
+    type: opts.type ?? PREDICATE,
+    home: dir,
+    ...(opts.digest ? { digest: opts.digest } : { blob: opts.blob ?? file('blob.json') }),
   });
 }
 

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { tenantry } from '../support/cli.ts';
 import { adminClient, tenantManifest, uniqueName } from '../support/cluster.ts';
 import { type OperatorProcess, operatorKubeconfigFile, spawnOperator } from '../support/process.ts';
+import { cosignVerifyBlob } from '../support/tools.ts';
 import { waitFor } from '../support/wait.ts';
 
 /**
@@ -61,34 +61,6 @@ const disturb = async (maxMs: number) => {
   await kill();
   start();
 };
-
-/** cosign as the outside verifier of an exported report and its bundle, offline. */
-function cosignVerify(
-  cosign: string,
-  dir: string,
-  report: string,
-): Promise<{ code: number; output: string }> {
-  const args = [
-    'verify-blob-attestation',
-    '--bundle',
-    path.join(dir, report.replace(/\.json$/, '.sigstore.json')),
-    '--key',
-    path.join(dir, 'key.pem'),
-    '--insecure-ignore-tlog',
-    '--type',
-    INVOICE_PREDICATE,
-    path.join(dir, report),
-  ];
-  const env = { ...process.env, TUF_ROOT: path.join(dir, 'tuf'), HOME: dir };
-  return new Promise((resolve) => {
-    execFile(cosign, args, { env, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({
-        code: err ? (typeof err.code === 'number' ? err.code : -1) : 0,
-        output: `${stdout}${stderr}`,
-      });
-    });
-  });
-}
 
 const poolNodes = async () =>
   (await admin.list(Builtin.Node, { labelSelector: `${LABEL_POOL}=${tenant}` })).items.map(
@@ -265,7 +237,14 @@ describe('metering under SIGKILL', () => {
     const pem = keys[report?.signature?.keyId ?? ''];
     expect(pem).toBeDefined();
     writeFileSync(path.join(dir, 'key.pem'), pem ?? '');
-    const cosign = await cosignVerify(await ensureCosign(), dir, reportFileName(tenant, period));
+    const exportedReport = path.join(dir, reportFileName(tenant, period));
+    const cosign = await cosignVerifyBlob(await ensureCosign(), {
+      bundle: exportedReport.replace(/\.json$/, '.sigstore.json'),
+      key: path.join(dir, 'key.pem'),
+      type: INVOICE_PREDICATE,
+      blob: exportedReport,
+      home: dir,
+    });
     expect(cosign.code, cosign.output).toBe(0);
 
     const cm = await admin.get<KubeObject & { data: Record<string, string> }>(

@@ -1,4 +1,4 @@
-import { MANAGED_SELECTOR, SYSTEM_NAMESPACE_SUFFIX } from '../../api/labels.ts';
+import { MANAGED_SELECTOR, tenantOfSystemNamespace } from '../../api/labels.ts';
 import type { AddOn, Entitlement, Tenant } from '../../api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../api/v1alpha1/index.ts';
 import type { ControllerDefinition } from '../../runtime/controller.ts';
@@ -19,9 +19,6 @@ export const TENANT_OWNED_TYPES: readonly ResourceType[] = [
   Builtin.NetworkPolicy,
 ];
 
-const tenantOfSystemNamespace = (ns: string | undefined): string[] =>
-  ns?.endsWith(`-${SYSTEM_NAMESPACE_SUFFIX}`) ? [ns.slice(0, -SYSTEM_NAMESPACE_SUFFIX.length - 1)] : [];
-
 /** Wiring of the tenant controller: reconcile Tenants, react to changes of what they own. */
 export function tenantController(deps: ControllerDeps): ControllerDefinition {
   const owned = new Map<ResourceType, Cache>(
@@ -36,7 +33,10 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
     // Approvals of its add-ons and the first invoice preview are onboarding milestones.
     watches: [
       { type: EntitlementResource, map: (e) => [(e as Entitlement & KubeObject).spec.tenantRef.name] },
-      { type: AddOnResource, map: (a) => tenantOfSystemNamespace(a.metadata.namespace) },
+      {
+        type: AddOnResource,
+        map: (a) => [tenantOfSystemNamespace(a.metadata.namespace) ?? ''].filter(Boolean),
+      },
     ],
     concurrency: 4,
     reconciler: new TenantReconciler({
