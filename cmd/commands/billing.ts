@@ -18,12 +18,11 @@ import type { Ledger } from '../../operator/metering/ledger.ts';
 import { loadLedger } from '../../operator/metering/store.ts';
 import { iso, periodBounds, toMs } from '../../operator/metering/windows.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
-import type { KubeObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { clientFor } from '../kubeconfig.ts';
 
-type EntitlementObject = Entitlement & KubeObject;
+type EntitlementObject = Entitlement;
 
 interface BillingOptions {
   period?: string;

@@ -6,13 +6,13 @@ import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { parseDuration } from '../../operator/config.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { ApiError } from '../../operator/runtime/kube/errors.ts';
-import type { AnyObject, KubeObject } from '../../operator/runtime/kube/object.ts';
+import type { AnyObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { clientFor } from '../kubeconfig.ts';
 import { collectAnswers, type SignupAnswers, type SignupFlags } from '../signup/answers.ts';
 
-type TenantObject = Tenant & KubeObject;
+type TenantObject = Tenant;
 const IDP_SECRET = 'tenantry-idp';
 
 export function tenantFromAnswers(a: SignupAnswers): TenantObject {

@@ -1,16 +1,7 @@
 import { type Clock, isoTime } from './clock.ts';
+import type { Condition } from './kube/meta.ts';
 
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
-
-/** metav1.Condition. */
-export interface Condition {
-  type: string;
-  status: ConditionStatus;
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
+export type { Condition, ConditionStatus } from './kube/meta.ts';
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 

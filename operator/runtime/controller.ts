@@ -1,11 +1,12 @@
 import type { Clock } from './clock.ts';
 import type { Cache } from './informer.ts';
 import type { KubeObject } from './kube/object.ts';
-import { parseKey, type ResourceType } from './kube/resource.ts';
+import { keyOf, objectKey, parseKey, type ResourceType } from './kube/resource.ts';
 import type { Logger } from './log.ts';
 import type { RuntimeMetrics } from './metrics.ts';
 import { WorkQueue } from './queue.ts';
 import { defaultRateLimiter } from './ratelimit.ts';
+import { TerminalError } from './reconcile/errors.ts';
 
 /** What a reconcile is asked to look at: a name, never an event. */
 export interface Request {
@@ -19,10 +20,7 @@ export interface Result {
   requeueAfterMs?: number;
 }
 
-/** An error that retrying cannot fix (bad input): recorded, not retried. */
-export class TerminalError extends Error {
-  override readonly name = 'TerminalError';
-}
+export { TerminalError } from './reconcile/errors.ts';
 
 export interface ReconcileContext {
   signal: AbortSignal;
@@ -33,11 +31,20 @@ export interface Reconciler {
   reconcile(req: Request, ctx: ReconcileContext): Promise<Result | undefined>;
 }
 
-export interface Watch {
-  type: ResourceType;
+export interface Watch<T extends KubeObject = KubeObject> {
+  type: ResourceType<T>;
   labelSelector?: string;
   /** Keys of the primary objects to reconcile when this object changes. */
-  map(obj: KubeObject): string[];
+  map(obj: T): string[];
+}
+
+/** A watch whose mapper sees the watched type (`watch(EntitlementResource, (e) => [...])`). */
+export function watch<T extends KubeObject>(
+  type: ResourceType<T>,
+  map: (obj: T) => string[],
+  labelSelector?: string,
+): Watch<T> {
+  return { type, map, ...(labelSelector ? { labelSelector } : {}) };
 }
 
 /**
@@ -62,7 +69,7 @@ export function ownerKeys(owner: ResourceType, obj: KubeObject): string[] {
     (r) => r.controller && r.kind === owner.kind && r.apiVersion.split('/')[0] === (owner.group || 'v1'),
   );
   if (!ref) return [];
-  return [owner.namespaced && obj.metadata.namespace ? `${obj.metadata.namespace}/${ref.name}` : ref.name];
+  return [objectKey(owner.namespaced ? obj.metadata.namespace : undefined, ref.name)];
 }
 
 /** Runs one controller's workers over its queue. */
@@ -87,7 +94,7 @@ export class ControllerRunner {
 
   /** Enqueues everything in the primary cache, e.g. after caches sync. */
   enqueueAll(cache: Cache): void {
-    for (const o of cache.list()) this.enqueue(parseKeyOf(o));
+    for (const o of cache.list()) this.enqueue(keyOf(o));
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -144,8 +151,4 @@ export class ControllerRunner {
       this.metrics.workDuration.observe({ name: controller, controller }, seconds);
     }
   }
-}
-
-function parseKeyOf(o: KubeObject): string {
-  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata.name ?? '');
 }

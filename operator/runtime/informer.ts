@@ -2,7 +2,7 @@ import { type Clock, sleep } from './clock.ts';
 import type { KubeClient } from './kube/client.ts';
 import { isGone } from './kube/errors.ts';
 import type { KubeObject } from './kube/object.ts';
-import { objectKey, type ResourceType } from './kube/resource.ts';
+import { keyOf, type ResourceType } from './kube/resource.ts';
 import type { Logger } from './log.ts';
 
 export interface EventHandler<T extends KubeObject = KubeObject> {
@@ -27,8 +27,6 @@ export interface Cache<T extends KubeObject = KubeObject> {
   get(key: string): T | undefined;
   list(): T[];
 }
-
-const keyOf = (o: KubeObject) => objectKey(o.metadata.namespace, o.metadata.name ?? '');
 
 /**
  * List-then-watch cache of one resource type. Resumes watches from the last seen

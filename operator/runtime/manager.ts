@@ -3,7 +3,7 @@ import { type ControllerDefinition, ControllerRunner, ownerKeys } from './contro
 import { Informer } from './informer.ts';
 import type { KubeClient } from './kube/client.ts';
 import type { KubeObject } from './kube/object.ts';
-import { objectKey, type ResourceType } from './kube/resource.ts';
+import { keyOf, type ResourceType } from './kube/resource.ts';
 import { type LeaderElectionConfig, LeaderElector } from './leader.ts';
 import type { Logger } from './log.ts';
 import type { RuntimeMetrics } from './metrics.ts';
@@ -41,7 +41,7 @@ export class Manager {
   }
 
   /** A shared informer for the type and selector; created on first use. */
-  informer<T extends KubeObject = KubeObject>(type: ResourceType, labelSelector?: string): Informer<T> {
+  informer<T extends KubeObject>(type: ResourceType<T>, labelSelector?: string): Informer<T> {
     const id = `${type.group}/${type.version}/${type.plural}?${labelSelector ?? ''}`;
     let inf = this.informers.get(id);
     if (!inf) {
@@ -57,16 +57,13 @@ export class Manager {
     const enqueue = (keys: string[]) => {
       for (const k of keys) runner.enqueue(k);
     };
-    const self = (o: KubeObject) => [objectKey(o.metadata.namespace, o.metadata.name ?? '')];
     const primary = this.informer(def.for, def.forSelector);
     primary.addHandler({
-      onAdd: (o) => enqueue(self(o)),
-      // Status-only writes (including our own) leave generation alone; reacting to metadata
-      // (finalizers, deletion, labels) keeps cleanup prompt.
+      onAdd: (o) => runner.enqueue(keyOf(o)),
       onUpdate: (a, b) => {
-        if (a === b || a.metadata.generation !== b.metadata.generation || metaChanged(a, b)) enqueue(self(b));
+        if (primaryChanged(a, b)) runner.enqueue(keyOf(b));
       },
-      onDelete: (o) => enqueue(self(o)),
+      onDelete: (o) => runner.enqueue(keyOf(o)),
     });
     for (const owned of def.owns ?? []) {
       const map = (o: KubeObject) => ownerKeys(def.for, o);
@@ -150,6 +147,16 @@ export class Manager {
   }
 }
 
+/**
+ * Whether an update of a primary object is worth a reconcile: a resync (the same object), a new
+ * generation (spec), or a change of the metadata reconciles act on (deletion, finalizers,
+ * labels, annotations). Status-only writes, including the reconcile's own, leave generation
+ * alone and so cost no second reconcile.
+ */
+export function primaryChanged(a: KubeObject, b: KubeObject): boolean {
+  return a === b || a.metadata.generation !== b.metadata.generation || metaChanged(a, b);
+}
+
 function metaChanged(a: KubeObject, b: KubeObject): boolean {
   const pick = (o: KubeObject) =>
     JSON.stringify([
@@ -161,7 +168,12 @@ function metaChanged(a: KubeObject, b: KubeObject): boolean {
   return pick(a) !== pick(b);
 }
 
-function handlerFor(map: (o: KubeObject) => string[], enqueue: (keys: string[]) => void) {
+/**
+ * Handler of a secondary informer: the keys its mapper gives, before and after the change (an
+ * object moving from one owner to another wakes both). Resyncs of unchanged objects map to
+ * nothing: the primary resync already covers every key.
+ */
+export function handlerFor(map: (o: KubeObject) => string[], enqueue: (keys: string[]) => void) {
   return {
     onAdd: (o: KubeObject) => enqueue(map(o)),
     onUpdate: (a: KubeObject, b: KubeObject) => {

@@ -10,8 +10,8 @@ import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { adminClient, startTestOperator, tenantManifest, uniqueName, waitReady } from '../support/cluster.ts';
 import { waitFor } from '../support/wait.ts';
 
-type AddOnObject = AddOn & KubeObject;
-type EntitlementObject = Entitlement & KubeObject;
+type AddOnObject = AddOn;
+type EntitlementObject = Entitlement;
 
 let admin: KubeClient;
 let stopOperator: () => Promise<void>;

@@ -25,8 +25,8 @@ import { adminClient, startTestOperator, tenantManifest, uniqueName, waitReady }
 import { type S3Server, startS3Server } from '../support/s3.ts';
 import { waitFor } from '../support/wait.ts';
 
-type AddOnObject = AddOn & KubeObject;
-type EntitlementObject = Entitlement & KubeObject;
+type AddOnObject = AddOn;
+type EntitlementObject = Entitlement;
 
 const WINDOW_MS = 2000;
 const prices: Price[] = [
@@ -68,7 +68,7 @@ beforeAll(async () => {
     kind: 'Entitlement',
     metadata: { name: tenant },
     spec: { tenantRef: { name: tenant }, plan: 'enterprise', allowedAddOns: ['AuditArchive'], prices },
-  } as Entitlement & KubeObject);
+  } as Entitlement);
   await admin.create(Builtin.Secret, {
     metadata: { name: 's3', namespace: ns },
     stringData: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
@@ -155,7 +155,7 @@ describe('the audit archive add-on', () => {
       async () => {
         const a = await admin.get<AddOnObject>(AddOnResource, name, ns);
         const ok = a.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-        return ok && Number(a.status?.provisioned?.details?.['objects'] ?? 0) > 0 ? a : false;
+        return ok && Number(a.status?.provisioned?.details?.objects ?? 0) > 0 ? a : false;
       },
       { timeoutMs: 60_000 },
     );
@@ -164,10 +164,10 @@ describe('the audit archive add-on', () => {
     const receipts =
       (await admin.get<{ status?: { receipts?: unknown[] } } & KubeObject>(TenantResource, tenant)).status
         ?.receipts ?? [];
-    const archived = ready.status?.provisioned?.details?.['archived'] as Record<string, number>;
-    expect(archived['evidence']).toBe(receipts.length);
+    const archived = ready.status?.provisioned?.details?.archived as Record<string, number>;
+    expect(archived.evidence).toBe(receipts.length);
     // Tenantry's Events about the tenant (receipts signed, onboarded) are archived too.
-    expect(archived['events']).toBeGreaterThan(0);
+    expect(archived.events).toBeGreaterThan(0);
 
     const evidence = await s3.send(
       new ListObjectVersionsCommand({ Bucket: b, Prefix: `tenantry/${tenant}/evidence/` }),
@@ -210,7 +210,7 @@ describe('the audit archive add-on', () => {
       'the add-on to archive',
       async () => {
         const a = await admin.get<AddOnObject>(AddOnResource, name, ns);
-        return Number(a.status?.provisioned?.details?.['objects'] ?? 0) > 0;
+        return Number(a.status?.provisioned?.details?.objects ?? 0) > 0;
       },
       { timeoutMs: 60_000 },
     );

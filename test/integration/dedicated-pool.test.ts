@@ -27,7 +27,7 @@ import { Builtin, type ResourceType } from '../../operator/runtime/kube/resource
 import { adminClient, startTestOperator, tenantManifest, uniqueName, waitReady } from '../support/cluster.ts';
 import { waitFor } from '../support/wait.ts';
 
-type AddOnObject = AddOn & KubeObject;
+type AddOnObject = AddOn;
 type Pod = KubeObject & {
   spec: {
     nodeName?: string;
@@ -179,7 +179,7 @@ beforeAll(async () => {
       allowedAddOns: ['DedicatedCompute'],
       quotas: { dedicatedNodes: 2 },
     },
-  } as Entitlement & KubeObject);
+  } as Entitlement);
   await Promise.all([waitReady(admin, tenantA), waitReady(admin, tenantB)]);
   alice = admin.as({ user: 'alice', groups: ['system:authenticated'] });
   bob = admin.as({ user: 'bob', groups: ['system:authenticated'] });

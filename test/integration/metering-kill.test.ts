@@ -34,8 +34,8 @@ import { waitFor } from '../support/wait.ts';
 const WINDOW_MS = 2000;
 const ARGS = ['--no-leader-elect', '--metering-window', '2s', '--log-level', 'warn'];
 
-type EntitlementObject = Entitlement & KubeObject;
-type AddOnObject = AddOn & KubeObject;
+type EntitlementObject = Entitlement;
+type AddOnObject = AddOn;
 
 let admin: KubeClient;
 let kubeconfig: string;
@@ -222,10 +222,10 @@ describe('metering under SIGKILL', () => {
         tenant,
       );
       const o = t.status?.onboarding;
-      return o?.['firstApprovedBy'] && o['firstUsageReportAt'] ? o : false;
+      return o?.firstApprovedBy && o.firstUsageReportAt ? o : false;
     });
-    expect(onboarding['firstApprovedBy']).toBe('mia');
-    expect(onboarding['firstApprovalSeconds']).toBeGreaterThanOrEqual(0);
+    expect(onboarding.firstApprovedBy).toBe('mia');
+    expect(onboarding.firstApprovalSeconds).toBeGreaterThanOrEqual(0);
 
     // The signed report stands on its own: cosign verifies the exported bundle against the
     // operator's published key, and a report changed after signing is refused by the command.

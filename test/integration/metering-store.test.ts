@@ -6,7 +6,6 @@ import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import type { MeteringInputs } from '../../operator/metering/record.ts';
 import { advanceStoredLedger, loadLedger } from '../../operator/metering/store.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
-import type { KubeObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { tenantry } from '../support/cli.ts';
 import { adminClient, uniqueName } from '../support/cluster.ts';
@@ -143,7 +142,7 @@ describe('the stored metering ledger', () => {
       kind: 'Entitlement',
       metadata: { name: tenant },
       spec: { tenantRef: { name: tenant }, plan: 'enterprise', prices },
-    } as Entitlement & KubeObject);
+    } as Entitlement);
     const ledger = await advanceStoredLedger(admin, DEFAULT_NAMESPACE, tenant, since, inputs, steps[5] ?? 0);
     const csv = await tenantry(['invoice', '--period', '2026-11', '--tenant', tenant, '-o', 'csv']);
     expect(csv.code, csv.stderr).toBe(0);

@@ -11,11 +11,10 @@ import { parseFeatureFlags } from '../../operator/config.ts';
 import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
 import { serviceAccountKubeConfig } from '../../operator/install/token.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
-import type { KubeObject } from '../../operator/runtime/kube/object.ts';
 import { createLogger } from '../../operator/runtime/log.ts';
 import { waitFor } from './wait.ts';
 
-export type TenantObject = Tenant & KubeObject;
+export type TenantObject = Tenant;
 
 export async function adminClient(): Promise<KubeClient> {
   return KubeClient.fromKubeConfig(loadKubeConfig(inject('kubeconfig')), { userAgent: 'tenantry-test' });

@@ -1,3 +1,4 @@
+import { typed } from '../../runtime/kube/resource.ts';
 import type {
   AddOnType,
   Condition,
@@ -5,7 +6,6 @@ import type {
   int64,
   LabelSelector,
   ObjectMeta,
-  ResourceDescriptor,
   SecretReference,
   Time,
 } from './common.ts';
@@ -15,13 +15,13 @@ import { GROUP, VERSION } from './common.ts';
  * AddOn is namespaced: it lives in the tenant's system namespace, so tenant admins can
  * request one under their own RBAC.
  */
-export const AddOnResource = {
+export const AddOnResource = typed<AddOn>()({
   group: GROUP,
   version: VERSION,
   kind: 'AddOn',
   plural: 'addons',
   namespaced: true,
-} as const satisfies ResourceDescriptor;
+});
 
 /**
  * Why this privileged change is wanted. Who approved it and when are recorded in status

@@ -1,3 +1,4 @@
+import { typed } from '../../runtime/kube/resource.ts';
 import type {
   CheckResult,
   Condition,
@@ -7,20 +8,19 @@ import type {
   int64,
   ObjectMeta,
   PolicyProfile,
-  ResourceDescriptor,
   SemVer,
   Time,
 } from './common.ts';
 import { GROUP, VERSION } from './common.ts';
 
 /** DistributionBundle is cluster-scoped: it configures the whole installation. */
-export const DistributionBundleResource = {
+export const DistributionBundleResource = typed<DistributionBundle>()({
   group: GROUP,
   version: VERSION,
   kind: 'DistributionBundle',
   plural: 'distributionbundles',
   namespaced: false,
-} as const satisfies ResourceDescriptor;
+});
 
 /** Install profile: the size of the installation it is tuned for. */
 export type InstallProfile = 'S' | 'M' | 'L';

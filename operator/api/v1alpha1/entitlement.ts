@@ -1,3 +1,4 @@
+import { typed } from '../../runtime/kube/resource.ts';
 import type {
   AddOnType,
   Condition,
@@ -5,20 +6,19 @@ import type {
   int64,
   ObjectMeta,
   Quantity,
-  ResourceDescriptor,
   TenantReference,
   Time,
 } from './common.ts';
 import { GROUP, VERSION } from './common.ts';
 
 /** Entitlement is cluster-scoped and owned by the platform, out of the tenant's reach. */
-export const EntitlementResource = {
+export const EntitlementResource = typed<Entitlement>()({
   group: GROUP,
   version: VERSION,
   kind: 'Entitlement',
   plural: 'entitlements',
   namespaced: false,
-} as const satisfies ResourceDescriptor;
+});
 
 /** How often usage is invoiced. */
 export type BillingPeriod = 'Monthly';

@@ -1,3 +1,4 @@
+import { typed } from '../../runtime/kube/resource.ts';
 import type {
   Condition,
   DNSLabel,
@@ -7,19 +8,18 @@ import type {
   ObjectMeta,
   PolicyProfile,
   Quantity,
-  ResourceDescriptor,
   Time,
 } from './common.ts';
 import { GROUP, VERSION } from './common.ts';
 
 /** Tenant is cluster-scoped: a tenant owns namespaces, so it can't live in one. */
-export const TenantResource = {
+export const TenantResource = typed<Tenant>()({
   group: GROUP,
   version: VERSION,
   kind: 'Tenant',
   plural: 'tenants',
   namespaced: false,
-} as const satisfies ResourceDescriptor;
+});
 
 /** Kind of subject that owns a tenant, as in an RBAC subject. */
 export type TenantOwnerKind = 'User' | 'Group' | 'ServiceAccount';

@@ -1,22 +1,15 @@
-import type {
-  CheckResult,
-  Condition,
-  EvidenceReference,
-  int64,
-  ObjectMeta,
-  ResourceDescriptor,
-  SemVer,
-} from './common.ts';
+import { typed } from '../../runtime/kube/resource.ts';
+import type { CheckResult, Condition, EvidenceReference, int64, ObjectMeta, SemVer } from './common.ts';
 import { GROUP, VERSION } from './common.ts';
 
 /** UpgradePlan is cluster-scoped: it upgrades the whole installation. */
-export const UpgradePlanResource = {
+export const UpgradePlanResource = typed<UpgradePlan>()({
   group: GROUP,
   version: VERSION,
   kind: 'UpgradePlan',
   plural: 'upgradeplans',
   namespaced: false,
-} as const satisfies ResourceDescriptor;
+});
 
 /** A released combination of bundle and operator versions. */
 export interface ReleaseVersions {

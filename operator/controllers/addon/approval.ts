@@ -1,13 +1,12 @@
 import { ANNOTATION_APPROVED_BY } from '../../admission/addon-policies.ts';
 import type { AddOn, AddOnApprovalStatus } from '../../api/v1alpha1/index.ts';
 import { type Clock, isoTime } from '../../runtime/clock.ts';
-import type { KubeObject } from '../../runtime/kube/object.ts';
 
 /**
  * Who approved the add-on, as admission stamped it from the authenticated request (never
  * from a field a user fills in). The time is kept while the approver stays the same.
  */
-export function approvalOf(addon: AddOn & KubeObject, clock: Clock): AddOnApprovalStatus | undefined {
+export function approvalOf(addon: AddOn, clock: Clock): AddOnApprovalStatus | undefined {
   const by = addon.metadata.annotations?.[ANNOTATION_APPROVED_BY];
   if (!by) return undefined;
   const previous = addon.status?.approval;

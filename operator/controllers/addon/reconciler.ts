@@ -10,14 +10,13 @@ import type { EventRecorder } from '../../runtime/events.ts';
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizer.ts';
 import type { Cache } from '../../runtime/informer.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
-import type { KubeObject } from '../../runtime/kube/object.ts';
 import type { CheckSchedule } from '../tenant/schedule.ts';
 import { approvalOf } from './approval.ts';
 import type { SubResult } from './archive/reconcile.ts';
 
 export const ADDON_FINALIZER = 'tenantry.dev/addon-cleanup';
 
-type AddOnObject = AddOn & KubeObject;
+type AddOnObject = AddOn;
 
 /** A type-specific part of the add-on reconcile (dedicated compute, audit archive). */
 export interface AddOnHandler {
@@ -32,7 +31,7 @@ export interface AddOnReconcilerDeps {
   recorder: EventRecorder;
   features: FeatureFlags;
   addons: Cache<AddOnObject>;
-  entitlements: Cache<Entitlement & KubeObject>;
+  entitlements: Cache<Entitlement>;
   schedule: CheckSchedule;
   /** Handlers by add-on type; a type without one reports NotImplemented. */
   handlers: Partial<Record<AddOn['spec']['type'], AddOnHandler>>;

@@ -14,12 +14,12 @@ import { AddOnReconciler } from './reconciler.ts';
 
 /** Wiring of the add-on controller: AddOns, re-checked when their tenant's Entitlement changes. */
 export function addonController(deps: ControllerDeps): ControllerDefinition {
-  const addons = deps.manager.informer<AddOn & KubeObject>(AddOnResource);
+  const addons = deps.manager.informer<AddOn>(AddOnResource);
   const schedule = new CheckSchedule(deps.clock);
   const pool = {
     client: deps.client,
     clock: deps.clock,
-    nodes: deps.manager.informer<Node & KubeObject>(Builtin.Node),
+    nodes: deps.manager.informer<Node>(Builtin.Node),
     namespace: deps.namespace,
   };
   // A pool node that is not Ready is replaced: its changes re-check the add-ons whose pool it
@@ -41,7 +41,7 @@ export function addonController(deps: ControllerDeps): ControllerDefinition {
       {
         type: EntitlementResource,
         map: (e) => {
-          const tenant = (e as Entitlement & KubeObject).spec.tenantRef.name;
+          const tenant = (e as Entitlement).spec.tenantRef.name;
           return addOnsOf(addons, tenant).map((a) => `${a.metadata.namespace}/${a.metadata.name}`);
         },
       },
@@ -53,7 +53,7 @@ export function addonController(deps: ControllerDeps): ControllerDefinition {
       recorder: deps.recorder,
       features: deps.features,
       addons,
-      entitlements: deps.manager.informer<Entitlement & KubeObject>(EntitlementResource),
+      entitlements: deps.manager.informer<Entitlement>(EntitlementResource),
       schedule,
       handlers: {
         DedicatedCompute: {

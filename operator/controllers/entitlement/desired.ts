@@ -6,7 +6,7 @@ import { controllerRef } from '../../runtime/apply.ts';
 import type { AnyObject, KubeObject } from '../../runtime/kube/object.ts';
 
 /** The admission binding that makes this Entitlement the parameter for its tenant's add-ons. */
-export function desiredBinding(e: Entitlement & KubeObject): AnyObject {
+export function desiredBinding(e: Entitlement): AnyObject {
   const binding = entitlementBinding(e.spec.tenantRef.name, e.metadata.name ?? '');
   binding.metadata.labels = { ...binding.metadata.labels, [LABEL_MANAGED_BY]: MANAGED_BY };
   // Owned by the Entitlement: withdrawing it removes the binding, and with it every add-on grant.
@@ -15,7 +15,7 @@ export function desiredBinding(e: Entitlement & KubeObject): AnyObject {
 }
 
 /** Usage against quota, from the tenant's add-ons: what the reconcile re-checks after admission. */
-export function usageOf(tenant: string, addons: Array<AddOn & KubeObject>): Record<string, number> {
+export function usageOf(tenant: string, addons: Array<AddOn>): Record<string, number> {
   const mine = addons.filter(
     (a) => a.metadata.namespace === systemNamespaceOf(tenant) && !a.metadata.deletionTimestamp,
   );
@@ -30,11 +30,7 @@ export function usageOf(tenant: string, addons: Array<AddOn & KubeObject>): Reco
 }
 
 /** Defence in depth: what admission should have refused, found again by the reconcile. */
-export function violations(
-  e: Entitlement,
-  addons: Array<AddOn & KubeObject>,
-  usage: Record<string, number>,
-): string[] {
+export function violations(e: Entitlement, addons: Array<AddOn>, usage: Record<string, number>): string[] {
   const out: string[] = [];
   const allowed = e.spec.allowedAddOns ?? [];
   for (const a of addons) {

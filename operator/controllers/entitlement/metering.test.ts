@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { Entitlement } from '../../api/v1alpha1/index.ts';
-import type { KubeObject } from '../../runtime/kube/object.ts';
 import { graceMs, meteringDue } from './metering.ts';
 
 const HOUR = 3_600_000;
@@ -9,7 +8,7 @@ const ent = (status: Entitlement['status'], generation = 1) =>
     metadata: { name: 'acme', generation },
     spec: { tenantRef: { name: 'acme' }, plan: 'team' },
     status,
-  }) as Entitlement & KubeObject;
+  }) as Entitlement;
 
 describe('meteringDue', () => {
   const wm = Date.parse('2026-11-25T10:00:00Z');

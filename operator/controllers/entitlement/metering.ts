@@ -16,7 +16,6 @@ import { iso, periodBounds, periodOf, toMs } from '../../metering/windows.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ConditionInput } from '../../runtime/conditions.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
-import type { KubeObject } from '../../runtime/kube/object.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
 import type { StatementSigner } from '../tenant/receipts.ts';
 import { mirrorClosedDays } from './ledger-mirror.ts';
@@ -46,7 +45,7 @@ export const graceMs = (windowMs: number) => Math.min(30_000, Math.floor(windowM
  * Whether there is work: a window has closed since the watermark in status, or the spec
  * changed (new prices change the preview).
  */
-export function meteringDue(e: Entitlement & KubeObject, now: number, windowMs: number): boolean {
+export function meteringDue(e: Entitlement, now: number, windowMs: number): boolean {
   const wm = e.status?.watermark;
   return (
     wm === undefined ||
@@ -63,7 +62,7 @@ class SourceUnavailable extends Error {}
 async function archivedVersions(
   deps: MeteringDeps,
   tenant: string,
-  addons: ReadonlyArray<AddOn & KubeObject>,
+  addons: ReadonlyArray<AddOn>,
 ): Promise<ArchivedVersion[]> {
   const out: ArchivedVersion[] = [];
   for (const a of addons) {
@@ -92,7 +91,7 @@ async function archivedVersions(
 async function gather(
   deps: MeteringDeps,
   tenant: string,
-  addons: ReadonlyArray<AddOn & KubeObject>,
+  addons: ReadonlyArray<AddOn>,
 ): Promise<MeteringInputs> {
   const nodes = await deps.client.list(Builtin.Node, { labelSelector: `${LABEL_POOL}=${tenant}` });
   const running = nodes.items.flatMap((n) => {
@@ -185,8 +184,8 @@ function statusOf(
  */
 export async function meter(
   deps: MeteringDeps,
-  e: Entitlement & KubeObject,
-  addons: ReadonlyArray<AddOn & KubeObject>,
+  e: Entitlement,
+  addons: ReadonlyArray<AddOn>,
 ): Promise<MeteringResult> {
   const tenant = e.spec.tenantRef.name;
   const now = deps.clock.now();

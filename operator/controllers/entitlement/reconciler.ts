@@ -10,7 +10,6 @@ import type { EventRecorder } from '../../runtime/events.ts';
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizer.ts';
 import type { Cache } from '../../runtime/informer.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
-import type { KubeObject } from '../../runtime/kube/object.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
 import { addOnsOf } from '../addons-of.ts';
 import { desiredBinding, usageOf, violations } from './desired.ts';
@@ -20,8 +19,8 @@ export interface EntitlementReconcilerDeps {
   client: KubeClient;
   clock: Clock;
   recorder: EventRecorder;
-  entitlements: Cache<Entitlement & KubeObject>;
-  addons: Cache<AddOn & KubeObject>;
+  entitlements: Cache<Entitlement>;
+  addons: Cache<AddOn>;
   bindings: Cache;
   /** Metering settings; absent when billing is off. */
   metering?: Omit<MeteringDeps, 'client' | 'clock'> | undefined;
@@ -99,8 +98,8 @@ export class EntitlementReconciler implements Reconciler {
 
   /** Meters when a window has closed since the last time; otherwise says when to come back. */
   private async meter(
-    e: Entitlement & KubeObject,
-    addons: ReadonlyArray<AddOn & KubeObject>,
+    e: Entitlement,
+    addons: ReadonlyArray<AddOn>,
   ): Promise<(Partial<MeteringResult> & { requeueAfterMs: number }) | undefined> {
     const m = this.deps.metering;
     if (!m) return undefined;
@@ -118,7 +117,7 @@ export class EntitlementReconciler implements Reconciler {
    * taken the entitlement label off every namespace, from which point the no-Entitlement
    * policy refuses everything.
    */
-  private async withdraw(e: Entitlement & KubeObject): Promise<Result | undefined> {
+  private async withdraw(e: Entitlement): Promise<Result | undefined> {
     if (!hasFinalizer(e, ENTITLEMENT_FINALIZER)) return undefined;
     const labelled = await this.deps.client.list(Builtin.Namespace, {
       labelSelector: `${LABEL_ENTITLEMENT}=${e.metadata.name}`,
@@ -136,7 +135,7 @@ export class EntitlementReconciler implements Reconciler {
    * The window still open is not metered. A source that cannot be read does not hold the
    * withdrawal up: the ledger keeps what was metered before.
    */
-  private async finalMetering(e: Entitlement & KubeObject): Promise<void> {
+  private async finalMetering(e: Entitlement): Promise<void> {
     const m = this.deps.metering;
     if (!m) return;
     const tenant = e.spec.tenantRef.name;

@@ -3,15 +3,14 @@ import type { AddOn, Entitlement } from '../../api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource } from '../../api/v1alpha1/index.ts';
 import { HOUR_MS } from '../../metering/windows.ts';
 import type { ControllerDefinition } from '../../runtime/controller.ts';
-import type { KubeObject } from '../../runtime/kube/object.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
 import type { ControllerDeps } from '../deps.ts';
 import { EntitlementReconciler } from './reconciler.ts';
 
 /** Wiring of the entitlement controller: Entitlements, their bindings, and the add-ons they govern. */
 export function entitlementController(deps: ControllerDeps): ControllerDefinition {
-  const entitlements = deps.manager.informer<Entitlement & KubeObject>(EntitlementResource);
-  const addons = deps.manager.informer<AddOn & KubeObject>(AddOnResource);
+  const entitlements = deps.manager.informer<Entitlement>(EntitlementResource);
+  const addons = deps.manager.informer<AddOn>(AddOnResource);
   const byTenant = (namespace: string | undefined) =>
     entitlements
       .list()

@@ -3,7 +3,6 @@ import type { Tenant } from '../../api/v1alpha1/index.ts';
 import { TenantResource } from '../../api/v1alpha1/index.ts';
 import type { ReconcileContext, Result } from '../../runtime/controller.ts';
 import { hasFinalizer, removeFinalizer } from '../../runtime/finalizer.ts';
-import type { KubeObject } from '../../runtime/kube/object.ts';
 import { deleteIgnoringMissing, releaseNamespace } from './objects.ts';
 import type { TenantReconcilerDeps } from './reconciler.ts';
 
@@ -13,7 +12,7 @@ import type { TenantReconcilerDeps } from './reconciler.ts';
  * `kubectl delete tenant` returning means the data is gone; with Retain they are released.
  */
 export async function cleanupTenant(
-  tenant: Tenant & KubeObject,
+  tenant: Tenant,
   deps: TenantReconcilerDeps,
   ctx: ReconcileContext,
 ): Promise<Result | undefined> {

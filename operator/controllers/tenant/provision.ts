@@ -22,9 +22,9 @@ export interface ProvisionDeps {
   /** Caches of the types the tenant owns, filtered to objects Tenantry manages. */
   owned: ReadonlyMap<ResourceType, Cache>;
   /** Entitlements, to label the tenant's namespaces with the one granted to it. */
-  entitlements: Cache<Entitlement & KubeObject>;
+  entitlements: Cache<Entitlement>;
   /** Add-ons: a provisioned dedicated pool pins the tenant's workload namespaces to it. */
-  addons: Cache<AddOn & KubeObject>;
+  addons: Cache<AddOn>;
 }
 
 /**

@@ -9,7 +9,6 @@ import type { EventRecorder } from '../../runtime/events.ts';
 import { ensureFinalizer } from '../../runtime/finalizer.ts';
 import type { Cache } from '../../runtime/informer.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
-import type { KubeObject } from '../../runtime/kube/object.ts';
 import type { ResourceType } from '../../runtime/kube/resource.ts';
 import { addOnsOf } from '../addons-of.ts';
 import { cleanupTenant } from './cleanup.ts';
@@ -27,11 +26,11 @@ export interface TenantReconcilerDeps {
   client: KubeClient;
   clock: Clock;
   recorder: EventRecorder;
-  tenants: Cache<Tenant & KubeObject>;
+  tenants: Cache<Tenant>;
   /** Caches of the types the tenant owns, filtered to objects Tenantry manages. */
   owned: ReadonlyMap<ResourceType, Cache>;
-  entitlements: Cache<Entitlement & KubeObject>;
-  addons: Cache<AddOn & KubeObject>;
+  entitlements: Cache<Entitlement>;
+  addons: Cache<AddOn>;
   features: FeatureFlags;
   schedule: CheckSchedule;
   /** Signs receipts; absent when self-serve onboarding is switched off. */
@@ -135,7 +134,7 @@ export class TenantReconciler implements Reconciler {
     return wait.length ? { requeueAfterMs: Math.min(...wait) } : undefined;
   }
 
-  private milestoneSources(tenant: Tenant & KubeObject): MilestoneSources {
+  private milestoneSources(tenant: Tenant): MilestoneSources {
     const name = tenant.metadata.name ?? '';
     const approvals = addOnsOf(this.deps.addons, name).flatMap((a) =>
       a.status?.approval ? [a.status.approval] : [],
@@ -145,7 +144,7 @@ export class TenantReconciler implements Reconciler {
     return { approvals, usageReportAt: preview?.lines?.length ? preview.generatedAt : undefined };
   }
 
-  private async writeStatus(tenant: Tenant & KubeObject, next: TenantStatus): Promise<void> {
+  private async writeStatus(tenant: Tenant, next: TenantStatus): Promise<void> {
     if (deepEqual(next, tenant.status ?? {})) return;
     await applyStatus(this.deps.client, TenantResource, tenant, next);
     const before = tenant.status?.onboarding ?? {};

@@ -3,7 +3,6 @@ import type { AddOn, Entitlement, Tenant } from '../../api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../api/v1alpha1/index.ts';
 import type { ControllerDefinition } from '../../runtime/controller.ts';
 import type { Cache } from '../../runtime/informer.ts';
-import type { KubeObject } from '../../runtime/kube/object.ts';
 import { Builtin, type ResourceType } from '../../runtime/kube/resource.ts';
 import type { ControllerDeps } from '../deps.ts';
 import { onboardingMetrics } from './metrics.ts';
@@ -32,7 +31,7 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
     // A granted or withdrawn Entitlement changes the tenant's namespace labels.
     // Approvals of its add-ons and the first invoice preview are onboarding milestones.
     watches: [
-      { type: EntitlementResource, map: (e) => [(e as Entitlement & KubeObject).spec.tenantRef.name] },
+      { type: EntitlementResource, map: (e) => [(e as Entitlement).spec.tenantRef.name] },
       {
         type: AddOnResource,
         map: (a) => [tenantOfSystemNamespace(a.metadata.namespace) ?? ''].filter(Boolean),
@@ -43,10 +42,10 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
       client: deps.client,
       clock: deps.clock,
       recorder: deps.recorder,
-      tenants: deps.manager.informer<Tenant & KubeObject>(TenantResource, deps.shardSelector),
+      tenants: deps.manager.informer<Tenant>(TenantResource, deps.shardSelector),
       owned,
-      entitlements: deps.manager.informer<Entitlement & KubeObject>(EntitlementResource),
-      addons: deps.manager.informer<AddOn & KubeObject>(AddOnResource),
+      entitlements: deps.manager.informer<Entitlement>(EntitlementResource),
+      addons: deps.manager.informer<AddOn>(AddOnResource),
       features: deps.features,
       schedule: new CheckSchedule(deps.clock),
       signer: deps.signer,

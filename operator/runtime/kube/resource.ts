@@ -1,10 +1,26 @@
-/** Enough about a resource type to build its REST paths. */
-export interface ResourceType {
+import type { ConfigMap, Namespace, Node, Secret } from './core.ts';
+import type { KubeObject } from './object.ts';
+
+/**
+ * Enough about a resource type to build its REST paths. `T` is the object type it serves, so
+ * informers, caches and watch mappers built from a typed resource need no casts.
+ */
+export interface ResourceType<T extends KubeObject = KubeObject> {
   readonly group: string;
   readonly version: string;
   readonly kind: string;
   readonly plural: string;
   readonly namespaced: boolean;
+  /** Type-level only, never set: carries `T`. */
+  readonly object?: T;
+}
+
+/**
+ * Declares the object type of a resource: `typed<Tenant>()({ group, ... } as const)`. The
+ * literal fields survive (the CRD generator reads them from the constant's type).
+ */
+export function typed<T extends KubeObject>() {
+  return <const R extends Omit<ResourceType, 'object'>>(r: R): R & ResourceType<T> => r;
 }
 
 export function apiVersionOf(r: ResourceType): string {
@@ -29,12 +45,21 @@ export function objectKey(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
+/** The key of an object (see objectKey). */
+export function keyOf(obj: KubeObject): string {
+  return objectKey(obj.metadata.namespace, obj.metadata.name ?? '');
+}
+
 export function parseKey(key: string): { namespace?: string; name: string } {
   const i = key.indexOf('/');
   return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
-const core = (kind: string, plural: string, namespaced = true): ResourceType => ({
+const core = <T extends KubeObject = KubeObject>(
+  kind: string,
+  plural: string,
+  namespaced = true,
+): ResourceType<T> => ({
   group: '',
   version: 'v1',
   kind,
@@ -44,11 +69,11 @@ const core = (kind: string, plural: string, namespaced = true): ResourceType => 
 
 /** Built-in types the operator works with. */
 export const Builtin = {
-  Namespace: core('Namespace', 'namespaces', false),
-  Node: core('Node', 'nodes', false),
+  Namespace: core<Namespace>('Namespace', 'namespaces', false),
+  Node: core<Node>('Node', 'nodes', false),
   Pod: core('Pod', 'pods'),
-  Secret: core('Secret', 'secrets'),
-  ConfigMap: core('ConfigMap', 'configmaps'),
+  Secret: core<Secret>('Secret', 'secrets'),
+  ConfigMap: core<ConfigMap>('ConfigMap', 'configmaps'),
   Event: core('Event', 'events'),
   ResourceQuota: core('ResourceQuota', 'resourcequotas'),
   LimitRange: core('LimitRange', 'limitranges'),

@@ -8,7 +8,6 @@ import { canonicalJson, sha256Hex } from '../../../evidence/statement.ts';
 import { type Clock, isoTime } from '../../../runtime/clock.ts';
 import type { ConditionInput } from '../../../runtime/conditions.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
-import type { KubeObject } from '../../../runtime/kube/object.ts';
 import type { CheckSchedule } from '../../tenant/schedule.ts';
 import { collectArchiveItems } from './collect.ts';
 
@@ -35,11 +34,7 @@ const DAY_MS = 86_400_000;
  * attached or changed, then copies the tenant's receipts and evidence into it under
  * content-addressed keys, each with its own COMPLIANCE retention.
  */
-export async function reconcileArchive(
-  deps: ArchiveDeps,
-  addon: AddOn & KubeObject,
-  tenant: string,
-): Promise<SubResult> {
+export async function reconcileArchive(deps: ArchiveDeps, addon: AddOn, tenant: string): Promise<SubResult> {
   const spec = addon.spec.auditArchive;
   if (!spec)
     return {
@@ -64,7 +59,7 @@ export async function reconcileArchive(
     const key = `archive/${addon.metadata.uid}`;
     const input = canonicalJson({ bucket: spec.bucket, retentionDays: spec.retentionDays });
     const previous = addon.status?.provisioned;
-    const verified = previous?.bucket?.verifiedAt && previous.details?.['verifiedInput'] === sha256Hex(input);
+    const verified = previous?.bucket?.verifiedAt && previous.details?.verifiedInput === sha256Hex(input);
     let provisioned: AddOnProvisioned = previous ?? {};
     if (!verified) {
       // The probe stays locked for the retention period: probe on attach or change only.
@@ -90,7 +85,7 @@ export async function reconcileArchive(
         details: { verifiedInput: sha256Hex(input), verification: summary(result.evidence) },
       };
     }
-    if (!deps.schedule.due(key, input) && previous?.details?.['lastArchiveTime']) {
+    if (!deps.schedule.due(key, input) && previous?.details?.lastArchiveTime) {
       return {
         conditions: enforced(spec.bucket.name),
         provisioned,
@@ -100,7 +95,7 @@ export async function reconcileArchive(
     const stats = await archiveEvidence(deps, s3, spec.bucket.name, tenant, spec.retentionDays);
     deps.schedule.ran(key, input, true, () => ARCHIVE_EVERY_MS);
     const details = provisioned.details ?? {};
-    const changed = stats.created > 0 || details['objects'] !== stats.objects;
+    const changed = stats.created > 0 || details.objects !== stats.objects;
     provisioned = {
       ...provisioned,
       details: {
@@ -109,7 +104,7 @@ export async function reconcileArchive(
         bytes: stats.bytes,
         archived: stats.byKind,
         // Only a new object moves the time: a pass that finds everything archived writes nothing.
-        lastArchiveTime: changed ? isoTime(deps.clock) : (details['lastArchiveTime'] ?? isoTime(deps.clock)),
+        lastArchiveTime: changed ? isoTime(deps.clock) : (details.lastArchiveTime ?? isoTime(deps.clock)),
       },
     };
     return { conditions: enforced(spec.bucket.name), provisioned, requeueAfterMs: ARCHIVE_EVERY_MS };

@@ -4,7 +4,6 @@ import type { AddOn } from '../../../api/v1alpha1/index.ts';
 import { journalName } from '../../../metering/journal.ts';
 import { realClock } from '../../../runtime/clock.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
-import type { KubeObject } from '../../../runtime/kube/object.ts';
 import { isPoolNode, reconcileDedicated, releaseDedicated } from './reconcile.ts';
 import type { Node, NodeTaint } from './select.ts';
 
@@ -92,7 +91,7 @@ const addon = (nodes: number) =>
       approval: { reason: 'r' },
       dedicatedCompute: { nodes, candidateSelector: { matchLabels: { pool: 'yes' } } },
     },
-  }) as AddOn & KubeObject;
+  }) as AddOn;
 
 describe('reconcileDedicated', () => {
   it('labels and taints the pool, keeping other taints, then writes nothing when in place', async () => {

@@ -17,7 +17,6 @@ import type { ConditionInput } from '../../../runtime/conditions.ts';
 import type { Cache } from '../../../runtime/informer.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
 import { ApiError } from '../../../runtime/kube/errors.ts';
-import type { KubeObject } from '../../../runtime/kube/object.ts';
 import { Builtin } from '../../../runtime/kube/resource.ts';
 import type { SubResult } from '../archive/reconcile.ts';
 import { isReady, type Node, type NodeTaint, reservedFor, selectPoolNodes } from './select.ts';
@@ -41,7 +40,7 @@ export interface DedicatedResult extends SubResult {
   poolNamespacesLabel?: boolean;
 }
 
-type AddOnObject = AddOn & KubeObject;
+type AddOnObject = AddOn;
 
 const cond = (
   type: string,

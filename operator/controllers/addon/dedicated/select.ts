@@ -1,17 +1,7 @@
 import { LABEL_POOL, LABEL_POOL_RESTRICTED, TAINT_POOL } from '../../../admission/pool-policies.ts';
-import type { KubeObject } from '../../../runtime/kube/object.ts';
+import type { Node } from '../../../runtime/kube/core.ts';
 
-/** The parts of a core/v1 Node the pool logic reads. */
-export interface NodeTaint {
-  key: string;
-  value?: string;
-  effect: string;
-  timeAdded?: string;
-}
-export interface Node extends KubeObject {
-  spec?: { unschedulable?: boolean; taints?: NodeTaint[] };
-  status?: { conditions?: Array<{ type: string; status: string }> };
-}
+export type { Node, NodeTaint } from '../../../runtime/kube/core.ts';
 
 /** The pool, with the reserved nodes it keeps although they are not Ready (no free node could replace them). */
 export type Selection = { nodes: string[]; notReady: string[] } | { shortBy: number; reason: string };
