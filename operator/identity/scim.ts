@@ -1,6 +1,7 @@
 import { withDeadline } from './deadline.ts';
-import { type HttpResponse, httpsRequest, TransportError, transportFix } from './http.ts';
+import { type HttpResponse, httpsRequest } from './http.ts';
 import { type CheckResult, fail, pass, redact, toResult, type Verdict, warn } from './result.ts';
+import { transportVerdict } from './transport-verdict.ts';
 
 export interface ScimProbe {
   /** Base URL of the SCIM 2.0 service, e.g. `https://idp.example.com/scim/v2`. */
@@ -158,9 +159,4 @@ function parseObject(body: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-}
-
-function transportVerdict(err: unknown, what: string): Verdict {
-  if (err instanceof TransportError) return fail(`${what}: ${err.message}`, transportFix(err));
-  return fail(`${what}: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
 }
