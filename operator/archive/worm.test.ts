@@ -1,30 +1,6 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { DAY_MS, fakeClient, type Handler, now, s3Error } from './worm/testing.ts';
 import { verifyWormBucket } from './worm.ts';
-
-const DAY_MS = 86_400_000;
-const now = new Date('2026-11-25T12:00:00Z');
-
-function s3Error(status: number, code: string): Error {
-  return Object.assign(new Error(code), { name: code, $metadata: { httpStatusCode: status } });
-}
-
-type Handler = (input: Record<string, unknown>) => unknown;
-
-/** A stand-in S3 client answering per command name; unlisted commands throw. */
-function fakeClient(handlers: Record<string, Handler>): { client: S3Client; calls: string[] } {
-  const calls: string[] = [];
-  const client = {
-    send: async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
-      const name = cmd.constructor.name.replace(/Command$/, '');
-      calls.push(name);
-      const h = handlers[name];
-      if (!h) throw new Error(`unexpected ${name}`);
-      return h(cmd.input);
-    },
-  } as unknown as S3Client;
-  return { client, calls };
-}
 
 const awsLike = (overrides: Record<string, Handler> = {}): Record<string, Handler> => ({
   GetObjectLockConfiguration: () => ({
@@ -167,5 +143,63 @@ describe('verifyWormBucket', () => {
     expect(await verifyWormBucket(year.client, { bucket: 'b', minRetentionDays: 366, now })).toMatchObject({
       reason: 'RetentionTooShort',
     });
+  });
+
+  it('locks an unstamped probe explicitly and records the evidence in its status shape', async () => {
+    let retentionReads = 0;
+    const { client, calls } = fakeClient(
+      awsLike({
+        GetObjectRetention: () => {
+          retentionReads++;
+          if (retentionReads === 1) throw s3Error(404, 'NoSuchObjectLockConfiguration');
+          return {
+            Retention: { Mode: 'COMPLIANCE', RetainUntilDate: new Date(now.getTime() + 365 * DAY_MS) },
+          };
+        },
+        PutObjectRetention: () => ({}),
+        HeadObject: () => ({ ContentLength: 54 }),
+      }),
+    );
+    const r = await verifyWormBucket(client, { bucket: 'b', minRetentionDays: 365, now });
+    if (!r.ok) throw new Error(r.message);
+    expect(calls).toEqual([
+      'GetObjectLockConfiguration',
+      'GetBucketVersioning',
+      'PutObject',
+      'GetObjectRetention',
+      'PutObjectRetention',
+      'GetObjectRetention',
+      'DeleteObject',
+      'HeadObject',
+    ]);
+    expect(JSON.stringify(r.evidence)).toBe(
+      JSON.stringify({
+        bucket: 'b',
+        checkedAt: '2026-11-25T12:00:00.000Z',
+        objectLock: { enabled: 'Enabled', mode: 'COMPLIANCE', years: 2, effectiveDays: 730 },
+        minRetentionDays: 365,
+        versioning: 'Enabled',
+        probe: {
+          key: 'tenantry-probe/2026-11-25T12-00-00-000Z',
+          versionId: 'v1',
+          sha256: '8cd5ad05c3c4841fb096cbe2476cd01ede5ee9f7325c04baba37681c1bf4be0c',
+          retentionSource: 'explicit',
+          mode: 'COMPLIANCE',
+          retainUntil: '2027-11-25T12:00:00.000Z',
+          deleteRefused: { status: 403, code: 'AccessDenied' },
+          intactAfterDelete: true,
+        },
+      }),
+    );
+  });
+
+  it('stops at the first failing check', async () => {
+    const { client, calls } = fakeClient(awsLike({ GetBucketVersioning: () => ({ Status: 'Suspended' }) }));
+    expect(await verifyWormBucket(client, { bucket: 'b', minRetentionDays: 365, now })).toEqual({
+      ok: false,
+      reason: 'VersioningDisabled',
+      message: 'bucket b versioning is Suspended; Object Lock needs it Enabled',
+    });
+    expect(calls).toEqual(['GetObjectLockConfiguration', 'GetBucketVersioning']);
   });
 });
