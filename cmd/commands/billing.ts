@@ -4,7 +4,8 @@ import { Command } from 'commander';
 import { LABEL_TENANT } from '../../operator/api/labels.ts';
 import type { Entitlement } from '../../operator/api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../operator/api/v1alpha1/index.ts';
-import { invoiceCsv, invoiceLines, reconcileInvoice } from '../../operator/billing/invoice.ts';
+import { invoiceLines } from '../../operator/billing/pricing.ts';
+import { reconcileInvoice } from '../../operator/billing/reconcile-invoice.ts';
 import { LABEL_INVOICE, loadReport } from '../../operator/billing/report-store.ts';
 import {
   type MeteredReport,
@@ -21,6 +22,7 @@ import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { clientFor } from '../kubeconfig.ts';
+import { invoiceCsv, reportsJson, usageJson, usageText } from '../render/invoice.ts';
 
 type EntitlementObject = Entitlement;
 
@@ -189,17 +191,7 @@ async function invoice(opts: BillingOptions & { bundleDir?: string }): Promise<v
     process.stdout.write(
       opts.output === 'csv'
         ? invoiceCsv(invoices.flatMap((i) => i.report.lines))
-        : `${JSON.stringify(
-            {
-              period,
-              reports: invoices.map((i) => ({
-                ...i.report,
-                signature: i.signed ? { keyId: i.signed.keyId, bundle: i.signed.bundle } : null,
-              })),
-            },
-            null,
-            2,
-          )}\n`,
+        : reportsJson(period, invoices),
     );
   } finally {
     client.close();
@@ -216,19 +208,8 @@ async function usage(opts: BillingOptions): Promise<void> {
     );
     if (!e) throw new CliError(`tenant "${opts.tenant}" has no Entitlement`, EXIT.findings);
     const { lines, watermark } = await linesFor(client, e, period, opts.namespace);
-    if (opts.output === 'json') {
-      process.stdout.write(
-        `${JSON.stringify({ tenant: opts.tenant, period, meteredUntil: watermark, lines }, null, 2)}\n`,
-      );
-      return;
-    }
-    process.stdout.write(`usage of ${opts.tenant} in ${period}, metered until ${watermark}\n`);
-    for (const l of lines) {
-      process.stdout.write(
-        `  ${l.sku.padEnd(24)} ${l.quantity.padStart(14)} ${l.unit.padEnd(10)} ${(Number(l.amountMinor) / 100).toFixed(2).padStart(10)} ${l.currency}\n`,
-      );
-    }
-    if (!lines.length) process.stdout.write('  no metered usage yet\n');
+    const u = { tenant: opts.tenant, period, meteredUntil: watermark, lines };
+    process.stdout.write(opts.output === 'json' ? usageJson(u) : usageText(u));
   } finally {
     client.close();
   }

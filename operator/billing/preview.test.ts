@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Price } from '../api/v1alpha1/entitlement.ts';
 import { advance, emptyLedger } from '../metering/ledger.ts';
-import { InvoiceError, invoiceLines } from './invoice.ts';
 import { invoicePreview, statusRecords } from './preview.ts';
+import { InvoiceError, invoiceLines } from './pricing.ts';
+import { prices as allPrices } from './testdata.ts';
 
-const prices: Price[] = [
-  {
-    sku: 'dedicated-node-hours',
-    description: 'Dedicated node',
-    unit: 'node-hour',
-    unitPriceMinor: 125,
-    currency: 'EUR',
-  },
-  {
-    sku: 'archive-objects',
-    description: 'Archived objects',
-    unit: 'object',
-    unitPriceMinor: 2,
-    currency: 'EUR',
-  },
-];
+// The shared price list without storage, which these inputs (no byte samples) never meter.
+const prices = allPrices.filter((p) => p.sku !== 'archive-gib-hours');
 const START = Date.parse('2026-11-29T22:00:00Z');
 const inputs = {
   reservations: [{ node: 'n1', from: '2026-11-29T22:30:00Z' }],

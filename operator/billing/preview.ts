@@ -11,8 +11,8 @@ import type {
 import type { Meter, MeteringRecord } from '../metering/record.ts';
 import type { Instant } from '../metering/windows.ts';
 import { iso, periodBounds, toMs } from '../metering/windows.ts';
-import type { InvoiceLine } from './invoice.ts';
-import { formatDecimal, InvoiceError, skuOf, unitSize } from './invoice.ts';
+import type { InvoiceLine } from './pricing.ts';
+import { formatDecimal, InvoiceError, skuOf, unitSize } from './pricing.ts';
 
 /**
  * The invoice preview of the lines' period. Lines must share one currency (the preview has

@@ -8,7 +8,8 @@
 import type { StatementSigner } from '../controllers/tenant/receipts.ts';
 import { makeStatement, sha256Hex, subjectFromBytes } from '../evidence/statement.ts';
 import { type VerifiedEvidence, verifyBundle } from '../evidence/verify.ts';
-import { type InvoiceLine, type InvoiceReport, invoiceDigest, invoiceReport } from './invoice.ts';
+import { type InvoiceReport, invoiceDigest, invoiceReport } from './invoice-report.ts';
+import type { InvoiceLine } from './pricing.ts';
 
 export const INVOICE_PREDICATE = 'https://tenantry.dev/attestations/invoice-report/v1';
 

@@ -11,7 +11,7 @@ import type { AddOn, Entitlement, Price } from '../../operator/api/v1alpha1/inde
 import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { createS3Client } from '../../operator/archive/s3.ts';
 import { archiveUsage, listVersions } from '../../operator/archive/usage.ts';
-import { invoiceLines } from '../../operator/billing/invoice.ts';
+import { invoiceLines } from '../../operator/billing/pricing.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { advance, emptyLedger } from '../../operator/metering/ledger.ts';
 import { loadLedger } from '../../operator/metering/store.ts';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entitlement, Price } from '../../operator/api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../operator/api/v1alpha1/index.ts';
-import { invoiceLines, reconcileInvoice } from '../../operator/billing/invoice.ts';
+import { invoiceLines } from '../../operator/billing/pricing.ts';
+import { reconcileInvoice } from '../../operator/billing/reconcile-invoice.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import type { MeteringInputs } from '../../operator/metering/record.ts';
 import { advanceStoredLedger, loadLedger } from '../../operator/metering/store.ts';

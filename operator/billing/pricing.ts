@@ -1,5 +1,5 @@
 /**
- * Invoice lines from metering records and an Entitlement's price list.
+ * Pricing: invoice lines from metering records and an Entitlement's price list.
  *
  * Mapping meter → SKU: by default the SKU is the meter's name (`dedicated-node-hours`,
  * `archive-gib-hours`, `archive-objects`); `opts.skus` overrides it per meter (e.g.
@@ -16,7 +16,7 @@
  * amounts are never negative), computed in BigInt from the exact base quantity. `quantity`
  * is the same quantity in the price's unit, as a decimal string rounded half-up to at most
  * 6 fractional digits (trailing zeros dropped) — for display; `quantityBase` is the exact
- * value that `reconcileInvoice` checks and the amount is computed from.
+ * value that `reconcileInvoice` (`reconcile-invoice.ts`) checks and the amount is computed from.
  */
 
 import type { Price } from '../api/v1alpha1/entitlement.ts';
@@ -102,19 +102,20 @@ export function unitSize(baseUnit: BaseUnit, unit: string, sku: string): bigint 
   return size;
 }
 
-function inPeriod(r: MeteringRecord, period: string): boolean {
+export function inPeriod(r: MeteringRecord, period: string): boolean {
   const b = periodBounds(period);
   const s = toMs(r.window.start);
   return s >= b.start && s < b.end;
 }
 
-function snapshotDigest(records: readonly MeteringRecord[]): string {
+export function snapshotDigest(records: readonly MeteringRecord[]): string {
   return sha256Hex(
     canonicalJson(records.map((r) => ({ id: r.id, quantity: r.quantity, sourceDigest: r.sourceDigest }))),
   );
 }
 
-function amount(
+/** Reconciling recomputes lines with this, so pricing and the check cannot drift apart. */
+export function lineAmount(
   quantityBase: bigint,
   unitPriceMinor: number,
   size: bigint,
@@ -176,7 +177,7 @@ export function invoiceLines(
       period: opts.period,
       sku,
       description: price.description,
-      ...amount(quantityBase, price.unitPriceMinor, size),
+      ...lineAmount(quantityBase, price.unitPriceMinor, size),
       unit: price.unit,
       quantityBase: quantityBase.toString(),
       baseUnit,
@@ -187,150 +188,4 @@ export function invoiceLines(
     });
   }
   return lines;
-}
-
-/**
- * Checks lines against the records: each line's `quantityBase` equals the exact sum of its
- * records, `quantity`, `amountMinor` and `snapshotDigest` follow from them, every record is
- * of the line's tenant, period and SKU, no record is on two lines, and no record of a
- * line's tenant, period and SKU is left off. Returns the problems, empty when it reconciles.
- */
-export function reconcileInvoice(
-  lines: readonly InvoiceLine[],
-  records: readonly MeteringRecord[],
-  opts: { skus?: Partial<Record<Meter, string>> } = {},
-): string[] {
-  const problems: string[] = [];
-  const byId = new Map(records.map((r) => [r.id, r]));
-  const onLine = new Map<string, string>();
-  for (const line of lines) {
-    const where = `line ${line.sku} (${line.tenant} ${line.period})`;
-    const rs: MeteringRecord[] = [];
-    for (const id of line.recordIds) {
-      const r = byId.get(id);
-      if (!r) {
-        problems.push(`${where}: record ${id} is not in the ledger`);
-        continue;
-      }
-      const other = onLine.get(id);
-      if (other !== undefined) problems.push(`${where}: record ${id} is also on line ${other}`);
-      onLine.set(id, line.sku);
-      if (r.tenant !== line.tenant) problems.push(`${where}: record ${id} is of tenant ${r.tenant}`);
-      if (!inPeriod(r, line.period))
-        problems.push(`${where}: record ${id} (${r.window.start}) is outside the period`);
-      if (skuOf(r.meter, opts.skus) !== line.sku)
-        problems.push(`${where}: record ${id} is of meter ${r.meter}`);
-      if (r.unit !== line.baseUnit)
-        problems.push(`${where}: record ${id} is in ${r.unit}, not ${line.baseUnit}`);
-      rs.push(r);
-    }
-    const sum = sumQuantities(rs);
-    if (!/^\d+$/.test(line.quantityBase) || BigInt(line.quantityBase) !== sum) {
-      problems.push(`${where}: quantityBase ${line.quantityBase} != sum of its records ${sum}`);
-    }
-    const size = UNIT_SIZES[line.baseUnit]?.[line.unit];
-    if (size === undefined) {
-      problems.push(`${where}: unit ${line.unit} does not fit ${line.baseUnit}`);
-    } else if (Number.isSafeInteger(line.unitPriceMinor) && line.unitPriceMinor >= 0) {
-      const want = amount(sum, line.unitPriceMinor, size);
-      if (line.quantity !== want.quantity)
-        problems.push(`${where}: quantity ${line.quantity} != ${want.quantity}`);
-      if (line.amountMinor !== want.amountMinor) {
-        problems.push(`${where}: amountMinor ${line.amountMinor} != ${want.amountMinor}`);
-      }
-    } else {
-      problems.push(`${where}: unitPriceMinor ${line.unitPriceMinor} is not a non-negative integer`);
-    }
-    if (rs.length === line.recordIds.length && snapshotDigest(rs) !== line.snapshotDigest) {
-      problems.push(`${where}: snapshotDigest does not match its records`);
-    }
-  }
-  const lineKeys = new Set(lines.map((l) => `${l.tenant}\u0000${l.period}\u0000${l.sku}`));
-  for (const r of records) {
-    if (onLine.has(r.id)) continue;
-    const key = `${r.tenant}\u0000${r.window.start.slice(0, 7)}\u0000${skuOf(r.meter, opts.skus)}`;
-    if (lineKeys.has(key)) problems.push(`record ${r.id} (${r.meter} ${r.window.start}) is on no line`);
-  }
-  return problems;
-}
-
-export const CSV_COLUMNS = [
-  'tenant',
-  'period',
-  'sku',
-  'description',
-  'quantity',
-  'unit',
-  'unitPriceMinor',
-  'amountMinor',
-  'currency',
-  'quantityBase',
-  'baseUnit',
-  'recordCount',
-  'snapshotDigest',
-] as const;
-
-/** An RFC 4180 field: quoted when it holds a comma, a double quote, CR or LF; quotes doubled. */
-export function csvField(v: string | number): string {
-  const s = String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-/**
- * RFC 4180 CSV: a header row, one row per line, CRLF after every row. Record ids are left
- * out (a month can have hundreds per line); `recordCount` and `snapshotDigest` stand for
- * them and the JSON report carries them in full.
- */
-export function invoiceCsv(lines: readonly InvoiceLine[]): string {
-  const rows = [CSV_COLUMNS.join(',')];
-  for (const l of lines) {
-    const values: Record<(typeof CSV_COLUMNS)[number], string | number> = {
-      ...l,
-      recordCount: l.recordIds.length,
-    };
-    rows.push(CSV_COLUMNS.map((c) => csvField(values[c])).join(','));
-  }
-  return `${rows.join('\r\n')}\r\n`;
-}
-
-export interface InvoiceReport {
-  kind: 'InvoiceReport';
-  version: 1;
-  tenant: string;
-  period: string;
-  lines: InvoiceLine[];
-  /** Sum of the lines' amounts per currency, in minor units. */
-  totals: Record<string, number>;
-}
-
-/** The report over the lines; `ctx` is needed only when there are no lines. */
-export function invoiceReport(
-  lines: readonly InvoiceLine[],
-  ctx?: { tenant: string; period: string },
-): InvoiceReport {
-  const first = lines[0];
-  const tenant = ctx?.tenant ?? first?.tenant;
-  const period = ctx?.period ?? first?.period;
-  if (tenant === undefined || period === undefined)
-    throw new InvoiceError('an empty invoice needs its tenant and period');
-  const totals: Record<string, number> = {};
-  for (const l of lines) {
-    if (l.tenant !== tenant || l.period !== period)
-      throw new InvoiceError(`line ${l.sku} is of another tenant or period`);
-    const t = (totals[l.currency] ?? 0) + l.amountMinor;
-    if (!Number.isSafeInteger(t)) throw new InvoiceError('total exceeds the safe integer range');
-    totals[l.currency] = t;
-  }
-  return { kind: 'InvoiceReport', version: 1, tenant, period, lines: [...lines], totals };
-}
-
-/** sha256 of canonical JSON of the report: what gets signed. */
-export function invoiceDigest(report: InvoiceReport): string {
-  return sha256Hex(canonicalJson(report));
-}
-
-/** The report as indented JSON with its `digest` (over the report without the digest). */
-export function invoiceJson(lines: readonly InvoiceLine[], ctx?: { tenant: string; period: string }): string {
-  const report = invoiceReport(lines, ctx);
-  return `${JSON.stringify({ ...report, digest: invoiceDigest(report) }, null, 2)}\n`;
 }

@@ -1,59 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Price } from '../api/v1alpha1/entitlement.ts';
-import { canonicalJson, sha256Hex } from '../evidence/statement.ts';
 import { advance, emptyLedger } from '../metering/ledger.ts';
 import type { MeteringRecord } from '../metering/record.ts';
 import { computeRecord } from '../metering/record.ts';
 import { knownAt, rng, scenario } from '../metering/testdata.ts';
 import { HOUR_MS, windowOf } from '../metering/windows.ts';
-import type { InvoiceLine } from './invoice.ts';
-import {
-  csvField,
-  divRoundHalfUp,
-  formatDecimal,
-  InvoiceError,
-  invoiceCsv,
-  invoiceDigest,
-  invoiceJson,
-  invoiceLines,
-  invoiceReport,
-  reconcileInvoice,
-} from './invoice.ts';
-
-const prices: Price[] = [
-  {
-    sku: 'dedicated-node-hours',
-    description: 'Dedicated node',
-    unit: 'node-hour',
-    unitPriceMinor: 125,
-    currency: 'EUR',
-  },
-  {
-    sku: 'archive-gib-hours',
-    description: 'Audit archive storage',
-    unit: 'GiB-hour',
-    unitPriceMinor: 1,
-    currency: 'EUR',
-  },
-  {
-    sku: 'archive-objects',
-    description: 'Archived objects',
-    unit: 'object',
-    unitPriceMinor: 2,
-    currency: 'EUR',
-  },
-];
-const GiB = 1024 ** 3;
-const START = Date.parse('2026-11-30T20:00:00Z');
-const inputs = {
-  reservations: [{ node: 'n1', from: '2026-11-30T20:20:00Z' }], // 40 min then whole hours
-  archiveSamples: [{ at: START, bytes: GiB / 2 }],
-  archiveEvents: [
-    { key: 'a', at: '2026-11-30T23:59:59.999Z' },
-    { key: 'b', at: '2026-12-01T00:00:00Z' },
-  ],
-};
-const ledger = advance(emptyLedger('acme', START), inputs, '2026-12-01T02:30:00Z');
+import { invoiceDigest, invoiceReport } from './invoice-report.ts';
+import type { InvoiceLine } from './pricing.ts';
+import { divRoundHalfUp, formatDecimal, InvoiceError, invoiceLines } from './pricing.ts';
+import { reconcileInvoice } from './reconcile-invoice.ts';
+import { inputs, ledger, prices, START } from './testdata.ts';
 
 describe('arithmetic', () => {
   it('rounds half-up exactly once', () => {
@@ -181,76 +137,6 @@ describe('invoiceLines', () => {
     expect(() => invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-13' })).toThrow(
       RangeError,
     );
-  });
-});
-
-describe('reconcileInvoice', () => {
-  const lines = invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-11' });
-
-  it('reconciles untouched lines', () => {
-    expect(reconcileInvoice(lines, ledger.records)).toEqual([]);
-  });
-
-  it('catches a tampered quantity, amount, record list or record', () => {
-    const bump = (i: number, patch: Partial<InvoiceLine>) =>
-      lines.map((l, j) => (j === i ? { ...l, ...patch } : l));
-    const q = BigInt(lines[2]?.quantityBase ?? '0') + 1n;
-    expect(reconcileInvoice(bump(2, { quantityBase: q.toString() }), ledger.records).join('\n')).toMatch(
-      /quantityBase .* != sum of its records/,
-    );
-    expect(reconcileInvoice(bump(2, { quantity: '4' }), ledger.records).join('\n')).toMatch(/quantity 4 !=/);
-    expect(reconcileInvoice(bump(2, { amountMinor: 459 }), ledger.records).join('\n')).toMatch(
-      /amountMinor 459 != 458/,
-    );
-    const dropped = bump(2, { recordIds: lines[2]?.recordIds.slice(1) ?? [] });
-    expect(reconcileInvoice(dropped, ledger.records).join('\n')).toMatch(/is on no line/);
-    const tampered = ledger.records.map((r) =>
-      r.id === lines[2]?.recordIds[0] ? { ...r, quantity: '1' } : r,
-    );
-    expect(reconcileInvoice(lines, tampered).length).toBeGreaterThan(0);
-    expect(reconcileInvoice(lines, ledger.records.slice(1)).join('\n')).toMatch(/not in the ledger/);
-    const dup = [...lines, { ...(lines[0] as InvoiceLine), sku: 'x' }];
-    expect(reconcileInvoice(dup, ledger.records).join('\n')).toMatch(/also on line/);
-  });
-});
-
-describe('reports', () => {
-  const lines = invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-11' });
-
-  it('quotes CSV fields per RFC 4180', () => {
-    expect(csvField('plain')).toBe('plain');
-    expect(csvField('a,b')).toBe('"a,b"');
-    expect(csvField('say "hi"')).toBe('"say ""hi"""');
-    expect(csvField('two\nlines')).toBe('"two\nlines"');
-    expect(csvField('cr\r')).toBe('"cr\r"');
-    expect(csvField(42)).toBe('42');
-    const odd = lines.map((l) => ({ ...l, description: 'Node, "large"\nEU' }));
-    const csv = invoiceCsv(odd);
-    expect(csv.endsWith('\r\n')).toBe(true);
-    const rows = csv.split('\r\n');
-    expect(rows[0]).toBe(
-      'tenant,period,sku,description,quantity,unit,unitPriceMinor,amountMinor,currency,quantityBase,baseUnit,recordCount,snapshotDigest',
-    );
-    expect(rows[1]).toBe(
-      `acme,2026-11,archive-gib-hours,"Node, ""large""\nEU",2,GiB-hour,1,2,EUR,${lines[0]?.quantityBase},byte-ms,4,${lines[0]?.snapshotDigest}`,
-    );
-    expect(rows).toHaveLength(lines.length + 2); // header, lines, trailing empty
-    expect(invoiceCsv([])).toBe(`${rows[0]}\r\n`);
-  });
-
-  it('JSON carries totals per currency and a digest over the canonical report', () => {
-    const report = invoiceReport(lines);
-    expect(report.totals).toEqual({ EUR: 2 + 2 + 458 });
-    const parsed = JSON.parse(invoiceJson(lines)) as { digest: string; lines: InvoiceLine[] };
-    const { digest, ...rest } = parsed;
-    expect(digest).toBe(sha256Hex(canonicalJson(rest)));
-    expect(digest).toBe(invoiceDigest(report));
-    const changed = invoiceReport(
-      lines.map((l, i) => (i === 0 ? { ...l, amountMinor: l.amountMinor + 1 } : l)),
-    );
-    expect(invoiceDigest(changed)).not.toBe(digest);
-    expect(invoiceReport([], { tenant: 'acme', period: '2026-11' }).totals).toEqual({});
-    expect(() => invoiceReport([])).toThrow(InvoiceError);
   });
 });
 
