@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { LABEL_TENANT } from '../../operator/api/labels.ts';
+import { LABEL_INVOICE, LABEL_TENANT } from '../../operator/api/names.ts';
 import type { Entitlement } from '../../operator/api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../operator/api/v1alpha1/index.ts';
 import { invoiceLines } from '../../operator/billing/pricing.ts';
 import { reconcileInvoice } from '../../operator/billing/reconcile-invoice.ts';
-import { LABEL_INVOICE, loadReport } from '../../operator/billing/report-store.ts';
+import { loadReport } from '../../operator/billing/report-store.ts';
 import {
   type MeteredReport,
   meteredReport,

@@ -1,7 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { systemNamespaceOf } from '../../operator/api/labels.ts';
+import {
+  ANNOTATION_KEY_ID,
+  ANNOTATION_SIGNED_AT,
+  LABEL_EVIDENCE,
+  LABEL_RECEIPT_STEP,
+  systemNamespaceOf,
+} from '../../operator/api/names.ts';
 import { readPublicKeys } from '../../operator/evidence/keystore.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import type { AnyObject } from '../../operator/runtime/kube/object.ts';
@@ -29,7 +35,7 @@ async function exportEvidence(opts: ExportOptions): Promise<void> {
   try {
     const list = await client.list<EvidenceConfigMap>(Builtin.ConfigMap, {
       namespace: systemNamespaceOf(opts.tenant),
-      labelSelector: 'tenantry.dev/evidence',
+      labelSelector: LABEL_EVIDENCE,
     });
     if (!list.items.length)
       throw new CliError(`no evidence found for tenant "${opts.tenant}"`, EXIT.findings);
@@ -49,10 +55,10 @@ async function exportEvidence(opts: ExportOptions): Promise<void> {
       if (subject !== undefined) writeFileSync(path.join(opts.out, `${name}.subject.json`), subject);
       manifest.push({
         name,
-        kind: cm.metadata.labels?.['tenantry.dev/evidence'],
-        step: cm.metadata.labels?.['tenantry.dev/receipt-step'],
-        keyId: cm.metadata.annotations?.['tenantry.dev/key-id'],
-        signedAt: cm.metadata.annotations?.['tenantry.dev/signed-at'],
+        kind: cm.metadata.labels?.[LABEL_EVIDENCE],
+        step: cm.metadata.labels?.[LABEL_RECEIPT_STEP],
+        keyId: cm.metadata.annotations?.[ANNOTATION_KEY_ID],
+        signedAt: cm.metadata.annotations?.[ANNOTATION_SIGNED_AT],
         bundle: `${name}.bundle.json`,
         ...(subject !== undefined ? { subject: `${name}.subject.json` } : {}),
       });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { systemNamespaceOf } from '../../operator/api/labels.ts';
+import { systemNamespaceOf } from '../../operator/api/names.ts';
 import type { Tenant } from '../../operator/api/v1alpha1/index.ts';
 import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { parseDuration } from '../../operator/config.ts';

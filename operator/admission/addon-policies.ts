@@ -1,15 +1,11 @@
-import { LABEL_NAMESPACE_ROLE, LABEL_TENANT } from '../api/labels.ts';
+import {
+  ANNOTATION_APPROVED_BY,
+  LABEL_ENTITLEMENT,
+  LABEL_NAMESPACE_ROLE,
+  LABEL_TENANT,
+} from '../api/names.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
 import { DENY_AND_AUDIT } from './denials.ts';
-
-/**
- * Native admission for AddOns (ValidatingAdmissionPolicy, MutatingAdmissionPolicy): the API
- * server itself refuses what an Entitlement does not allow and records who approved, so no
- * webhook has to be up for enforcement to hold.
- */
-export const ANNOTATION_APPROVED_BY = 'tenantry.dev/approved-by';
-/** Set on a tenant's namespaces by the tenant controller when an Entitlement exists for it. */
-export const LABEL_ENTITLEMENT = 'tenantry.dev/entitlement';
 
 const ADMISSION = 'admissionregistration.k8s.io/v1';
 const addonRules = [

@@ -1,4 +1,12 @@
-import { LABEL_TENANT } from '../api/labels.ts';
+import {
+  ANNOTATION_RESERVED_SINCE,
+  LABEL_NODE_AGENTS,
+  LABEL_POOL,
+  LABEL_POOL_NAMESPACE,
+  LABEL_POOL_RESTRICTED,
+  LABEL_TENANT,
+  TAINT_POOL,
+} from '../api/names.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
 import { DENY_AND_AUDIT } from './denials.ts';
 
@@ -13,26 +21,6 @@ import { DENY_AND_AUDIT } from './denials.ts';
  * - a validating policy on pods outside tenant namespaces refuses pool tolerations;
  * - a validating policy on nodes lets only the operator change pool labels and taints.
  */
-
-/** Node label: the tenant a node is reserved for. Informational; kubelets could set it. */
-export const LABEL_POOL = 'tenantry.dev/dedicated-pool';
-/**
- * Node label pods select. Kubelets cannot set labels under node-restriction.kubernetes.io/
- * (NodeRestriction admission), so a node cannot label itself into a tenant's pool.
- */
-export const LABEL_POOL_RESTRICTED = 'node-restriction.kubernetes.io/tenantry-pool';
-/** Namespace label (value `true`): the namespace's pods run on the tenant's pool. */
-export const LABEL_POOL_NAMESPACE = 'tenantry.dev/dedicated-pool';
-/** Taint key of pool nodes; the value is the tenant, the effect NoSchedule. */
-export const TAINT_POOL = 'tenantry.dev/dedicated';
-/** Node annotation: when the node was reserved for the tenant named by its pool label (metered). */
-export const ANNOTATION_RESERVED_SINCE = 'tenantry.dev/reserved-since';
-/**
- * Namespace label (value `true`) exempting a non-tenant namespace from the pool toleration
- * policy: for node agents (CNI, CSI, monitoring DaemonSets) that must run on every node.
- * Only who may label namespaces (cluster admins) can set it.
- */
-export const LABEL_NODE_AGENTS = 'tenantry.dev/node-agents';
 
 export const POOL_TENANT_PODS = 'tenantry.dev-pool-tenant-pods';
 export const POOL_OTHER_PODS = 'tenantry.dev-pool-other-pods';

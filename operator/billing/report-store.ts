@@ -1,20 +1,23 @@
-import { LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY } from '../api/labels.ts';
-import { LABEL_EVIDENCE } from '../controllers/tenant/receipts.ts';
+import {
+  LABEL_EVIDENCE,
+  LABEL_INVOICE,
+  LABEL_MANAGED_BY,
+  LABEL_TENANT,
+  MANAGED_BY,
+  reportConfigMapName,
+} from '../api/names.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../runtime/kube/errors.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
 import { Builtin } from '../runtime/kube/resource.ts';
 import type { MeteredReport } from './signed-report.ts';
 
-export const LABEL_INVOICE = 'tenantry.dev/invoice';
 type ReportConfigMap = AnyObject & { data?: Record<string, string>; immutable?: boolean };
 
 export interface StoredReport {
   reportJson: string;
   bundleJson: string;
 }
-
-export const reportConfigMapName = (tenant: string, period: string) => `tenantry-invoice-${tenant}-${period}`;
 
 /** A tenant's signed report of a period, as the operator stored it; undefined when there is none. */
 export async function loadReport(

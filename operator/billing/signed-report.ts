@@ -5,7 +5,8 @@
  * subject is the SHA-256 of the report's exact bytes, signed with the operator's key (DSSE
  * in a Sigstore bundle; `tenantry evidence verify` and cosign check it offline).
  */
-import type { StatementSigner } from '../controllers/tenant/receipts.ts';
+
+import type { StatementSigner } from '../evidence/sign.ts';
 import { makeStatement, sha256Hex, subjectFromBytes } from '../evidence/statement.ts';
 import { type VerifiedEvidence, verifyBundle } from '../evidence/verify.ts';
 import { type InvoiceReport, invoiceDigest, invoiceReport } from './invoice-report.ts';

@@ -1,11 +1,11 @@
 import type { Registry } from 'prom-client';
 import type { FeatureFlags } from '../config.ts';
+import type { StatementSigner } from '../evidence/sign.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import type { Logger } from '../runtime/log.ts';
 import type { Manager } from '../runtime/manager.ts';
-import type { StatementSigner } from './tenant/receipts.ts';
 
 /** What every controller may be given; each takes only what it needs. */
 export interface ControllerDeps {

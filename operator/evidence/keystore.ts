@@ -1,4 +1,4 @@
-import { LABEL_MANAGED_BY, MANAGED_BY } from '../api/labels.ts';
+import { LABEL_MANAGED_BY, MANAGED_BY } from '../api/names.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../runtime/kube/errors.ts';
 import type { KubeObject } from '../runtime/kube/object.ts';

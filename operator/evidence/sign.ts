@@ -29,9 +29,14 @@ export async function signStatement(statement: Statement, key: SigningKey): Prom
 }
 
 /**
- * Signs with whatever key a KeyStore holds at the time of each signature, returning the
- * bundle with its key id (the shape the controllers' receipt signer takes).
+ * Signs an in-toto statement into a Sigstore bundle, saying which key signed: what receipts
+ * and invoice reports are signed with.
  */
+export interface StatementSigner {
+  sign(statement: Statement): Promise<{ bundle: unknown; keyId: string }>;
+}
+
+/** Signs with whatever key a KeyStore holds at the time of each signature. */
 export function keyStoreSigner(store: { activeKey(): Promise<SigningKey> }): {
   sign(statement: Statement): Promise<{ bundle: SerializedBundle; keyId: string }>;
 } {

@@ -1,5 +1,5 @@
 import { ENTITLEMENT_POLICY } from '../admission/addon-policies.ts';
-import { CLUSTERROLE_TENANT_OWNER, CLUSTERROLE_TENANT_SYSTEM } from '../api/labels.ts';
+import { CLUSTERROLE_TENANT_OWNER, CLUSTERROLE_TENANT_SYSTEM } from '../api/names.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
 
 export const OPERATOR_NAME = 'tenantry';

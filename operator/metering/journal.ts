@@ -11,7 +11,7 @@
  * Whatever metering misses in the node list was therefore released before the journal was
  * read, and is in it.
  */
-import { LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY } from '../api/labels.ts';
+import { journalName, LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY } from '../api/names.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import { isAlreadyExists, isConflict } from '../runtime/kube/errors.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
@@ -29,10 +29,6 @@ export interface EndedReservation {
 }
 
 type JournalConfigMap = AnyObject & { data?: Record<string, string> };
-
-export function journalName(tenant: string): string {
-  return `tenantry-reservations-${tenant}`;
-}
 
 function parse(cm: JournalConfigMap | undefined): EndedReservation[] {
   const json = cm?.data?.['ended.json'];

@@ -1,4 +1,4 @@
-import { LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY } from '../api/labels.ts';
+import { LABEL_LEDGER, LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY } from '../api/names.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import { isAlreadyExists, isConflict } from '../runtime/kube/errors.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
@@ -14,7 +14,6 @@ import {
 import type { MeteringInputs } from './record.ts';
 import type { Instant } from './windows.ts';
 
-export const LABEL_LEDGER = 'tenantry.dev/ledger';
 type LedgerConfigMap = AnyObject & { data?: Record<string, string> };
 
 /** Reads every partition of a tenant's ledger from the operator namespace and merges them. */

@@ -51,7 +51,7 @@ describe('the Helm chart', () => {
     }
     // Every binding both refuses and audits, so denials can be recorded.
     for (const b of rendered.filter((d) => d.kind === 'ValidatingAdmissionPolicyBinding')) {
-      expect(b.spec?.['validationActions'], b.metadata?.name).toEqual(['Deny', 'Audit']);
+      expect(b.spec?.validationActions, b.metadata?.name).toEqual(['Deny', 'Audit']);
     }
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'tenantry-chart-')), 'chart.yaml');
     // ServiceMonitor is off by default; everything rendered must be known to a plain cluster.
@@ -70,7 +70,7 @@ describe('the Helm chart', () => {
   it('wires the denial receiver when enabled', async () => {
     const { rendered } = await render('--set', 'denialAudit.enabled=true');
     const deployment = rendered.find((d) => d.kind === 'Deployment');
-    const container = deployment?.spec?.['template']?.spec?.containers?.[0];
+    const container = deployment?.spec?.template?.spec?.containers?.[0];
     expect(container?.args).toContain('--denial-audit-address=:8444');
     expect(container?.volumeMounts).toContainEqual(
       expect.objectContaining({ mountPath: '/etc/tenantry/denial-audit' }),

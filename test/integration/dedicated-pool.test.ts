@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
+import { staticPoolAdmission } from '../../operator/admission/pool-policies.ts';
 import {
   ANNOTATION_RESERVED_SINCE,
   LABEL_POOL,
   LABEL_POOL_NAMESPACE,
   LABEL_POOL_RESTRICTED,
-  staticPoolAdmission,
   TAINT_POOL,
-} from '../../operator/admission/pool-policies.ts';
+} from '../../operator/api/names.ts';
 import type { AddOn, Entitlement } from '../../operator/api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import type { DedicatedDeps } from '../../operator/controllers/addon/dedicated/reconcile.ts';

@@ -1,4 +1,4 @@
-import { ANNOTATION_APPROVED_BY } from '../../admission/addon-policies.ts';
+import { ANNOTATION_APPROVED_BY } from '../../api/names.ts';
 import type { AddOn, AddOnApprovalStatus } from '../../api/v1alpha1/index.ts';
 import { type Clock, isoTime } from '../../runtime/clock.ts';
 

@@ -1,5 +1,5 @@
 import { entitlementBinding } from '../../admission/addon-policies.ts';
-import { LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY, systemNamespaceOf } from '../../api/labels.ts';
+import { LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY, systemNamespaceOf } from '../../api/names.ts';
 import type { AddOn, Entitlement } from '../../api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../api/v1alpha1/index.ts';
 import { controllerRef } from '../../runtime/apply.ts';

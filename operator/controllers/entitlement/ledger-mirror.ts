@@ -1,6 +1,11 @@
-import { LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY } from '../../api/labels.ts';
+import {
+  LABEL_LEDGER,
+  LABEL_MANAGED_BY,
+  LABEL_TENANT,
+  ledgerMirrorName,
+  MANAGED_BY,
+} from '../../api/names.ts';
 import { type Ledger, partitionBounds, partitionLedger } from '../../metering/ledger.ts';
-import { LABEL_LEDGER } from '../../metering/store.ts';
 import { toMs } from '../../metering/windows.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { isAlreadyExists, isNotFound } from '../../runtime/kube/errors.ts';
@@ -26,7 +31,7 @@ export async function mirrorClosedDays(client: KubeClient, ledger: Ledger, names
     throw e;
   }
   for (const part of closed) {
-    const name = `tenantry-ledger-${part.period}`;
+    const name = ledgerMirrorName(part.period);
     if (existing.has(name)) continue;
     try {
       await client.create(Builtin.ConfigMap, {

@@ -1,6 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ANNOTATION_RESERVED_SINCE, LABEL_POOL } from '../../admission/pool-policies.ts';
-import { systemNamespaceOf } from '../../api/labels.ts';
+import { ANNOTATION_RESERVED_SINCE, LABEL_POOL, systemNamespaceOf } from '../../api/names.ts';
 import type { AddOn, Entitlement, EntitlementStatus } from '../../api/v1alpha1/index.ts';
 import { connectBucket, type S3Factory } from '../../archive/connect.ts';
 import { type ArchivedVersion, archiveUsage, listVersions } from '../../archive/usage.ts';
@@ -8,6 +7,7 @@ import { invoicePreview, statusRecords } from '../../billing/preview.ts';
 import { InvoiceError, type InvoiceLine, invoiceLines } from '../../billing/pricing.ts';
 import { isCurrent, loadReport, storeReport } from '../../billing/report-store.ts';
 import { meteredReport, signReport } from '../../billing/signed-report.ts';
+import type { StatementSigner } from '../../evidence/sign.ts';
 import { readJournal, reservationsOf } from '../../metering/journal.ts';
 import type { Ledger } from '../../metering/ledger.ts';
 import type { MeteringInputs } from '../../metering/record.ts';
@@ -17,7 +17,6 @@ import type { Clock } from '../../runtime/clock.ts';
 import type { ConditionInput } from '../../runtime/conditions.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
-import type { StatementSigner } from '../tenant/receipts.ts';
 import { mirrorClosedDays } from './ledger-mirror.ts';
 
 export interface MeteringDeps {

@@ -1,10 +1,19 @@
-import { LABEL_TENANT, TENANT_FINALIZER } from '../../api/labels.ts';
+import { LABEL_TENANT } from '../../api/names.ts';
 import type { Tenant } from '../../api/v1alpha1/index.ts';
-import { TenantResource } from '../../api/v1alpha1/index.ts';
-import type { ReconcileContext, Result } from '../../runtime/controller.ts';
-import { hasFinalizer, removeFinalizer } from '../../runtime/finalizer.ts';
+import type { ReconcileContext } from '../../runtime/controller.ts';
+import type { EventRecorder } from '../../runtime/events.ts';
+import type { Cache } from '../../runtime/informer.ts';
+import type { KubeClient } from '../../runtime/kube/client.ts';
+import type { ResourceType } from '../../runtime/kube/resource.ts';
+import type { Finalized } from '../../runtime/reconcile/object.ts';
 import { deleteIgnoringMissing, releaseNamespace } from './objects.ts';
-import type { TenantReconcilerDeps } from './reconciler.ts';
+
+export interface CleanupDeps {
+  client: KubeClient;
+  recorder: EventRecorder;
+  /** Caches of the types the tenant owns, filtered to objects Tenantry manages. */
+  owned: ReadonlyMap<ResourceType, Cache>;
+}
 
 /**
  * Removes what the tenant made before letting the Tenant go. With deletionPolicy Delete the
@@ -13,10 +22,9 @@ import type { TenantReconcilerDeps } from './reconciler.ts';
  */
 export async function cleanupTenant(
   tenant: Tenant,
-  deps: TenantReconcilerDeps,
+  deps: CleanupDeps,
   ctx: ReconcileContext,
-): Promise<Result | undefined> {
-  if (!hasFinalizer(tenant, TENANT_FINALIZER)) return undefined;
+): Promise<Finalized> {
   const nsType = [...deps.owned.keys()].find((t) => t.kind === 'Namespace');
   const namespaces = nsType
     ? (deps.owned.get(nsType)?.list() ?? []).filter(
@@ -42,7 +50,6 @@ export async function cleanupTenant(
       return { requeueAfterMs: 5_000 };
     }
   }
-  await removeFinalizer(deps.client, TenantResource, tenant, TENANT_FINALIZER);
   ctx.log.info('tenant cleaned up');
-  return undefined;
+  return 'done';
 }

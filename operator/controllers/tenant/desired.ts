@@ -1,16 +1,16 @@
-import { LABEL_ENTITLEMENT } from '../../admission/addon-policies.ts';
-import { LABEL_POOL_NAMESPACE } from '../../admission/pool-policies.ts';
 import {
   CLUSTERROLE_TENANT_OWNER,
   CLUSTERROLE_TENANT_SYSTEM,
+  LABEL_ENTITLEMENT,
   LABEL_MANAGED_BY,
   LABEL_NAMESPACE_ROLE,
+  LABEL_POOL_NAMESPACE,
   LABEL_PROFILE,
   LABEL_REGION,
   LABEL_TENANT,
   MANAGED_BY,
   systemNamespaceOf,
-} from '../../api/labels.ts';
+} from '../../api/names.ts';
 import type { Tenant, TenantOwner } from '../../api/v1alpha1/index.ts';
 import { TenantResource } from '../../api/v1alpha1/index.ts';
 import { controllerRef } from '../../runtime/apply.ts';

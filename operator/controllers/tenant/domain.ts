@@ -1,10 +1,13 @@
-import type { Tenant, TenantDomainStatus } from '../../api/v1alpha1/index.ts';
+import { TenantCondition } from '../../api/conditions.ts';
+import type { Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
 import { nextCheckDelay } from '../../domain/backoff.ts';
 import { domainChallenge } from '../../domain/challenge.ts';
 import { verifyDomain } from '../../domain/resolve.ts';
+import type { CheckSchedule } from '../../runtime/check-schedule.ts';
 import { type Clock, isoTime } from '../../runtime/clock.ts';
-import type { CheckSchedule } from './schedule.ts';
-import { DomainVerified, type StepResult } from './status.ts';
+import type { Outcome } from '../../runtime/reconcile/outcome.ts';
+
+const { DomainVerified } = TenantCondition;
 
 export interface DomainDeps {
   clock: Clock;
@@ -14,22 +17,14 @@ export interface DomainDeps {
   dnsTimeoutMs?: number;
 }
 
-export interface DomainOutcome {
-  step: StepResult;
-  status: TenantDomainStatus;
-  verified: boolean;
-  /** When to look again. */
-  requeueAfterMs: number;
-}
-
 /**
  * Publishes the TXT challenge in status and checks it: at once when the domain changes, then
  * with backoff while it is missing, then hourly to notice removal. Between checks the
  * condition already in status stands, so a reconcile costs no DNS traffic.
  */
-export async function checkDomain(deps: DomainDeps, tenant: Tenant): Promise<DomainOutcome | undefined> {
+export async function checkDomain(deps: DomainDeps, tenant: Tenant): Promise<Outcome<TenantStatus>> {
   const domain = tenant.spec.domain?.name;
-  if (!domain) return undefined;
+  if (!domain) return { removeConditions: [DomainVerified], status: { domain: undefined } };
   const challenge = domainChallenge({
     tenant: tenant.metadata.name ?? '',
     uid: tenant.metadata.uid ?? '',
@@ -41,17 +36,10 @@ export async function checkDomain(deps: DomainDeps, tenant: Tenant): Promise<Dom
   const input = `${challenge.recordName}=${challenge.value}`;
   const current = tenant.status?.conditions?.find((c) => c.type === DomainVerified);
   if (sameRecord && current && !deps.schedule.due(key, input)) {
-    const verified = current.status === 'True';
+    const { type, status, reason, message } = current;
     return {
-      step: {
-        type: DomainVerified,
-        status: current.status,
-        reason: current.reason,
-        message: current.message,
-        severity: 'waiting',
-      },
-      status: previous,
-      verified,
+      conditions: [{ type, status, reason, message }],
+      status: { domain: previous },
       requeueAfterMs: deps.schedule.remaining(key),
     };
   }
@@ -69,20 +57,17 @@ export async function checkDomain(deps: DomainDeps, tenant: Tenant): Promise<Dom
     ? result.message
     : `${result.message}. Publish ${challenge.recordType} ${challenge.recordName} with value "${challenge.value}"`;
   return {
-    step: {
-      type: DomainVerified,
-      status: result.verified ? 'True' : 'False',
-      reason: result.reason,
-      message,
-      severity: 'waiting',
-    },
+    conditions: [
+      { type: DomainVerified, status: result.verified ? 'True' : 'False', reason: result.reason, message },
+    ],
     status: {
-      recordName: challenge.recordName,
-      recordType: challenge.recordType,
-      value: challenge.value,
-      ...(verifiedAt ? { verifiedAt } : {}),
+      domain: {
+        recordName: challenge.recordName,
+        recordType: challenge.recordType,
+        value: challenge.value,
+        ...(verifiedAt ? { verifiedAt } : {}),
+      },
     },
-    verified: result.verified,
     requeueAfterMs: wait,
   };
 }

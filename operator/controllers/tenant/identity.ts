@@ -1,13 +1,16 @@
-import { systemNamespaceOf } from '../../api/labels.ts';
-import type { IdentityCheck, Tenant, TenantIdentityStatus } from '../../api/v1alpha1/index.ts';
+import { TenantCondition, TenantReason } from '../../api/conditions.ts';
+import { systemNamespaceOf } from '../../api/names.ts';
+import type { IdentityCheck, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
 import { type CheckResult, runIdentityChecks, summarize } from '../../identity/checks.ts';
 import { probeScim } from '../../identity/scim.ts';
+import type { CheckSchedule } from '../../runtime/check-schedule.ts';
 import { type Clock, isoTime } from '../../runtime/clock.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { AnyObject } from '../../runtime/kube/object.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
-import type { CheckSchedule } from './schedule.ts';
-import { IdentityConnected, type StepResult } from './status.ts';
+import type { Outcome } from '../../runtime/reconcile/outcome.ts';
+
+const { IdentityConnected } = TenantCondition;
 
 export interface IdentityDeps {
   client: KubeClient;
@@ -18,12 +21,11 @@ export interface IdentityDeps {
   timeoutMs?: number | undefined;
 }
 
-export interface IdentityOutcome {
-  step: StepResult;
-  status: TenantIdentityStatus | undefined;
-  connected: boolean;
-  requeueAfterMs?: number;
-}
+/** Without spec.identity (or with quick connect switched off) there is nothing to report. */
+export const NO_IDENTITY: Outcome<TenantStatus> = {
+  removeConditions: [IdentityConnected],
+  status: { identity: undefined },
+};
 
 const PASSING_RECHECK_MS = 30 * 60_000;
 const MISSING_SECRET_RECHECK_MS = 1_000;
@@ -38,36 +40,34 @@ export async function checkIdentity(
   deps: IdentityDeps,
   tenant: Tenant,
   waitForDomain: boolean,
-): Promise<IdentityOutcome> {
+): Promise<Outcome<TenantStatus>> {
   const spec = tenant.spec.identity;
-  if (!spec) throw new Error('checkIdentity needs spec.identity');
+  if (!spec) return NO_IDENTITY;
   if (waitForDomain) {
     return {
-      step: {
-        type: IdentityConnected,
-        status: 'False',
-        reason: 'WaitingForDomainVerification',
-        message: `the ${tenant.spec.policyProfile} profile connects identity only after the domain is verified`,
-        severity: 'waiting',
-      },
-      status: tenant.status?.identity,
-      connected: false,
+      conditions: [
+        {
+          type: IdentityConnected,
+          status: 'False',
+          reason: TenantReason.WaitingForDomainVerification,
+          message: `the ${tenant.spec.policyProfile} profile connects identity only after the domain is verified`,
+        },
+      ],
+      status: { identity: tenant.status?.identity },
     };
   }
   const key = `identity/${tenant.metadata.uid}`;
   const input = JSON.stringify(spec);
   const current = tenant.status?.conditions?.find((c) => c.type === IdentityConnected);
-  if (current && current.reason !== 'WaitingForDomainVerification' && !deps.schedule.due(key, input)) {
+  if (
+    current &&
+    current.reason !== TenantReason.WaitingForDomainVerification &&
+    !deps.schedule.due(key, input)
+  ) {
+    const { type, status, reason, message } = current;
     return {
-      step: {
-        type: IdentityConnected,
-        status: current.status,
-        reason: current.reason,
-        message: current.message,
-        severity: current?.reason === 'ClientSecretMissing' ? 'waiting' : 'blocked',
-      },
-      status: tenant.status?.identity,
-      connected: current.status === 'True',
+      conditions: [{ type, status, reason, message }],
+      status: { identity: tenant.status?.identity },
       requeueAfterMs: deps.schedule.remaining(key),
     };
   }
@@ -119,19 +119,21 @@ export async function checkIdentity(
   const unchanged =
     previous && JSON.stringify({ checks: previous.checks, scim: previous.scim }) === JSON.stringify(results);
   return {
-    step: {
-      type: IdentityConnected,
-      status: connected ? 'True' : 'False',
-      reason: missingSecret ? 'ClientSecretMissing' : verdict.reason,
-      message,
-      severity: missingSecret ? 'waiting' : 'blocked',
-    },
+    conditions: [
+      {
+        type: IdentityConnected,
+        status: connected ? 'True' : 'False',
+        reason: missingSecret ? TenantReason.ClientSecretMissing : verdict.reason,
+        message,
+      },
+    ],
     // Unchanged results keep their timestamp: re-checks write nothing.
     status: {
-      ...results,
-      changedAt: unchanged && previous.changedAt ? previous.changedAt : isoTime(deps.clock),
+      identity: {
+        ...results,
+        changedAt: unchanged && previous.changedAt ? previous.changedAt : isoTime(deps.clock),
+      },
     },
-    connected,
     requeueAfterMs: wait,
   };
 }

@@ -1,24 +1,22 @@
-import { LABEL_TENANT } from '../../api/labels.ts';
-import type { AddOn, Entitlement, Tenant } from '../../api/v1alpha1/index.ts';
+import { TenantCondition, TenantReason } from '../../api/conditions.ts';
+import { LABEL_TENANT } from '../../api/names.ts';
+import { addOnsOf, entitlementOf } from '../../api/tenancy.ts';
+import type { AddOn, Entitlement, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
 import { applyIfChanged } from '../../runtime/apply.ts';
 import type { ReconcileContext } from '../../runtime/controller.ts';
+import type { EventRecorder } from '../../runtime/events.ts';
 import type { Cache } from '../../runtime/informer.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
+import type { Namespace } from '../../runtime/kube/core.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
-import { Builtin, objectKey, type ResourceType } from '../../runtime/kube/resource.ts';
-import { addOnsOf } from '../addons-of.ts';
+import { Builtin, keyOf, type ResourceType } from '../../runtime/kube/resource.ts';
+import type { Outcome } from '../../runtime/reconcile/outcome.ts';
 import { type DesiredObject, desiredState, namespacesOf } from './desired.ts';
 import { deleteIgnoringMissing, releaseNamespace } from './objects.ts';
 
-export type ProvisionOutcome =
-  | { state: 'provisioned'; namespaces: string[] }
-  | { state: 'waiting'; reason: string; message: string; namespaces: string[] }
-  | { state: 'blocked'; reason: string; message: string; namespaces: string[] };
-
-type Namespace = KubeObject & { status?: { phase?: string } };
-
 export interface ProvisionDeps {
   client: KubeClient;
+  recorder: EventRecorder;
   /** Caches of the types the tenant owns, filtered to objects Tenantry manages. */
   owned: ReadonlyMap<ResourceType, Cache>;
   /** Entitlements, to label the tenant's namespaces with the one granted to it. */
@@ -30,20 +28,21 @@ export interface ProvisionDeps {
 /**
  * Makes the tenant's namespaces, RBAC, quota and policies match its spec: applies what
  * differs from the cache, deletes what is no longer wanted, never takes over a namespace
- * that is not the tenant's.
+ * that is not the tenant's (Provisioned=False NamespaceConflict, looked at again now and
+ * then, since a namespace held by someone else is not watched).
  */
 export async function provision(
   deps: ProvisionDeps,
   tenant: Tenant,
   ctx: ReconcileContext,
-): Promise<ProvisionOutcome> {
+): Promise<Outcome<TenantStatus>> {
   const names = namespacesOf(tenant).map((n) => n.name);
   const conflict = await findConflict(deps, tenant, names);
-  if (conflict)
-    return { state: 'blocked', reason: 'NamespaceConflict', message: conflict, namespaces: names };
-  const entitlement = deps.entitlements
-    .list()
-    .find((e) => e.spec.tenantRef.name === tenant.metadata.name && !e.metadata.deletionTimestamp);
+  if (conflict) {
+    deps.recorder.event(tenant, 'Warning', TenantReason.NamespaceConflict, conflict);
+    return notProvisioned(names, TenantReason.NamespaceConflict, conflict, 60_000);
+  }
+  const entitlement = entitlementOf(deps.entitlements, tenant.metadata.name ?? '', { live: true });
   const dedicatedPool = addOnsOf(deps.addons, tenant.metadata.name ?? '').some(
     (a) =>
       a.spec.type === 'DedicatedCompute' &&
@@ -53,23 +52,40 @@ export async function provision(
   const desired = desiredState(tenant, { entitlement: entitlement?.metadata.name, dedicatedPool });
   let wrote = 0;
   for (const d of desired) {
-    const actual = deps.owned
-      .get(d.type)
-      ?.get(objectKey(d.object.metadata.namespace, d.object.metadata.name ?? ''));
+    const actual = deps.owned.get(d.type)?.get(keyOf(d.object));
     if (await applyIfChanged(deps.client, d.type, d.object, actual)) wrote++;
   }
   const removed = await prune(deps, tenant, desired);
   if (wrote || removed) ctx.log.info({ wrote, removed }, 'applied tenant changes');
   const terminating = names.filter((n) => namespace(deps, n)?.status?.phase === 'Terminating');
   if (terminating.length) {
-    return {
-      state: 'waiting',
-      reason: 'NamespaceTerminating',
-      message: `waiting for namespaces to finish deleting before recreating them: ${terminating.join(', ')}`,
-      namespaces: names,
-    };
+    const message = `waiting for namespaces to finish deleting before recreating them: ${terminating.join(', ')}`;
+    return notProvisioned(names, TenantReason.NamespaceTerminating, message, 2_000);
   }
-  return { state: 'provisioned', namespaces: names };
+  return {
+    conditions: [
+      {
+        type: TenantCondition.Provisioned,
+        status: 'True',
+        reason: TenantReason.Provisioned,
+        message: `${names.length} namespaces with RBAC, quota and policies in place`,
+      },
+    ],
+    status: { namespaces: names },
+  };
+}
+
+function notProvisioned(
+  names: string[],
+  reason: string,
+  message: string,
+  requeueAfterMs: number,
+): Outcome<TenantStatus> {
+  return {
+    conditions: [{ type: TenantCondition.Provisioned, status: 'False', reason, message }],
+    status: { namespaces: names },
+    requeueAfterMs,
+  };
 }
 
 function namespace(deps: ProvisionDeps, name: string): Namespace | undefined {
@@ -102,8 +118,7 @@ async function findConflict(
 
 /** Deletes managed objects of this tenant that the spec no longer asks for. */
 async function prune(deps: ProvisionDeps, tenant: Tenant, desired: DesiredObject[]): Promise<number> {
-  const id = (kind: string, o: KubeObject) =>
-    `${kind}/${objectKey(o.metadata.namespace, o.metadata.name ?? '')}`;
+  const id = (kind: string, o: KubeObject) => `${kind}/${keyOf(o)}`;
   const wanted = new Set(desired.map((d) => id(d.type.kind, d.object)));
   let removed = 0;
   for (const [type, cache] of deps.owned) {

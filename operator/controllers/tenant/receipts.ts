@@ -1,21 +1,26 @@
-import { LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY, systemNamespaceOf } from '../../api/labels.ts';
-import type { Receipt, Tenant } from '../../api/v1alpha1/index.ts';
+import { TenantCondition } from '../../api/conditions.ts';
+import {
+  ANNOTATION_KEY_ID,
+  ANNOTATION_SIGNED_AT,
+  LABEL_EVIDENCE,
+  LABEL_MANAGED_BY,
+  LABEL_RECEIPT_STEP,
+  LABEL_TENANT,
+  MANAGED_BY,
+  systemNamespaceOf,
+} from '../../api/names.ts';
+import type { Receipt, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
+import type { StatementSigner } from '../../evidence/sign.ts';
 import { canonicalJson, type Statement, sha256Hex as sha256 } from '../../evidence/statement.ts';
 import { type Clock, isoTime } from '../../runtime/clock.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { isAlreadyExists } from '../../runtime/kube/errors.ts';
 import type { AnyObject } from '../../runtime/kube/object.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
+import type { StatusDraft } from '../../runtime/reconcile/draft.ts';
 
 export const RECEIPT_PREDICATE = 'https://tenantry.dev/attestations/onboarding-receipt/v1';
-export const LABEL_RECEIPT_STEP = 'tenantry.dev/receipt-step';
-export const LABEL_EVIDENCE = 'tenantry.dev/evidence';
 const MAX_RECEIPTS = 100;
-
-/** Signs an in-toto statement into a Sigstore bundle; the evidence module provides the real one. */
-export interface StatementSigner {
-  sign(statement: Statement): Promise<{ bundle: unknown; keyId: string }>;
-}
 
 /**
  * A receipt's identity is its step and the Tenant's uid and generation, so re-reconciles,
@@ -44,6 +49,31 @@ export interface ReceiptDeps {
   signer: StatementSigner;
 }
 
+/** A step the tenant completed in this reconcile, with what its receipt records. */
+export interface CompletedStep {
+  step: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * The steps completed as this reconcile found them: the Tenant accepted, and each of
+ * provisioning, domain verification and identity that was decided True just now.
+ */
+export function completedSteps(tenant: Tenant, draft: StatusDraft<TenantStatus>): CompletedStep[] {
+  const now = (type: string) => draft.decided(type)?.status === 'True';
+  const done: CompletedStep[] = [{ step: 'TenantAccepted', details: {} }];
+  if (now(TenantCondition.Provisioned)) {
+    done.push({ step: 'NamespacesProvisioned', details: { namespaces: draft.status.namespaces } });
+  }
+  if (now(TenantCondition.DomainVerified)) {
+    done.push({ step: 'DomainVerified', details: { record: draft.status.domain?.recordName } });
+  }
+  if (now(TenantCondition.IdentityConnected)) {
+    done.push({ step: 'IdentityConnected', details: { issuer: tenant.spec.identity?.issuer } });
+  }
+  return done;
+}
+
 /**
  * Makes sure each completed step has a signed receipt for the current generation, stored as
  * an immutable ConfigMap in the tenant's system namespace (owners may read, not change).
@@ -52,7 +82,7 @@ export interface ReceiptDeps {
 export async function ensureReceipts(
   deps: ReceiptDeps,
   tenant: Tenant,
-  steps: Array<{ step: string; details: Record<string, unknown> }>,
+  steps: CompletedStep[],
 ): Promise<Receipt[]> {
   const receipts = [...(tenant.status?.receipts ?? [])];
   const generation = tenant.metadata.generation ?? 0;
@@ -106,7 +136,7 @@ async function issueReceipt(
         [LABEL_EVIDENCE]: 'receipt',
         [LABEL_RECEIPT_STEP]: step,
       },
-      annotations: { 'tenantry.dev/key-id': keyId, 'tenantry.dev/signed-at': time },
+      annotations: { [ANNOTATION_KEY_ID]: keyId, [ANNOTATION_SIGNED_AT]: time },
     },
     // Immutable: not even someone with write access to ConfigMaps can alter a receipt.
     immutable: true,
@@ -139,8 +169,8 @@ function fromConfigMap(
     step,
     generation: tenant.metadata.generation ?? 0,
     digest: `sha256:${sha256(cm.data?.['bundle.json'] ?? '')}`,
-    keyId: ann['tenantry.dev/key-id'] ?? '',
-    time: ann['tenantry.dev/signed-at'] ?? cm.metadata.creationTimestamp ?? '',
+    keyId: ann[ANNOTATION_KEY_ID] ?? '',
+    time: ann[ANNOTATION_SIGNED_AT] ?? cm.metadata.creationTimestamp ?? '',
     configMap: cm.metadata.name ?? '',
   };
 }

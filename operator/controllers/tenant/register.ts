@@ -1,13 +1,13 @@
-import { MANAGED_SELECTOR, tenantOfSystemNamespace } from '../../api/labels.ts';
-import type { AddOn, Entitlement, Tenant } from '../../api/v1alpha1/index.ts';
+import { MANAGED_SELECTOR, tenantOfSystemNamespace } from '../../api/names.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../api/v1alpha1/index.ts';
-import type { ControllerDefinition } from '../../runtime/controller.ts';
+import { CheckSchedule } from '../../runtime/check-schedule.ts';
+import { type ControllerDefinition, watch } from '../../runtime/controller.ts';
 import type { Cache } from '../../runtime/informer.ts';
 import { Builtin, type ResourceType } from '../../runtime/kube/resource.ts';
+import { objectReconciler } from '../../runtime/reconcile/object.ts';
 import type { ControllerDeps } from '../deps.ts';
 import { onboardingMetrics } from './metrics.ts';
 import { TenantReconciler } from './reconciler.ts';
-import { CheckSchedule } from './schedule.ts';
 
 /** Types a Tenant owns; their informers see only objects labelled as Tenantry's. */
 export const TENANT_OWNED_TYPES: readonly ResourceType[] = [
@@ -31,27 +31,31 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
     // A granted or withdrawn Entitlement changes the tenant's namespace labels.
     // Approvals of its add-ons and the first invoice preview are onboarding milestones.
     watches: [
-      { type: EntitlementResource, map: (e) => [(e as Entitlement).spec.tenantRef.name] },
-      {
-        type: AddOnResource,
-        map: (a) => [tenantOfSystemNamespace(a.metadata.namespace) ?? ''].filter(Boolean),
-      },
+      watch(EntitlementResource, (e) => [e.spec.tenantRef.name]),
+      watch(AddOnResource, (a) => [tenantOfSystemNamespace(a.metadata.namespace) ?? ''].filter(Boolean)),
     ],
     concurrency: 4,
-    reconciler: new TenantReconciler({
-      client: deps.client,
-      clock: deps.clock,
-      recorder: deps.recorder,
-      tenants: deps.manager.informer<Tenant>(TenantResource, deps.shardSelector),
-      owned,
-      entitlements: deps.manager.informer<Entitlement>(EntitlementResource),
-      addons: deps.manager.informer<AddOn>(AddOnResource),
-      features: deps.features,
-      schedule: new CheckSchedule(deps.clock),
-      signer: deps.signer,
-      dnsServers: deps.dnsServers,
-      identity: { ca: deps.identityCa },
-      metrics: onboardingMetrics(deps.registry),
-    }),
+    reconciler: objectReconciler(
+      {
+        type: TenantResource,
+        cache: deps.manager.informer(TenantResource, deps.shardSelector),
+        client: deps.client,
+        clock: deps.clock,
+      },
+      new TenantReconciler({
+        client: deps.client,
+        clock: deps.clock,
+        recorder: deps.recorder,
+        owned,
+        entitlements: deps.manager.informer(EntitlementResource),
+        addons: deps.manager.informer(AddOnResource),
+        features: deps.features,
+        schedule: new CheckSchedule(deps.clock),
+        signer: deps.signer,
+        dnsServers: deps.dnsServers,
+        identity: { ca: deps.identityCa },
+        metrics: onboardingMetrics(deps.registry),
+      }),
+    ),
   };
 }

@@ -1,11 +1,14 @@
-import { LABEL_TENANT, systemNamespaceOf } from '../../../api/labels.ts';
-import { LABEL_INVOICE } from '../../../billing/report-store.ts';
+import {
+  LABEL_EVIDENCE,
+  LABEL_INVOICE,
+  LABEL_LEDGER,
+  LABEL_TENANT,
+  systemNamespaceOf,
+} from '../../../api/names.ts';
 import { canonicalJson } from '../../../evidence/statement.ts';
-import { LABEL_LEDGER } from '../../../metering/store.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
 import type { AnyObject } from '../../../runtime/kube/object.ts';
 import { Builtin } from '../../../runtime/kube/resource.ts';
-import { LABEL_EVIDENCE } from '../../tenant/receipts.ts';
 
 /** One thing to archive: where under the tenant's prefix, its bytes and their media type. */
 export interface ArchiveItem {

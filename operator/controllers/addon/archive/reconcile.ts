@@ -1,14 +1,15 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { systemNamespaceOf } from '../../../api/labels.ts';
+import { systemNamespaceOf } from '../../../api/names.ts';
 import type { AddOn, AddOnProvisioned } from '../../../api/v1alpha1/index.ts';
 import { archiveObject } from '../../../archive/archiver.ts';
 import { connectBucket, type S3Factory } from '../../../archive/connect.ts';
 import { verifyWormBucket, type WormEvidence } from '../../../archive/worm.ts';
 import { canonicalJson, sha256Hex } from '../../../evidence/statement.ts';
+import type { CheckSchedule } from '../../../runtime/check-schedule.ts';
 import { type Clock, isoTime } from '../../../runtime/clock.ts';
 import type { ConditionInput } from '../../../runtime/conditions.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
-import type { CheckSchedule } from '../../tenant/schedule.ts';
+import type { HandlerResult } from '../handler.ts';
 import { collectArchiveItems } from './collect.ts';
 
 export interface ArchiveDeps {
@@ -17,12 +18,6 @@ export interface ArchiveDeps {
   schedule: CheckSchedule;
   /** Builds the S3 client; tests and other clouds may swap it. */
   s3?: S3Factory;
-}
-
-export interface SubResult {
-  conditions: ConditionInput[];
-  provisioned?: AddOnProvisioned;
-  requeueAfterMs?: number;
 }
 
 const ARCHIVE_EVERY_MS = 5 * 60_000;
@@ -34,7 +29,11 @@ const DAY_MS = 86_400_000;
  * attached or changed, then copies the tenant's receipts and evidence into it under
  * content-addressed keys, each with its own COMPLIANCE retention.
  */
-export async function reconcileArchive(deps: ArchiveDeps, addon: AddOn, tenant: string): Promise<SubResult> {
+export async function reconcileArchive(
+  deps: ArchiveDeps,
+  addon: AddOn,
+  tenant: string,
+): Promise<HandlerResult> {
   const spec = addon.spec.auditArchive;
   if (!spec)
     return {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ANNOTATION_RESERVED_SINCE } from '../../../admission/pool-policies.ts';
+import { ANNOTATION_RESERVED_SINCE, journalName } from '../../../api/names.ts';
 import type { AddOn } from '../../../api/v1alpha1/index.ts';
-import { journalName } from '../../../metering/journal.ts';
 import { realClock } from '../../../runtime/clock.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
 import { isPoolNode, reconcileDedicated, releaseDedicated } from './reconcile.ts';

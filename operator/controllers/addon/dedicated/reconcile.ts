@@ -1,15 +1,17 @@
 import {
-  ANNOTATION_RESERVED_SINCE,
-  LABEL_POOL,
-  LABEL_POOL_RESTRICTED,
   POOL_NODES,
   POOL_OTHER_PODS,
   POOL_PIN,
   POOL_TENANT_PODS,
   poolNodeLabels,
   poolTaint,
-  TAINT_POOL,
 } from '../../../admission/pool-policies.ts';
+import {
+  ANNOTATION_RESERVED_SINCE,
+  LABEL_POOL,
+  LABEL_POOL_RESTRICTED,
+  TAINT_POOL,
+} from '../../../api/names.ts';
 import type { AddOn } from '../../../api/v1alpha1/index.ts';
 import { recordEnded } from '../../../metering/journal.ts';
 import type { Clock } from '../../../runtime/clock.ts';
@@ -18,7 +20,7 @@ import type { Cache } from '../../../runtime/informer.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
 import { ApiError } from '../../../runtime/kube/errors.ts';
 import { Builtin } from '../../../runtime/kube/resource.ts';
-import type { SubResult } from '../archive/reconcile.ts';
+import type { HandlerResult } from '../handler.ts';
 import { isReady, type Node, type NodeTaint, reservedFor, selectPoolNodes } from './select.ts';
 import { matchesSelector } from './selector.ts';
 
@@ -35,7 +37,7 @@ export interface DedicatedDeps {
   namespace: string;
 }
 
-export interface DedicatedResult extends SubResult {
+export interface DedicatedResult extends HandlerResult {
   /** The tenant's workload namespaces must carry tenantry.dev/dedicated-pool=true. */
   poolNamespacesLabel?: boolean;
 }

@@ -1,4 +1,4 @@
-import { LABEL_POOL, LABEL_POOL_RESTRICTED, TAINT_POOL } from '../../../admission/pool-policies.ts';
+import { LABEL_POOL, LABEL_POOL_RESTRICTED, TAINT_POOL } from '../../../api/names.ts';
 import type { Node } from '../../../runtime/kube/core.ts';
 
 export type { Node, NodeTaint } from '../../../runtime/kube/core.ts';

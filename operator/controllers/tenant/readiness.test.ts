@@ -1,8 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import type { Tenant } from '../../api/v1alpha1/index.ts';
-import { kstatus } from '../../runtime/conditions.ts';
+import { TenantCondition } from '../../api/conditions.ts';
+import type { Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { type ConditionInput, kstatus } from '../../runtime/conditions.ts';
+import { StatusDraft } from '../../runtime/reconcile/draft.ts';
 import { FakeClock } from '../../runtime/testing/fake-clock.ts';
-import { DomainVerified, IdentityConnected, Provisioned, type StepResult, tenantStatus } from './status.ts';
+import { TENANT_READINESS } from './readiness.ts';
+
+const { Provisioned, DomainVerified, IdentityConnected } = TenantCondition;
+type StepResult = ConditionInput & { severity?: 'waiting' | 'blocked' };
+
+/**
+ * The Tenant's status after one reconcile whose steps reported these conditions and fields, as
+ * the sub-reconcilers leave it: steps that no longer apply remove their condition and field.
+ */
+function tenantStatus(
+  tenant: Tenant,
+  steps: StepResult[],
+  fields: Omit<TenantStatus, 'conditions' | 'observedGeneration'>,
+  clock: Clock,
+): TenantStatus {
+  const draft = new StatusDraft<TenantStatus>(tenant.status, tenant.metadata.generation, clock);
+  const reported = new Set(steps.map((s) => s.type));
+  draft.apply({
+    removeConditions: TENANT_READINESS.conditions.filter((t) => !reported.has(t)),
+    conditions: steps.map(({ severity: _s, ...c }) => c),
+    status: { domain: undefined, identity: undefined, ...fields },
+  });
+  draft.summarize(TENANT_READINESS, 'Tenant is onboarded');
+  return draft.result();
+}
 
 const tenant = { metadata: { name: 't', generation: 4 }, spec: {} } as unknown as Tenant;
 const clock = new FakeClock();
@@ -11,7 +38,7 @@ const provisioned: StepResult = { type: Provisioned, status: 'True', reason: 'Pr
 const read = (status: ReturnType<typeof tenantStatus>) =>
   kstatus({ metadata: tenant.metadata, status } as never);
 
-describe('tenantStatus', () => {
+describe('Tenant readiness', () => {
   it('reads as Current (Ready) when every step is done, at the current generation', () => {
     const status = tenantStatus(tenant, [provisioned], { namespaces }, clock);
     expect(status.observedGeneration).toBe(4);

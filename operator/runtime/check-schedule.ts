@@ -1,4 +1,4 @@
-import type { Clock } from '../../runtime/clock.ts';
+import type { Clock } from './clock.ts';
 
 interface Entry {
   input: string;

@@ -1,0 +1,115 @@
+// Condition types and reasons of Tenantry's kinds. They are API: `kubectl wait`, GitOps health
+// checks, alerts and the CLI match on them, so each is a named constant with what it means and
+// what to do about it. Reasons that checks produce themselves (DNS lookups, identity provider
+// checks, WORM verification) are typed where those checks live: operator/domain/resolve.ts,
+// operator/identity/summarize.ts, operator/archive/worm/result.ts.
+
+/** Reasons every kind's Ready condition may carry besides those of its own conditions. */
+export const CommonReason = {
+  /** Ready=True: everything the object asks for is in place. */
+  Reconciled: 'Reconciled',
+  /** A condition Ready depends on has not been reached yet (it is not in status at all). */
+  Pending: 'Pending',
+  /** The spec can't be acted on as it stands (a TerminalError); fix the spec. */
+  InvalidSpec: 'InvalidSpec',
+} as const;
+
+/** Conditions of a Tenant besides Ready, Reconciling and Stalled. */
+export const TenantCondition = {
+  /** Namespaces, RBAC, quotas and policies exist as the spec asks. */
+  Provisioned: 'Provisioned',
+  /** The DNS TXT challenge for spec.domain is published. */
+  DomainVerified: 'DomainVerified',
+  /** The identity provider passes the health checks. */
+  IdentityConnected: 'IdentityConnected',
+} as const;
+
+export const TenantReason = {
+  /** Provisioned=True. */
+  Provisioned: 'Provisioned',
+  /** A namespace the tenant needs exists and is not the tenant's: rename one of them (Stalled). */
+  NamespaceConflict: 'NamespaceConflict',
+  /** A namespace the tenant needs is still being deleted; it is recreated when it is gone. */
+  NamespaceTerminating: 'NamespaceTerminating',
+  /** The restricted and regulated profiles connect identity only after the domain is verified. */
+  WaitingForDomainVerification: 'WaitingForDomainVerification',
+  /** The Secret with the IdP client secret is missing (often: being created right now). */
+  ClientSecretMissing: 'ClientSecretMissing',
+} as const;
+
+/** Conditions of an AddOn besides Ready, Reconciling and Stalled; Ready needs all four. */
+export const AddOnCondition = {
+  /** The tenant's Entitlement grants the add-on's type (checked again after admission). */
+  Entitled: 'Entitled',
+  /** Admission recorded who approved the add-on. */
+  Approved: 'Approved',
+  /** What the add-on needs exists: the node pool reserved, the bucket verified WORM. */
+  Provisioned: 'Provisioned',
+  /** The add-on's guarantees hold: pool admission policies in place, archiving running. */
+  Enforced: 'Enforced',
+} as const;
+
+export const AddOnReason = {
+  /** Entitled=True. */
+  Granted: 'Granted',
+  /** The tenant's Entitlement does not list the add-on's type: ask the platform team (Stalled). */
+  NotGranted: 'NotGranted',
+  /** The tenant has no Entitlement at all: ask the platform team (Stalled). */
+  NoEntitlement: 'NoEntitlement',
+  /** Approved=True. */
+  Approved: 'Approved',
+  /** No approver was recorded: change spec.approval to approve it (Stalled). */
+  NotApproved: 'NotApproved',
+  /** The operator runs with this add-on type's feature switched off (Stalled). */
+  FeatureDisabled: 'FeatureDisabled',
+  /** This build of the operator has no handler for the type (Stalled). */
+  NotImplemented: 'NotImplemented',
+  /** The type's settings (spec.dedicatedCompute, spec.auditArchive) are missing. */
+  MissingSettings: 'MissingSettings',
+  /** Provisioned=True for a pool: the nodes are reserved. */
+  NodesReserved: 'NodesReserved',
+  /** Too few free candidate nodes for the pool; no node was changed. */
+  InsufficientNodes: 'InsufficientNodes',
+  /** Pool nodes are not Ready and no free candidate can replace them yet. */
+  NodesNotReady: 'NodesNotReady',
+  /** Enforced=True for a pool: pods are pinned to it at admission. */
+  AdmissionPolicies: 'AdmissionPolicies',
+  /** The previous pool stays in force while a larger one can't be reserved. */
+  PreviousPool: 'PreviousPool',
+  /** The cluster-wide pool admission policies or bindings are missing: reinstall them. */
+  PoliciesMissing: 'PoliciesMissing',
+  /** Provisioned=True for an archive: the bucket is WORM. */
+  BucketVerified: 'BucketVerified',
+  /** Enforced=True for an archive: evidence is being archived. */
+  Archiving: 'Archiving',
+} as const;
+
+/** AddOn reasons that need a change from a person, not time: they make the AddOn Stalled. */
+export const ADDON_STALLING_REASONS: ReadonlySet<string> = new Set([
+  AddOnReason.NoEntitlement,
+  AddOnReason.NotGranted,
+  AddOnReason.NotApproved,
+  AddOnReason.FeatureDisabled,
+  AddOnReason.NotImplemented,
+]);
+
+/** Conditions of an Entitlement besides Ready, Reconciling and Stalled. */
+export const EntitlementCondition = {
+  /** Every add-on of the tenant is granted and within quota (admission's verdict, checked again). */
+  Entitled: 'Entitled',
+  /** Usage is metered up to the watermark, and the period's report is priced and signed. */
+  Metered: 'Metered',
+} as const;
+
+export const EntitlementReason = {
+  /** Entitled=True. */
+  WithinEntitlement: 'WithinEntitlement',
+  /** Add-ons exist that the Entitlement does not allow (e.g. it was narrowed later) (Stalled). */
+  NotEntitled: 'NotEntitled',
+  /** Metered=True. */
+  UpToDate: 'UpToDate',
+  /** A metered SKU has no price in spec.prices: the period's report can't be priced. */
+  PriceMissing: 'PriceMissing',
+  /** A metering source (an archive bucket) can't be read; the watermark waits for it. */
+  SourceUnavailable: 'SourceUnavailable',
+} as const;

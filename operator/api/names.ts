@@ -1,0 +1,92 @@
+// Every label, annotation, taint and finalizer Tenantry sets, and the names of the objects
+// several parts of Tenantry share. They are part of the API: admission policies,
+// NetworkPolicies, the CLI and users' selectors rely on them, so they live in one place.
+
+// --- Labels on the objects Tenantry manages -------------------------------------------------
+
+export const LABEL_TENANT = 'tenantry.dev/tenant';
+/** `system` for the tenant's system namespace, `workload` for the others. */
+export const LABEL_NAMESPACE_ROLE = 'tenantry.dev/namespace-role';
+export const LABEL_PROFILE = 'tenantry.dev/policy-profile';
+export const LABEL_REGION = 'topology.kubernetes.io/region';
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'tenantry';
+/** Selects every object Tenantry manages; owned-object informers watch only these. */
+export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
+/** Set on a tenant's namespaces by the tenant controller when an Entitlement exists for it. */
+export const LABEL_ENTITLEMENT = 'tenantry.dev/entitlement';
+
+// --- Dedicated pools (nodes and namespaces) --------------------------------------------------
+
+/** Node label: the tenant a node is reserved for. Informational; kubelets could set it. */
+export const LABEL_POOL = 'tenantry.dev/dedicated-pool';
+/**
+ * Node label pods select. Kubelets cannot set labels under node-restriction.kubernetes.io/
+ * (NodeRestriction admission), so a node cannot label itself into a tenant's pool.
+ */
+export const LABEL_POOL_RESTRICTED = 'node-restriction.kubernetes.io/tenantry-pool';
+/** Namespace label (value `true`): the namespace's pods run on the tenant's pool. */
+export const LABEL_POOL_NAMESPACE = 'tenantry.dev/dedicated-pool';
+/** Taint key of pool nodes; the value is the tenant, the effect NoSchedule. */
+export const TAINT_POOL = 'tenantry.dev/dedicated';
+/** Node annotation: when the node was reserved for the tenant named by its pool label (metered). */
+export const ANNOTATION_RESERVED_SINCE = 'tenantry.dev/reserved-since';
+/**
+ * Namespace label (value `true`) exempting a non-tenant namespace from the pool toleration
+ * policy: for node agents (CNI, CSI, monitoring DaemonSets) that must run on every node.
+ * Only who may label namespaces (cluster admins) can set it.
+ */
+export const LABEL_NODE_AGENTS = 'tenantry.dev/node-agents';
+
+// --- Add-ons -------------------------------------------------------------------------------
+
+/** Stamped by admission with the authenticated user who created or approved the add-on. */
+export const ANNOTATION_APPROVED_BY = 'tenantry.dev/approved-by';
+
+// --- Evidence, ledger and invoices (ConfigMaps) ----------------------------------------------
+
+/** Kind of signed evidence a ConfigMap holds: `receipt`, `invoice-report`, ... */
+export const LABEL_EVIDENCE = 'tenantry.dev/evidence';
+/** The onboarding step a receipt ConfigMap attests. */
+export const LABEL_RECEIPT_STEP = 'tenantry.dev/receipt-step';
+/** Key id of the key that signed a receipt. */
+export const ANNOTATION_KEY_ID = 'tenantry.dev/key-id';
+/** When a receipt was signed. */
+export const ANNOTATION_SIGNED_AT = 'tenantry.dev/signed-at';
+/** The partition (period) of a metering ledger ConfigMap. */
+export const LABEL_LEDGER = 'tenantry.dev/ledger';
+/** The period of a signed invoice report ConfigMap. */
+export const LABEL_INVOICE = 'tenantry.dev/invoice';
+
+/** A tenant's signed invoice report of a period (operator namespace; final ones also in the tenant's). */
+export const reportConfigMapName = (tenant: string, period: string) => `tenantry-invoice-${tenant}-${period}`;
+/** A closed day of a tenant's ledger, copied into its system namespace. */
+export const ledgerMirrorName = (day: string) => `tenantry-ledger-${day}`;
+/** Ended dedicated-node reservations of a tenant, journalled before the node is released. */
+export const journalName = (tenant: string) => `tenantry-reservations-${tenant}`;
+
+// --- Finalizers ----------------------------------------------------------------------------
+
+export const TENANT_FINALIZER = 'tenantry.dev/tenant-cleanup';
+export const ADDON_FINALIZER = 'tenantry.dev/addon-cleanup';
+export const ENTITLEMENT_FINALIZER = 'tenantry.dev/entitlement-withdrawal';
+
+// --- RBAC ----------------------------------------------------------------------------------
+
+/** ClusterRoles the chart installs and the operator binds (it holds `bind` on exactly these). */
+export const CLUSTERROLE_TENANT_OWNER = 'tenantry:tenant-owner';
+export const CLUSTERROLE_TENANT_SYSTEM = 'tenantry:tenant-system';
+
+// --- Tenant namespaces -----------------------------------------------------------------------
+
+export const SYSTEM_NAMESPACE_SUFFIX = 'system';
+
+export function systemNamespaceOf(tenant: string): string {
+  return `${tenant}-${SYSTEM_NAMESPACE_SUFFIX}`;
+}
+
+/** The tenant whose system namespace `ns` is, if it is one by name. */
+export function tenantOfSystemNamespace(ns: string | undefined): string | undefined {
+  const suffix = `-${SYSTEM_NAMESPACE_SUFFIX}`;
+  return ns?.endsWith(suffix) && ns.length > suffix.length ? ns.slice(0, -suffix.length) : undefined;
+}
