@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Project } from 'ts-morph';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import type { OpenApiSchema } from '../operator/api/jsonschema.ts';
-import type { CustomResourceDefinition } from './crdgen/crd.ts';
+import type { CustomResourceDefinition } from '../operator/api/crds.ts';
+import type { OpenApiSchema } from '../operator/api/openapi-schema.ts';
 import {
   diffGenerated,
   type GeneratedFile,

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { formatProblem, type LintProblem, lintManifests, loadCrdSchemas } from '../../operator/api/lint.ts';
+import { formatProblem, type LintProblem, lintManifests, loadCrdSchemas } from '../../operator/lint/index.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 
 function expand(target: string): string[] {

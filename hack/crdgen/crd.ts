@@ -4,7 +4,8 @@
 // clients use, so the CRD's names and scope are taken from it rather than repeated in tags.
 
 import type { InterfaceDeclaration, SourceFile, VariableDeclaration } from 'ts-morph';
-import type { OpenApiSchema } from '../../operator/api/jsonschema.ts';
+import type { CustomResourceDefinition, PrinterColumn } from '../../operator/api/crds.ts';
+import type { OpenApiSchema } from '../../operator/api/openapi-schema.ts';
 import { applyTags, type Context, interfaceProperties, propertyName, propertySchema } from './schema.ts';
 import { locate, parseKeyValues, readDoc, type Tag } from './tags.ts';
 
@@ -16,41 +17,6 @@ export interface KindSource {
   namespaced: boolean;
   declaration: InterfaceDeclaration;
   constant: VariableDeclaration;
-}
-
-export interface PrinterColumn {
-  name: string;
-  type: string;
-  jsonPath: string;
-  format?: string;
-  priority?: number;
-  description?: string;
-}
-
-export interface CustomResourceDefinition {
-  apiVersion: 'apiextensions.k8s.io/v1';
-  kind: 'CustomResourceDefinition';
-  metadata: { name: string };
-  spec: {
-    group: string;
-    names: {
-      categories?: string[];
-      kind: string;
-      listKind: string;
-      plural: string;
-      shortNames?: string[];
-      singular: string;
-    };
-    scope: 'Cluster' | 'Namespaced';
-    versions: {
-      name: string;
-      served: boolean;
-      storage: boolean;
-      additionalPrinterColumns?: PrinterColumn[];
-      schema: { openAPIV3Schema: OpenApiSchema };
-      subresources?: { status?: Record<string, never> };
-    }[];
-  };
 }
 
 const DESCRIPTOR_KEYS = ['group', 'version', 'kind', 'plural', 'namespaced'] as const;

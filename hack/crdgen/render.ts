@@ -2,45 +2,14 @@
 // output stays byte-for-byte stable and diffs of crds/ show only real changes.
 
 import YAML from 'yaml';
-import type { OpenApiSchema, ValidationRule } from '../../operator/api/jsonschema.ts';
-import type { CustomResourceDefinition } from './crd.ts';
+import type { CustomResourceDefinition } from '../../operator/api/crds.ts';
+import {
+  type OpenApiSchema,
+  SCHEMA_KEYWORDS,
+  type ValidationRule,
+} from '../../operator/api/openapi-schema.ts';
 
-const SCHEMA_KEY_ORDER = [
-  'description',
-  'type',
-  'format',
-  'enum',
-  'default',
-  'nullable',
-  'minimum',
-  'exclusiveMinimum',
-  'maximum',
-  'exclusiveMaximum',
-  'multipleOf',
-  'minLength',
-  'maxLength',
-  'pattern',
-  'minItems',
-  'maxItems',
-  'uniqueItems',
-  'minProperties',
-  'maxProperties',
-  'anyOf',
-  'allOf',
-  'oneOf',
-  'not',
-  'items',
-  'properties',
-  'additionalProperties',
-  'required',
-  'x-kubernetes-embedded-resource',
-  'x-kubernetes-int-or-string',
-  'x-kubernetes-preserve-unknown-fields',
-  'x-kubernetes-list-type',
-  'x-kubernetes-list-map-keys',
-  'x-kubernetes-map-type',
-  'x-kubernetes-validations',
-];
+const SCHEMA_KEY_ORDER = Object.keys(SCHEMA_KEYWORDS);
 const RULE_KEY_ORDER = ['rule', 'message', 'messageExpression', 'reason', 'fieldPath', 'optionalOldSelf'];
 
 function ordered<T extends object>(value: T, order: readonly string[]): T {

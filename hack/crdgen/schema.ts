@@ -12,7 +12,7 @@ import {
   type TypeAliasDeclaration,
   type TypeNode,
 } from 'ts-morph';
-import type { OpenApiSchema, ValidationRule } from '../../operator/api/jsonschema.ts';
+import type { OpenApiSchema, ValidationRule } from '../../operator/api/openapi-schema.ts';
 import { locate, parseKeyValues, parseYamlValue, readDoc, type Tag } from './tags.ts';
 
 export interface Context {

@@ -5,12 +5,8 @@
 // https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#specifying-a-structural-schema
 
 import type { Ajv } from 'ajv';
-import {
-  createAjv,
-  type OpenApiSchema,
-  toJsonSchema,
-  type ValidationRule,
-} from '../../operator/api/jsonschema.ts';
+import { createAjv, toJsonSchema } from '../../operator/api/jsonschema.ts';
+import type { OpenApiSchema, ValidationRule } from '../../operator/api/openapi-schema.ts';
 
 /** Formats the API server validates; others are ignored by it, which hides typos. */
 const KNOWN_FORMATS = new Set([

@@ -5,76 +5,15 @@
 
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-
-/** The subset of apiextensions.k8s.io/v1 JSONSchemaProps that Tenantry's CRDs use. */
-export interface OpenApiSchema {
-  description?: string;
-  type?: string;
-  format?: string;
-  enum?: unknown[];
-  default?: unknown;
-  nullable?: boolean;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: boolean;
-  exclusiveMaximum?: boolean;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  minItems?: number;
-  maxItems?: number;
-  uniqueItems?: boolean;
-  minProperties?: number;
-  maxProperties?: number;
-  multipleOf?: number;
-  properties?: Record<string, OpenApiSchema>;
-  required?: string[];
-  items?: OpenApiSchema;
-  additionalProperties?: OpenApiSchema | boolean;
-  anyOf?: OpenApiSchema[];
-  allOf?: OpenApiSchema[];
-  oneOf?: OpenApiSchema[];
-  not?: OpenApiSchema;
-  'x-kubernetes-int-or-string'?: boolean;
-  'x-kubernetes-preserve-unknown-fields'?: boolean;
-  'x-kubernetes-embedded-resource'?: boolean;
-  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
-  'x-kubernetes-list-map-keys'?: string[];
-  'x-kubernetes-map-type'?: 'atomic' | 'granular';
-  'x-kubernetes-validations'?: ValidationRule[];
-}
-
-/** One CEL rule of x-kubernetes-validations. */
-export interface ValidationRule {
-  rule: string;
-  message?: string;
-  messageExpression?: string;
-  reason?: string;
-  fieldPath?: string;
-  optionalOldSelf?: boolean;
-}
+import { type OpenApiSchema, SCHEMA_KEYWORDS } from './openapi-schema.ts';
 
 /** Custom ajv keyword standing in for x-kubernetes-list-type: map. */
 export const LIST_MAP_KEYS_KEYWORD = 'k8sListMapKeys';
 
-const PLAIN_KEYWORDS = [
-  'type',
-  'format',
-  'enum',
-  'default',
-  'minimum',
-  'maximum',
-  'minLength',
-  'maxLength',
-  'pattern',
-  'minItems',
-  'maxItems',
-  'uniqueItems',
-  'minProperties',
-  'maxProperties',
-  'multipleOf',
-  'required',
-] as const;
+/** The keywords copied over unchanged; toJsonSchema rewrites the others, or drops them. */
+const PLAIN_KEYWORDS = (Object.keys(SCHEMA_KEYWORDS) as (keyof OpenApiSchema)[]).filter(
+  (key) => SCHEMA_KEYWORDS[key] === 'as-is',
+);
 
 /** Converts one CRD schema node (and everything under it) to JSON Schema for ajv. */
 export function toJsonSchema(node: OpenApiSchema): Record<string, unknown> {

@@ -1,29 +1,12 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
 import { staticAddonAdmission } from '../admission/addon-policies.ts';
 import { staticPoolAdmission } from '../admission/pool-policies.ts';
+import { readCrds } from '../api/crds.ts';
 import { apply } from '../runtime/apply.ts';
 import { type Clock, realClock, sleep } from '../runtime/clock.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
 import { Builtin, type ResourceType } from '../runtime/kube/resource.ts';
 import { operatorRbac } from './rbac.ts';
-
-export const CRDS_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
-
-export async function readCrds(dir = CRDS_DIR): Promise<AnyObject[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
-  const out: AnyObject[] = [];
-  for (const f of files) {
-    for (const doc of parseAllDocuments(await readFile(path.join(dir, f), 'utf8'))) {
-      const obj = doc.toJS() as AnyObject | null;
-      if (obj?.kind === 'CustomResourceDefinition') out.push(obj);
-    }
-  }
-  return out;
-}
 
 const typeOf = (o: AnyObject): ResourceType => {
   const found = Object.values(Builtin).find((t) => t.kind === o.kind);
@@ -40,7 +23,7 @@ export async function install(
   opts: { namespace: string; crdsDir?: string; rbac?: boolean; clock?: Clock; timeoutMs?: number },
 ): Promise<{ crds: string[] }> {
   const clock = opts.clock ?? realClock;
-  const crds = await readCrds(opts.crdsDir);
+  const crds = readCrds(opts.crdsDir);
   for (const crd of crds) await apply(client, Builtin.CustomResourceDefinition, crd);
   if (opts.rbac ?? true) {
     for (const obj of operatorRbac(opts.namespace)) await apply(client, typeOf(obj), obj);

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import type { CustomResourceDefinition } from '../../../hack/crdgen/crd.ts';
-import type { OpenApiSchema } from '../jsonschema.ts';
+import type { CustomResourceDefinition } from '../crds.ts';
+import type { OpenApiSchema } from '../openapi-schema.ts';
 import {
   AddOnResource,
   ALL_RESOURCES,

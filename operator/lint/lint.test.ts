@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatPath, formatProblem, type LintProblem, lintManifests, loadCrdSchemas } from './lint.ts';
+import { formatProblem, type LintProblem, lintManifests, loadCrdSchemas } from './index.ts';
 
-const EXAMPLES = new URL('./examples/', import.meta.url);
+const EXAMPLES = new URL('../api/examples/', import.meta.url);
 
 function messages(text: string): string[] {
   return lintManifests(text, 'test.yaml').map((p) => p.message);
@@ -271,22 +271,5 @@ spec:
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('formatPath', () => {
-  it('writes indexes and odd map keys in brackets', () => {
-    expect(formatPath(['spec', 'owners', 0, 'kind'])).toBe('spec.owners[0].kind');
-    expect(formatPath(['spec', 'quota', 'hard', 'requests.cpu'])).toBe('spec.quota.hard[requests.cpu]');
-    expect(formatPath([])).toBe('');
-  });
-
-  it('uses the schema to tell map keys from fields', () => {
-    const schema = {
-      type: 'object',
-      properties: { hard: { type: 'object', additionalProperties: { type: 'string' } } },
-    };
-    expect(formatPath(['hard', 'pods'], schema)).toBe('hard[pods]');
-    expect(formatPath(['hard', 'pods'])).toBe('hard.pods');
   });
 });
