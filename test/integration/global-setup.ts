@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
-import { type ControlPlane, startControlPlane } from '../../hack/controlplane/controlplane.ts';
-import { type NodeSimulator, startNodeSimulator } from '../../hack/controlplane/nodes.ts';
+import { type ControlPlane, startControlPlane } from '../../devcluster/controlplane.ts';
+import { type NodeSimulator, startNodeSimulator } from '../../devcluster/nodes.ts';
+import { freePort } from '../../devcluster/ports.ts';
 import { install } from '../../operator/install/install.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
@@ -75,16 +75,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await sim?.stop();
     await cp?.stop();
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ManagedProcess, removeOnExit } from '../../hack/controlplane/process.ts';
+import { ManagedProcess, removeOnExit } from '../../devcluster/process.ts';
 
 const DNSMASQ = '/usr/sbin/dnsmasq';
 
