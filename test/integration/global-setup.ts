@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
 import { type ControlPlane, startControlPlane } from '../../devcluster/controlplane.ts';
@@ -30,11 +28,6 @@ declare module 'vitest' {
  * registers simulated nodes in two regions and installs the CRDs and RBAC.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  // dnsmasq (the DNS server of the domain tests) and openssl come from Debian: install them on
-  // a fresh machine, so the README's one test command is enough. A no-op when present.
-  execFileSync('bash', [fileURLToPath(new URL('../../hack/install-test-deps.sh', import.meta.url))], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
   let cp: ControlPlane | undefined;
   let sim: NodeSimulator | undefined;
   let kubeconfig = process.env.KUBECONFIG ?? '';

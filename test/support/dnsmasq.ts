@@ -45,7 +45,9 @@ const READY_TIMEOUT_MS = 10_000;
  */
 export async function startDnsmasq(opts: DnsmasqOptions = {}): Promise<Dnsmasq> {
   if (!existsSync(DNSMASQ)) {
-    throw new Error(`${DNSMASQ} not found: run hack/install-test-deps.sh (installs Debian's dnsmasq-base)`);
+    throw new Error(
+      `${DNSMASQ} not found: run hack/setup-test-env.sh (npm test does; installs Debian's dnsmasq-base)`,
+    );
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tenantry-dnsmasq-'));
   removeOnExit(dir);
