@@ -8,7 +8,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['operator/**/*.test.ts', 'cmd/**/*.test.ts', 'hack/**/*.test.ts'],
+          include: [
+            'operator/**/*.test.ts',
+            'cmd/**/*.test.ts',
+            'hack/**/*.test.ts',
+            'devcluster/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

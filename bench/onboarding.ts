@@ -5,8 +5,8 @@
 //   node bench/onboarding.ts [--tenants 20]        (uses $KUBECONFIG or starts a control plane)
 import { parseArgs } from 'node:util';
 import { loadKubeConfig } from '../cmd/kubeconfig.ts';
-import { startControlPlane } from '../hack/controlplane/controlplane.ts';
-import { startNodeSimulator } from '../hack/controlplane/nodes.ts';
+import { startControlPlane } from '../devcluster/controlplane.ts';
+import { startNodeSimulator } from '../devcluster/nodes.ts';
 import { TenantResource } from '../operator/api/v1alpha1/index.ts';
 import { startOperator } from '../operator/app.ts';
 import { parseFeatureFlags } from '../operator/config.ts';

@@ -25,7 +25,7 @@ for entry in "${wanted[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  log "all present"
+  log "${wanted[*]%%:*}: present"
   exit 0
 fi
 
@@ -37,7 +37,8 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 log "installing: ${missing[*]}"
+start=$SECONDS
 "${sudo[@]}" apt-get update -qq
 # --no-install-recommends: the tests run the binary directly; no services or extras.
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-log "installed: ${missing[*]}"
+log "installed in $((SECONDS - start))s: ${missing[*]}"

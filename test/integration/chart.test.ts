@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { ensureHelm } from '../../hack/tools.ts';
+import { ensureHelm } from '../../devcluster/tools.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { kubectl } from '../support/cluster.ts';
 import { runTool, type ToolResult } from '../support/tools.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCosign } from '../../hack/tools.ts';
+import { ensureCosign } from '../../devcluster/tools.ts';
 import { generateSigningKey, publicKeyPem, type SigningKey } from '../../operator/evidence/keys.ts';
 import { type SerializedBundle, signStatement } from '../../operator/evidence/sign.ts';
 import {

@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
-import { type ControlPlane, startControlPlane } from '../../hack/controlplane/controlplane.ts';
-import { type NodeSimulator, startNodeSimulator } from '../../hack/controlplane/nodes.ts';
+import { type ControlPlane, startControlPlane } from '../../devcluster/controlplane.ts';
+import { type NodeSimulator, startNodeSimulator } from '../../devcluster/nodes.ts';
+import { freePort } from '../../devcluster/ports.ts';
 import { install } from '../../operator/install/install.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
@@ -30,11 +28,6 @@ declare module 'vitest' {
  * registers simulated nodes in two regions and installs the CRDs and RBAC.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  // dnsmasq (the DNS server of the domain tests) and openssl come from Debian: install them on
-  // a fresh machine, so the README's one test command is enough. A no-op when present.
-  execFileSync('bash', [fileURLToPath(new URL('../../hack/install-test-deps.sh', import.meta.url))], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
   let cp: ControlPlane | undefined;
   let sim: NodeSimulator | undefined;
   let kubeconfig = process.env.KUBECONFIG ?? '';
@@ -75,16 +68,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await sim?.stop();
     await cp?.stop();
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCosign } from '../../hack/tools.ts';
+import { ensureCosign } from '../../devcluster/tools.ts';
 import { LABEL_POOL, reportConfigMapName } from '../../operator/api/names.ts';
 import type { AddOn, Entitlement } from '../../operator/api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';

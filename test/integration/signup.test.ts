@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCosign } from '../../hack/tools.ts';
+import { ensureCosign } from '../../devcluster/tools.ts';
 import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { tenantry } from '../support/cli.ts';

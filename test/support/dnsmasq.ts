@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ManagedProcess, removeOnExit } from '../../hack/controlplane/process.ts';
+import { ManagedProcess, removeOnExit } from '../../devcluster/process.ts';
 
 const DNSMASQ = '/usr/sbin/dnsmasq';
 
@@ -45,7 +45,9 @@ const READY_TIMEOUT_MS = 10_000;
  */
 export async function startDnsmasq(opts: DnsmasqOptions = {}): Promise<Dnsmasq> {
   if (!existsSync(DNSMASQ)) {
-    throw new Error(`${DNSMASQ} not found: run hack/install-test-deps.sh (installs Debian's dnsmasq-base)`);
+    throw new Error(
+      `${DNSMASQ} not found: run hack/setup-test-env.sh (npm test does; installs Debian's dnsmasq-base)`,
+    );
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tenantry-dnsmasq-'));
   removeOnExit(dir);

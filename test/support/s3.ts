@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ManagedProcess, removeOnExit } from '../../hack/controlplane/process.ts';
-import { ensureS3Server } from '../../hack/tools.ts';
+import { freePort } from '../../devcluster/ports.ts';
+import { ManagedProcess, removeOnExit } from '../../devcluster/process.ts';
+import { ensureS3Server } from '../../devcluster/tools.ts';
 
 export interface S3Server {
   /** `http://127.0.0.1:PORT` */
@@ -44,7 +44,7 @@ export async function startS3Server(): Promise<S3Server> {
   let port = 0;
   // A free port can be taken between the probe and the gateway's bind: try a few.
   for (let attempt = 1; proc === undefined; attempt++) {
-    port = await freeTcpPort();
+    port = await freePort();
     const candidate = new ManagedProcess(
       'versitygw',
       bin,
@@ -96,18 +96,4 @@ async function answersHttp(port: number): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') reject(new Error('unexpected listen address'));
-      else resolve(address.port);
-    });
-  });
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

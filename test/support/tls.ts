@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pemKeyPair, selfSignedCa, serverCert } from '../../hack/controlplane/certs.ts';
+import { pemKeyPair, selfSignedCa, serverCert } from '../../devcluster/certs.ts';
 
 /** A throwaway CA and a server certificate it signed, as PEM strings. */
 export interface TestTls {
@@ -13,7 +13,7 @@ export interface TestTls {
 
 /**
  * Makes a CA and a serving certificate for 127.0.0.1 and localhost in a temp dir, the way
- * hack/controlplane/pki.ts does for the apiserver: EC keys from Node's crypto (instant), the
+ * devcluster/pki.ts does for the apiserver: EC keys from Node's crypto (instant), the
  * certificates from the openssl CLI (`req -x509 -CA` signs without a CSR or serial file).
  * The directory is removed before returning; only the PEM strings are needed.
  */

@@ -5,10 +5,10 @@ import { startControlPlane } from './controlplane.ts';
 import { startNodeSimulator } from './nodes.ts';
 
 const usage = `usage:
-  node hack/controlplane/main.ts up [--nodes N] [--regions a,b] [--dir DIR] [--audit-log] [--keep-dir]
+  node devcluster/main.ts up [--nodes N] [--regions a,b] [--dir DIR] [--audit-log] [--keep-dir]
       start etcd, kube-apiserver, kube-controller-manager, kube-scheduler and N simulated nodes
       on 127.0.0.1, and run until interrupted
-  node hack/controlplane/main.ts build
+  node devcluster/main.ts build
       build (or find) the control plane binaries and print their directory`;
 
 export async function main(argv: readonly string[]): Promise<number> {

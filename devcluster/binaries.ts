@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { access, constants, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { hackPath, runBuildScript } from './build-script.ts';
 
 export const binaryNames = [
   'etcd',
@@ -14,8 +12,7 @@ export const binaryNames = [
 ] as const;
 export type BinaryName = (typeof binaryNames)[number];
 
-const hackDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const buildScript = join(hackDir, 'build-controlplane.sh');
+const buildScript = 'build-controlplane.sh';
 
 export interface Versions {
   kube: string;
@@ -24,7 +21,7 @@ export interface Versions {
 
 /** The pinned versions from hack/versions.env (the single source of truth for the build script too). */
 export async function readVersions(): Promise<Versions> {
-  const text = await readFile(join(hackDir, 'versions.env'), 'utf8');
+  const text = await readFile(hackPath('versions.env'), 'utf8');
   const vars = new Map<string, string>();
   for (const line of text.split('\n')) {
     const m = /^\s*([A-Z_][A-Z0-9_]*)=["']?([^"'\s#]*)["']?/.exec(line);
@@ -54,8 +51,6 @@ async function missingBinaries(binDir: string): Promise<BinaryName[]> {
   return missing;
 }
 
-let buildInFlight: Promise<string> | undefined;
-
 export interface EnsureBinariesOptions {
   /** Receives the build's progress lines. Defaults to writing them to stderr. */
   onProgress?: (line: string) => void;
@@ -75,38 +70,12 @@ export async function ensureBinaries(opts: EnsureBinariesOptions = {}): Promise<
     `tenantry: building ${missing.join(', ')} from source into ${binDir}. ` +
       'A cold build takes tens of minutes; later runs reuse the cache.',
   );
-  // Concurrent callers in one process share a build; the script itself is not safe to run twice at once.
-  buildInFlight ??= runBuild(progress).finally(() => {
-    buildInFlight = undefined;
-  });
-  const built = await buildInFlight;
+  const built = await runBuildScript(buildScript, progress);
   const stillMissing = await missingBinaries(built);
   if (stillMissing.length > 0) {
-    throw new Error(`${buildScript} finished but ${stillMissing.join(', ')} is missing from ${built}`);
+    throw new Error(
+      `${hackPath(buildScript)} finished but ${stillMissing.join(', ')} is missing from ${built}`,
+    );
   }
   return built;
-}
-
-function runBuild(progress: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [buildScript], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdoutLines: string[] = [];
-    const stderrTail: string[] = [];
-    createInterface({ input: child.stdout }).on('line', (line) => stdoutLines.push(line));
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      stderrTail.push(line);
-      if (stderrTail.length > 30) stderrTail.shift();
-      progress(line);
-    });
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      const last = stdoutLines.findLast((l) => l.trim() !== '');
-      if (code === 0 && last !== undefined) {
-        resolve(last.trim());
-        return;
-      }
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      reject(new Error(`${buildScript} ${how}; last output:\n${stderrTail.join('\n')}`));
-    });
-  });
 }
