@@ -26,7 +26,7 @@ module.exports = {
     },
     {
       name: 'api-imports-only-runtime-kube',
-      comment: 'API types and names sit just above the runtime\'s metav1 vocabulary.',
+      comment: "API types and names sit just above the runtime's metav1 vocabulary.",
       severity: 'error',
       from: { path: '^operator/api/' },
       to: { path: '^operator/', pathNot: ['^operator/api/', '^operator/runtime/kube/'] },
@@ -45,7 +45,10 @@ module.exports = {
       comment: 'A controller never imports another; what two share belongs in a library below them.',
       severity: 'error',
       from: { path: '^operator/controllers/([^/]+)/' },
-      to: { path: '^operator/controllers/', pathNot: ['^operator/controllers/$1/', '^operator/controllers/deps\\.ts$'] },
+      to: {
+        path: '^operator/controllers/',
+        pathNot: ['^operator/controllers/$1/', '^operator/controllers/deps\\.ts$'],
+      },
     },
     {
       name: 'operator-never-imports-the-cli-or-tests',
