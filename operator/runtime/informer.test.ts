@@ -82,7 +82,9 @@ describe('Informer', () => {
     });
     const stop = new AbortController();
     const running = inf.run(stop.signal);
-    await until(() => seen.includes('add b'));
+    const watchUrls = () => urls.filter((u) => u.searchParams.get('watch') === 'true');
+    // The relist's add comes before the watch after it is sent: wait for both.
+    await until(() => seen.includes('add b') && watchUrls().length === 3);
     stop.abort();
     await running;
     client.close();
@@ -90,7 +92,7 @@ describe('Informer', () => {
     expect(seen).toEqual(['add a', 'update a@11', 'delete a', 'add b']);
     expect(inf.list().map((o) => o.metadata.name)).toEqual(['b']);
     expect(inf.lists).toBe(2);
-    const watches = urls.filter((u) => u.searchParams.get('watch') === 'true');
+    const watches = watchUrls();
     // The second watch resumed from the bookmark; the one after the relist from the new list.
     expect(watches.map((u) => u.searchParams.get('resourceVersion'))).toEqual(['10', '15', '30']);
   });

@@ -102,21 +102,31 @@ export class Manager {
     if (outcome === 'lost') throw new LostLeadershipError('lost the leader lease');
   }
 
-  private async runControllers(signal: AbortSignal): Promise<void> {
-    const log = this.opts.log;
+  /**
+   * Runs every informer until the signal ends and waits for their caches to sync; throws when
+   * they do not in time. Controllers' workers are not started: tests that reconcile by hand
+   * use this directly. Returns the informers' runs.
+   */
+  async runCaches(signal: AbortSignal): Promise<Array<Promise<void>>> {
     const informerRuns = [...this.informers.values()].map((i) => i.run(signal));
     const timeout = AbortSignal.timeout(this.opts.cacheSyncTimeoutMs ?? 120_000);
     const both = AbortSignal.any([signal, timeout]);
     const ok = await Promise.all([...this.informers.values()].map((i) => i.waitForSync(both)));
-    if (signal.aborted) {
-      await Promise.all(informerRuns);
-      return;
-    }
-    if (!ok.every(Boolean)) {
+    if (!signal.aborted && !ok.every(Boolean)) {
       const missing = [...this.informers.values()].filter((i) => !i.hasSynced()).map((i) => i.type.plural);
       throw new Error(
         `caches did not sync in time: ${missing.join(', ')} (check RBAC and CRDs are installed)`,
       );
+    }
+    return informerRuns;
+  }
+
+  private async runControllers(signal: AbortSignal): Promise<void> {
+    const log = this.opts.log;
+    const informerRuns = await this.runCaches(signal);
+    if (signal.aborted) {
+      await Promise.all(informerRuns);
+      return;
     }
     this.synced = true;
     log.info(

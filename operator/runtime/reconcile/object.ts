@@ -47,9 +47,10 @@ export function objectReconciler<T extends KubeObject & { status?: S }, S extend
   deps: ObjectReconcilerDeps<T>,
   r: ObjectReconciler<T, S>,
 ): Reconciler {
+  const written = new WrittenObjects<T>();
   return {
     async reconcile(req: Request, ctx: ReconcileContext): Promise<Result | undefined> {
-      const cached = deps.cache.get(req.key);
+      const cached = written.freshest(req.key, deps.cache.get(req.key));
       if (!cached) return undefined;
       const obj = structuredClone(cached);
       if (obj.metadata.deletionTimestamp) return finalizeObject(deps, r, obj, ctx);
@@ -62,7 +63,7 @@ export function objectReconciler<T extends KubeObject & { status?: S }, S extend
       }
       const next = draft.result();
       if (!deepEqual(next, obj.status ?? {})) {
-        await applyStatus(deps.client, deps.type, obj, next);
+        written.remember(req.key, await applyStatus<T>(deps.client, deps.type, obj, next));
         r.statusChanged?.(obj, next);
       }
       const error = draft.error();
@@ -84,4 +85,38 @@ async function finalizeObject<T extends KubeObject & { status?: S }, S extends O
   if (verdict !== 'done') return verdict;
   await removeFinalizer(deps.client, deps.type, obj, r.finalizer);
   return undefined;
+}
+
+/**
+ * The objects our own status writes returned, until the cache has caught up with them. Our
+ * status writes don't trigger a reconcile, but something else may (an owned object, a
+ * requeue) before the watch has delivered the write: a reconcile of the stale copy would
+ * compute the status again from the old one and write it a second time (a new readyAt, a
+ * second Onboarded Event). client-go's MutationCache does the same for the same reason.
+ */
+class WrittenObjects<T extends KubeObject> {
+  private readonly byKey = new Map<string, T>();
+
+  remember(key: string, obj: T): void {
+    this.byKey.set(key, obj);
+  }
+
+  /** The newer of the cached object and the one we wrote; undefined once the object is gone. */
+  freshest(key: string, cached: T | undefined): T | undefined {
+    const mine = this.byKey.get(key);
+    if (!cached || !mine || !isNewer(mine, cached)) {
+      this.byKey.delete(key);
+      return cached;
+    }
+    return mine;
+  }
+}
+
+/** resourceVersions are opaque, but etcd's are integers; anything else counts as not newer. */
+function isNewer(a: KubeObject, b: KubeObject): boolean {
+  try {
+    return BigInt(a.metadata.resourceVersion ?? '') > BigInt(b.metadata.resourceVersion ?? '');
+  } catch {
+    return false;
+  }
 }

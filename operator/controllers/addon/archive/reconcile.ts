@@ -9,7 +9,7 @@ import type { CheckSchedule } from '../../../runtime/check-schedule.ts';
 import { type Clock, isoTime } from '../../../runtime/clock.ts';
 import type { ConditionInput } from '../../../runtime/conditions.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
-import type { HandlerResult } from '../handler.ts';
+import { type HandlerResult, missingSettings } from '../handler.ts';
 import { collectArchiveItems } from './collect.ts';
 
 export interface ArchiveDeps {
@@ -35,17 +35,7 @@ export async function reconcileArchive(
   tenant: string,
 ): Promise<HandlerResult> {
   const spec = addon.spec.auditArchive;
-  if (!spec)
-    return {
-      conditions: [
-        {
-          type: 'Provisioned',
-          status: 'False',
-          reason: 'MissingSettings',
-          message: 'spec.auditArchive is required',
-        },
-      ],
-    };
+  if (!spec) throw missingSettings('auditArchive', addon.spec.type);
   const conn = await connectBucket(deps.client, spec.bucket, systemNamespaceOf(tenant), deps.s3);
   if (!('s3' in conn)) {
     return {

@@ -20,7 +20,7 @@ import type { Cache } from '../../../runtime/informer.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
 import { ApiError } from '../../../runtime/kube/errors.ts';
 import { Builtin } from '../../../runtime/kube/resource.ts';
-import type { HandlerResult } from '../handler.ts';
+import { type HandlerResult, missingSettings } from '../handler.ts';
 import { isReady, type Node, type NodeTaint, reservedFor, selectPoolNodes } from './select.ts';
 import { matchesSelector } from './selector.ts';
 
@@ -184,14 +184,8 @@ export async function reconcileDedicated(
   tenant: string,
 ): Promise<DedicatedResult> {
   const spec = addon.spec.dedicatedCompute;
-  if (!spec) {
-    return {
-      conditions: [
-        cond('Provisioned', 'False', 'MissingSettings', 'spec.dedicatedCompute is required'),
-        cond('Enforced', 'False', 'MissingSettings', 'spec.dedicatedCompute is required'),
-      ],
-    };
-  }
+  // Admission requires the settings for the type; an object from before that rule can only be fixed by its author.
+  if (!spec) throw missingSettings('dedicatedCompute', addon.spec.type);
   const all = deps.nodes.list();
   const current = poolOf(all, tenant);
   const candidates = all.filter((n) => matchesSelector(spec.candidateSelector, n.metadata.labels));
