@@ -11,7 +11,7 @@
  * | `archive-objects`      | `object`           | 1 object                                   |
  *
  * Sums of records are exact (BigInt); the only rounding happens once per invoice line
- * (see `operator/billing/invoice.ts`). byte-ms overflows 2^53 quickly (1 TiB for an hour is
+ * (see `operator/billing/pricing.ts`). byte-ms overflows 2^53 quickly (1 TiB for an hour is
  * ~4e18), hence strings and BigInt rather than numbers.
  */
 import { canonicalJson, sha256Hex } from '../evidence/statement.ts';

@@ -15,12 +15,12 @@ import {
   reconcileDedicated,
   releaseDedicated,
 } from '../../operator/controllers/addon/dedicated/reconcile.ts';
-import type { Node } from '../../operator/controllers/addon/dedicated/select.ts';
 import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
 import { serviceAccountKubeConfig } from '../../operator/install/token.ts';
 import { apply } from '../../operator/runtime/apply.ts';
 import { realClock } from '../../operator/runtime/clock.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
+import type { Node } from '../../operator/runtime/kube/core.ts';
 import { ApiError } from '../../operator/runtime/kube/errors.ts';
 import type { AnyObject, KubeObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin, type ResourceType } from '../../operator/runtime/kube/resource.ts';

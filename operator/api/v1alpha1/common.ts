@@ -24,13 +24,6 @@ export type {
 } from '../../runtime/kube/meta.ts';
 
 /**
- * What a client needs to address a kind over the Kubernetes API: the runtime's ResourceType.
- * The CRD generator takes group, version, kind, plural and scope from the `<Kind>Resource`
- * constants, so they are the single source of truth.
- */
-export type { ResourceType as ResourceDescriptor } from '../../runtime/kube/resource.ts';
-
-/**
  * A Kubernetes resource quantity such as `500m`, `2Gi` or `10`.
  * @pattern ^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$
  */

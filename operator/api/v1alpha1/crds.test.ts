@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import type { ResourceType } from '../../runtime/kube/resource.ts';
 import type { CustomResourceDefinition } from '../crds.ts';
 import type { OpenApiSchema } from '../openapi-schema.ts';
 import {
@@ -11,25 +12,24 @@ import {
   ALL_RESOURCES,
   DistributionBundleResource,
   EntitlementResource,
-  type ResourceDescriptor,
   TenantResource,
   UpgradePlanResource,
 } from './index.ts';
 
 const RESOURCES = ALL_RESOURCES;
 
-function crd(resource: ResourceDescriptor): CustomResourceDefinition {
+function crd(resource: ResourceType): CustomResourceDefinition {
   const file = new URL(`../../../crds/${resource.group}_${resource.plural}.yaml`, import.meta.url);
   return YAML.parse(readFileSync(file, 'utf8')) as CustomResourceDefinition;
 }
 
-function version(resource: ResourceDescriptor) {
+function version(resource: ResourceType) {
   const v = crd(resource).spec.versions[0];
   if (!v) throw new Error(`${resource.kind} has no version`);
   return v;
 }
 
-function at(resource: ResourceDescriptor, path: string): OpenApiSchema {
+function at(resource: ResourceType, path: string): OpenApiSchema {
   let node: OpenApiSchema | undefined = version(resource).schema.openAPIV3Schema;
   for (const segment of path.split('.')) {
     node = segment === '[]' ? node?.items : node?.properties?.[segment];
@@ -38,8 +38,7 @@ function at(resource: ResourceDescriptor, path: string): OpenApiSchema {
   return node;
 }
 
-const rules = (resource: ResourceDescriptor, path: string) =>
-  at(resource, path)['x-kubernetes-validations'] ?? [];
+const rules = (resource: ResourceType, path: string) => at(resource, path)['x-kubernetes-validations'] ?? [];
 
 it('lists every generated CRD in ALL_RESOURCES', () => {
   const kustomization = YAML.parse(

@@ -1,5 +1,5 @@
+import type { ResourceType } from '../../runtime/kube/resource.ts';
 import { AddOnResource } from './addon.ts';
-import type { ResourceDescriptor } from './common.ts';
 import { DistributionBundleResource } from './distributionbundle.ts';
 import { EntitlementResource } from './entitlement.ts';
 import { TenantResource } from './tenant.ts';
@@ -13,7 +13,7 @@ export * from './tenant.ts';
 export * from './upgradeplan.ts';
 
 /** Every kind of tenantry.dev/v1alpha1, for code that handles them all (RBAC, watches, CLI). */
-export const ALL_RESOURCES: readonly ResourceDescriptor[] = [
+export const ALL_RESOURCES: readonly ResourceType[] = [
   TenantResource,
   EntitlementResource,
   AddOnResource,

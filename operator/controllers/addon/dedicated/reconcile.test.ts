@@ -3,8 +3,8 @@ import { ANNOTATION_RESERVED_SINCE, journalName } from '../../../api/names.ts';
 import type { AddOn } from '../../../api/v1alpha1/index.ts';
 import { realClock } from '../../../runtime/clock.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
+import type { Node, NodeTaint } from '../../../runtime/kube/core.ts';
 import { isPoolNode, reconcileDedicated, releaseDedicated } from './reconcile.ts';
-import type { Node, NodeTaint } from './select.ts';
 
 type Patch = {
   metadata: {

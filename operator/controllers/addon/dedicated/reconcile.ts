@@ -18,10 +18,11 @@ import type { Clock } from '../../../runtime/clock.ts';
 import type { ConditionInput } from '../../../runtime/conditions.ts';
 import type { Cache } from '../../../runtime/informer.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
+import type { Node, NodeTaint } from '../../../runtime/kube/core.ts';
 import { ApiError } from '../../../runtime/kube/errors.ts';
 import { Builtin } from '../../../runtime/kube/resource.ts';
 import { type HandlerResult, missingSettings } from '../handler.ts';
-import { isReady, type Node, type NodeTaint, reservedFor, selectPoolNodes } from './select.ts';
+import { isReady, reservedFor, selectPoolNodes } from './select.ts';
 import { matchesSelector } from './selector.ts';
 
 /** Field manager of pool labels and taints, apart from the operator's other writes. */

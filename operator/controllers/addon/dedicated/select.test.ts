@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Node, selectPoolNodes } from './select.ts';
+import type { Node } from '../../../runtime/kube/core.ts';
+import { selectPoolNodes } from './select.ts';
 
 const node = (
   name: string,

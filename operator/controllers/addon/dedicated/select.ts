@@ -1,8 +1,6 @@
 import { LABEL_POOL, LABEL_POOL_RESTRICTED, TAINT_POOL } from '../../../api/names.ts';
 import type { Node } from '../../../runtime/kube/core.ts';
 
-export type { Node, NodeTaint } from '../../../runtime/kube/core.ts';
-
 /** The pool, with the reserved nodes it keeps although they are not Ready (no free node could replace them). */
 export type Selection = { nodes: string[]; notReady: string[] } | { shortBy: number; reason: string };
 
