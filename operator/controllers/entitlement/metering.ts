@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { EntitlementCondition, EntitlementReason } from '../../api/conditions.ts';
 import { ANNOTATION_RESERVED_SINCE, LABEL_POOL, systemNamespaceOf } from '../../api/names.ts';
 import type { AddOn, Entitlement, EntitlementStatus } from '../../api/v1alpha1/index.ts';
 import { connectBucket, type S3Factory } from '../../archive/connect.ts';
@@ -197,7 +198,12 @@ export async function meter(
     if (!(err instanceof SourceUnavailable)) throw err;
     return {
       status: e.status?.watermark ? { watermark: e.status.watermark } : {},
-      condition: { type: 'Metered', status: 'False', reason: 'SourceUnavailable', message: err.message },
+      condition: {
+        type: EntitlementCondition.Metered,
+        status: 'False',
+        reason: EntitlementReason.SourceUnavailable,
+        message: err.message,
+      },
       requeueAfterMs: Math.min(60_000, untilNextWindow),
     };
   }
@@ -214,11 +220,16 @@ export async function meter(
   return {
     status,
     condition: problem
-      ? { type: 'Metered', status: 'False', reason: 'PriceMissing', message: problem }
+      ? {
+          type: EntitlementCondition.Metered,
+          status: 'False',
+          reason: EntitlementReason.PriceMissing,
+          message: problem,
+        }
       : {
-          type: 'Metered',
+          type: EntitlementCondition.Metered,
           status: 'True',
-          reason: 'UpToDate',
+          reason: EntitlementReason.UpToDate,
           message: `usage is metered up to ${ledger.watermark}`,
         },
     requeueAfterMs: untilNextWindow,

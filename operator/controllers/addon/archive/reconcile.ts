@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { AddOnCondition, AddOnReason } from '../../../api/conditions.ts';
 import { systemNamespaceOf } from '../../../api/names.ts';
 import type { AddOn, AddOnProvisioned } from '../../../api/v1alpha1/index.ts';
 import { archiveObject } from '../../../archive/archiver.ts';
@@ -11,6 +12,8 @@ import type { ConditionInput } from '../../../runtime/conditions.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
 import { type HandlerResult, missingSettings } from '../handler.ts';
 import { collectArchiveItems } from './collect.ts';
+
+const { Provisioned, Enforced } = AddOnCondition;
 
 export interface ArchiveDeps {
   client: KubeClient;
@@ -39,7 +42,7 @@ export async function reconcileArchive(
   const conn = await connectBucket(deps.client, spec.bucket, systemNamespaceOf(tenant), deps.s3);
   if (!('s3' in conn)) {
     return {
-      conditions: [{ type: 'Provisioned', status: 'False', reason: conn.reason, message: conn.message }],
+      conditions: [{ type: Provisioned, status: 'False', reason: conn.reason, message: conn.message }],
       requeueAfterMs: 10_000,
     };
   }
@@ -60,7 +63,7 @@ export async function reconcileArchive(
       if (!result.ok) {
         return {
           conditions: [
-            { type: 'Provisioned', status: 'False', reason: result.reason, message: result.message },
+            { type: Provisioned, status: 'False', reason: result.reason, message: result.message },
           ],
           requeueAfterMs: 60_000,
         };
@@ -105,15 +108,15 @@ export async function reconcileArchive(
 function enforced(bucket: string): ConditionInput[] {
   return [
     {
-      type: 'Provisioned',
+      type: Provisioned,
       status: 'True',
-      reason: 'BucketVerified',
+      reason: AddOnReason.BucketVerified,
       message: `bucket ${bucket} is WORM (Object Lock, COMPLIANCE)`,
     },
     {
-      type: 'Enforced',
+      type: Enforced,
       status: 'True',
-      reason: 'Archiving',
+      reason: AddOnReason.Archiving,
       message:
         "receipts, evidence, final invoice reports, closed ledger days and Tenantry's Events are archived under COMPLIANCE retention",
     },

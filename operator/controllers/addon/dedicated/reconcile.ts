@@ -6,6 +6,7 @@ import {
   poolNodeLabels,
   poolTaint,
 } from '../../../admission/pool-policies.ts';
+import { AddOnCondition, AddOnReason } from '../../../api/conditions.ts';
 import {
   ANNOTATION_RESERVED_SINCE,
   LABEL_POOL,
@@ -24,6 +25,8 @@ import { Builtin } from '../../../runtime/kube/resource.ts';
 import { type HandlerResult, missingSettings } from '../handler.ts';
 import { isReady, reservedFor, selectPoolNodes } from './select.ts';
 import { matchesSelector } from './selector.ts';
+
+const { Provisioned, Enforced } = AddOnCondition;
 
 /** Field manager of pool labels and taints, apart from the operator's other writes. */
 export const POOL_FIELD_MANAGER = 'tenantry-pool';
@@ -199,11 +202,11 @@ export async function reconcileDedicated(
     const message = `not enough nodes for a pool of ${spec.nodes}: ${picked.reason}; no node was changed`;
     return {
       conditions: [
-        cond('Provisioned', 'False', 'InsufficientNodes', message),
+        cond(Provisioned, 'False', AddOnReason.InsufficientNodes, message),
         cond(
-          'Enforced',
+          Enforced,
           current.length > 0 ? 'True' : 'False',
-          current.length > 0 ? 'PreviousPool' : 'InsufficientNodes',
+          current.length > 0 ? AddOnReason.PreviousPool : AddOnReason.InsufficientNodes,
           current.length > 0
             ? `the previous pool (${current.join(', ')}) stays in force`
             : 'no pool to enforce yet',
@@ -221,20 +224,30 @@ export async function reconcileDedicated(
     conditions: [
       picked.notReady.length
         ? cond(
-            'Provisioned',
+            Provisioned,
             'False',
-            'NodesNotReady',
+            AddOnReason.NodesNotReady,
             `${picked.notReady.join(', ')} of the pool ${picked.notReady.length === 1 ? 'is' : 'are'} not Ready and no free candidate can replace ${picked.notReady.length === 1 ? 'it' : 'them'} yet`,
           )
-        : cond('Provisioned', 'True', 'NodesReserved', `${nodes.length} nodes reserved: ${nodes.join(', ')}`),
+        : cond(
+            Provisioned,
+            'True',
+            AddOnReason.NodesReserved,
+            `${nodes.length} nodes reserved: ${nodes.join(', ')}`,
+          ),
       missing.length === 0
         ? cond(
-            'Enforced',
+            Enforced,
             'True',
-            'AdmissionPolicies',
+            AddOnReason.AdmissionPolicies,
             `pods of ${tenant} are pinned to the pool at admission`,
           )
-        : cond('Enforced', 'False', 'PoliciesMissing', `admission policies missing: ${missing.join(', ')}`),
+        : cond(
+            Enforced,
+            'False',
+            AddOnReason.PoliciesMissing,
+            `admission policies missing: ${missing.join(', ')}`,
+          ),
     ],
     provisioned: { nodes },
     poolNamespacesLabel: true,
