@@ -76,6 +76,12 @@ export const ENTITLEMENT_FINALIZER = 'tenantry.dev/entitlement-withdrawal';
 /** ClusterRoles the chart installs and the operator binds (it holds `bind` on exactly these). */
 export const CLUSTERROLE_TENANT_OWNER = 'tenantry:tenant-owner';
 export const CLUSTERROLE_TENANT_SYSTEM = 'tenantry:tenant-system';
+/**
+ * Members of this group (besides system:masters) may change what admission keeps from tenant
+ * owners: tenant namespaces' guard-rail labels, the quota, LimitRange and NetworkPolicies
+ * Tenantry made, and the node-agents exemption. Bind it to your platform team.
+ */
+export const GROUP_PLATFORM_ADMINS = 'tenantry:platform-admins';
 
 // --- Tenant namespaces -----------------------------------------------------------------------
 

@@ -1,5 +1,4 @@
-import { staticAddonAdmission } from '../admission/addon-policies.ts';
-import { staticPoolAdmission } from '../admission/pool-policies.ts';
+import { staticAdmission } from '../admission/static.ts';
 import { readCrds } from '../api/crds.ts';
 import { apply } from '../runtime/apply.ts';
 import { type Clock, realClock, sleep } from '../runtime/clock.ts';
@@ -29,7 +28,7 @@ export async function install(
     for (const obj of operatorRbac(opts.namespace)) await apply(client, typeOf(obj), obj);
   }
   // Admission policies reference the CRDs (paramKind Entitlement): install them after.
-  const policies = [...staticAddonAdmission(), ...staticPoolAdmission(opts.namespace)];
+  const policies = staticAdmission(opts.namespace);
   const names = crds.map((c) => c.metadata.name ?? '');
   const deadline = clock.now() + (opts.timeoutMs ?? 60_000);
   for (const name of names) {

@@ -8,7 +8,12 @@ export const DEFAULT_NAMESPACE = 'tenantry-system';
 const rbac = 'rbac.authorization.k8s.io';
 const rw = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const read = ['get', 'list', 'watch'];
-const all = ['*'];
+/**
+ * What owners may do to their workloads: named verbs, never `*`, which would include
+ * `escalate`, `bind` and `impersonate` (on roles, rolebindings and serviceaccounts). Without
+ * those, RBAC itself lets an owner grant others only what she holds.
+ */
+const manage = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 
 /**
  * The operator's permissions, and nothing more: what it reconciles, what tenants own, and
@@ -100,9 +105,10 @@ export function operatorRole(namespace: string): AnyObject {
 }
 
 /**
- * What a tenant owner may do in the tenant's workload namespaces: run and manage
- * workloads, but only read the quota, limit range and network policies that the policy
- * profile sets (drift would be repaired anyway; read-only makes the intent plain).
+ * What a tenant owner may do in the tenant's workload namespaces: run and manage workloads and
+ * delegate that inside the namespace, but only read the namespace itself and the quota, limit
+ * range and network policies its policy profile sets. Admission guards those for anyone else
+ * who might be granted more (operator/admission/guard-policies.ts).
  */
 export function tenantOwnerClusterRole(): AnyObject {
   return {
@@ -110,14 +116,16 @@ export function tenantOwnerClusterRole(): AnyObject {
     kind: 'ClusterRole',
     metadata: { name: CLUSTERROLE_TENANT_OWNER, labels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
     rules: [
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      {
+        apiGroups: [''],
+        resources: ['pods/exec', 'pods/portforward', 'pods/attach'],
+        verbs: ['get', 'create'],
+      },
       {
         apiGroups: [''],
         resources: [
           'pods',
-          'pods/log',
-          'pods/exec',
-          'pods/portforward',
-          'pods/attach',
           'services',
           'endpoints',
           'configmaps',
@@ -126,18 +134,24 @@ export function tenantOwnerClusterRole(): AnyObject {
           'serviceaccounts',
           'replicationcontrollers',
         ],
-        verbs: all,
+        verbs: manage,
       },
       {
         apiGroups: ['apps'],
         resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'],
-        verbs: all,
+        verbs: manage,
       },
-      { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: all },
-      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: all },
-      { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: all },
-      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: all },
-      { apiGroups: [rbac], resources: ['roles', 'rolebindings'], verbs: all },
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments/scale', 'statefulsets/scale'],
+        verbs: ['get', 'update', 'patch'],
+      },
+      { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: manage },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: manage },
+      { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: manage },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: manage },
+      // Delegation inside the namespace: no escalate or bind, so only what she holds herself.
+      { apiGroups: [rbac], resources: ['roles', 'rolebindings'], verbs: manage },
       { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: read },
       { apiGroups: [''], resources: ['resourcequotas', 'limitranges', 'events', 'namespaces'], verbs: read },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: read },
