@@ -16,6 +16,21 @@ export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
 /** Set on a tenant's namespaces by the tenant controller when an Entitlement exists for it. */
 export const LABEL_ENTITLEMENT = 'tenantry.dev/entitlement';
 
+/**
+ * Label keys a spec may not set on a namespace (admission refuses them in spec.namespaces;
+ * desired state drops them as a second line): Tenantry's own, and the cluster's
+ * (kubernetes.io, k8s.io and their subdomains: Pod Security, region), except app.kubernetes.io/
+ * which is for applications, but for its managed-by label.
+ */
+export function isReservedLabel(key: string): boolean {
+  const slash = key.indexOf('/');
+  if (slash < 0) return false;
+  const prefix = key.slice(0, slash);
+  if (key === LABEL_MANAGED_BY) return true;
+  if (prefix === 'tenantry.dev' || prefix === 'kubernetes.io' || prefix === 'k8s.io') return true;
+  return (prefix.endsWith('.kubernetes.io') && prefix !== 'app.kubernetes.io') || prefix.endsWith('.k8s.io');
+}
+
 // --- Dedicated pools (nodes and namespaces) --------------------------------------------------
 
 /** Node label: the tenant a node is reserved for. Informational; kubelets could set it. */

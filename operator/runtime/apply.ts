@@ -1,4 +1,5 @@
 import type { KubeClient } from './kube/client.ts';
+import { isAlreadyExists } from './kube/errors.ts';
 import type { KubeObject, OwnerReference } from './kube/object.ts';
 import { apiVersionOf, type ResourceType } from './kube/resource.ts';
 
@@ -106,4 +107,42 @@ export function controllerRef(type: ResourceType, owner: KubeObject): OwnerRefer
 /** Structural equality that ignores key order (objects as the API server returns them). */
 export function deepEqual(a: unknown, b: unknown): boolean {
   return isSubset(a, b) && isSubset(b, a);
+}
+
+interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+}
+
+/**
+ * Creates the object (failing if it exists: an atomic claim, where an apply would take over
+ * whatever is there) and then hands its fields to the operator's apply, so later applies can
+ * remove them: fields a create sets are owned by the manager's Update entry, which an apply
+ * configuration never lets go of. Returns false when the object already existed.
+ */
+export async function createForApply<T extends KubeObject>(
+  client: KubeClient,
+  type: ResourceType,
+  obj: T,
+): Promise<boolean> {
+  try {
+    await client.create(type, obj, { fieldManager: FIELD_MANAGER });
+  } catch (e) {
+    if (isAlreadyExists(e)) return false;
+    throw e;
+  }
+  const applied = await apply(client, type, obj);
+  const entries = (applied.metadata as { managedFields?: ManagedFieldsEntry[] }).managedFields ?? [];
+  const kept = entries.filter((f) => !(f.manager === FIELD_MANAGER && f.operation === 'Update'));
+  if (kept.length !== entries.length) {
+    const { name = '', namespace, resourceVersion } = applied.metadata;
+    await client.patch(
+      type,
+      name,
+      namespace,
+      { metadata: { resourceVersion, managedFields: kept } },
+      'merge',
+    );
+  }
+  return true;
 }

@@ -202,4 +202,58 @@ describe('admission keeps guard rails from anyone but the operator and platform 
       return n.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'baseline';
     });
   });
+
+  it('restores a namespace that lost its labels: the owner reference says whose it is', async () => {
+    await patchLabels(platform, { 'tenantry.dev/tenant': null, 'app.kubernetes.io/managed-by': null });
+    await waitFor('the operator to give the namespace its labels back', async () => {
+      const n = await admin.get(Builtin.Namespace, ns);
+      return n.metadata.labels?.['tenantry.dev/tenant'] === tenant;
+    });
+    const t = await admin.get<
+      { status?: { conditions?: Array<{ type: string; status: string }> } } & AnyObject
+    >(TenantResource, tenant);
+    expect(t.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('made the namespaces by a create its applies fully own (no field left to a create entry)', async () => {
+    const n = await admin.get(Builtin.Namespace, `${tenant}-system`);
+    const managers =
+      (n.metadata as { managedFields?: Array<{ manager: string; operation: string }> }).managedFields ?? [];
+    expect(managers.filter((m) => m.manager === 'tenantry').map((m) => m.operation)).toEqual(['Apply']);
+  });
+});
+
+describe('namespace names that could collide are refused at admission', () => {
+  it('refuses a dash in a namespace suffix, saying why', async () => {
+    await refused(
+      admin.create(TenantResource, tenantManifest(uniqueName('dash'), { namespaces: [{ name: 'b-x' }] })),
+      422,
+      /spec\.namespaces\[0\]\.name: Invalid value: .*no '-'/,
+    );
+  });
+
+  it('refuses reserved labels in spec.namespaces, naming them', async () => {
+    for (const key of [
+      'tenantry.dev/node-agents',
+      'pod-security.kubernetes.io/enforce',
+      'topology.kubernetes.io/region',
+    ]) {
+      await refused(
+        admin.create(
+          TenantResource,
+          tenantManifest(uniqueName('lbl'), { namespaces: [{ name: 'default', labels: { [key]: 'x' } }] }),
+        ),
+        422,
+        /are set by Tenantry or the cluster/,
+      );
+    }
+    await refused(
+      admin.create(
+        TenantResource,
+        tenantManifest(uniqueName('lbl'), { namespaces: [{ name: 'default', labels: { 'bad key!': 'x' } }] }),
+      ),
+      422,
+      /label keys must be/,
+    );
+  });
 });

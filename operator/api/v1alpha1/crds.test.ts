@@ -152,7 +152,11 @@ describe('Tenant', () => {
     expect(rootRules.some((r) => r.includes('self.metadata.name.size() <= 40'))).toBe(true);
     expect(rootRules.some((r) => r.includes("self.metadata.name != 'kube'"))).toBe(true);
     expect(at(TenantResource, 'spec.namespaces.[].name').maxLength).toBe(20);
-    expect(rules(TenantResource, 'spec.namespaces.[].name').map((r) => r.rule)).toEqual(["self != 'system'"]);
+    expect(rules(TenantResource, 'spec.namespaces.[].name').map((r) => r.rule)).toEqual([
+      "self != 'system'",
+      // No dash: the last dash of a namespace name then separates tenant and suffix unambiguously.
+      "self.matches('^[a-z0-9]+$')",
+    ]);
   });
 
   it('requires a namespace for service account owners only', () => {

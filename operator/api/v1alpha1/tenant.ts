@@ -53,15 +53,36 @@ export interface TenantOwner {
 /** A namespace the tenant gets, in addition to its system namespace. */
 export interface TenantNamespace {
   /**
-   * Suffix of the namespace: the namespace is named `<tenant>-<name>`. "system" is
-   * reserved for the tenant's system namespace.
+   * Suffix of the namespace: the namespace is named `<tenant>-<name>`. Lower-case letters and
+   * digits only: with no dash in the suffix, the last dash of a namespace name separates tenant
+   * and suffix, so no two tenants' namespaces can ever have the same name (with dashes, tenant
+   * `a` with `b-x` and tenant `a-b` with `x` would both be `a-b-x`). "system" is reserved for
+   * the tenant's system namespace.
+   * @minLength 1
    * @maxLength 20
    * @validation rule=self != 'system' message=the name "system" is reserved for the tenant's system namespace
+   * @validation rule=self.matches('^[a-z0-9]+$') message=must be lower-case letters and digits only (no '-'): the namespace is <tenant>-<name>, and a dash would let two tenants' namespaces collide
    */
-  name: DNSLabel;
-  /** Extra labels to put on the namespace. Labels under tenantry.dev/ are set by Tenantry and win. */
-  labels?: Record<string, string>;
+  name: string;
+  /**
+   * Extra labels to put on the namespace. Keys and values follow the Kubernetes label syntax;
+   * keys under tenantry.dev/, kubernetes.io/, k8s.io/ and their subdomains (Pod Security,
+   * region, ...; app.kubernetes.io/ is yours but for managed-by) are Tenantry's or the
+   * cluster's and are refused.
+   * @maxProperties 32
+   * @validation rule=self.all(k, k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*[/])?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.split('/')[0].size() <= 253)) message=label keys must be a DNS subdomain prefix (optional) and a name of at most 63 characters: alphanumerics, '-', '_' or '.', starting and ending alphanumeric
+   * @validation rule=self.all(k, !k.contains('/') || !(k.split('/')[0] in ['tenantry.dev', 'kubernetes.io', 'k8s.io'] || (k.split('/')[0].endsWith('.kubernetes.io') && k.split('/')[0] != 'app.kubernetes.io') || k.split('/')[0].endsWith('.k8s.io') || k == 'app.kubernetes.io/managed-by')) message=labels under tenantry.dev/, kubernetes.io/, k8s.io/ and their subdomains (pod-security, topology, ...) and app.kubernetes.io/managed-by are set by Tenantry or the cluster, not in spec.namespaces
+   */
+  labels?: Record<string, LabelValue>;
 }
+
+/**
+ * A Kubernetes label value: at most 63 characters, alphanumerics, '-', '_' or '.', starting and
+ * ending alphanumeric, or empty.
+ * @maxLength 63
+ * @pattern ^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$
+ */
+export type LabelValue = string;
 
 /** Overrides of the ResourceQuota that the policy profile gives each namespace. */
 export interface TenantQuota {

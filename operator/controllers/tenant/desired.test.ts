@@ -23,6 +23,31 @@ describe('desired state of a Tenant', () => {
     ]);
   });
 
+  it('drops reserved labels a spec asks for, so they cannot loosen what admission trusts', () => {
+    const ns = find(
+      tenant({
+        namespaces: [
+          {
+            name: 'prod',
+            labels: {
+              'tenantry.dev/dedicated-pool': 'true',
+              'tenantry.dev/node-agents': 'true',
+              'pod-security.kubernetes.io/enforce': 'privileged',
+              'app.kubernetes.io/part-of': 'shop',
+            },
+          },
+        ],
+      }),
+      'Namespace',
+      'acme-prod',
+    );
+    const labels = ns?.metadata.labels ?? {};
+    expect(labels['tenantry.dev/dedicated-pool']).toBeUndefined();
+    expect(labels['tenantry.dev/node-agents']).toBeUndefined();
+    expect(labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    expect(labels['app.kubernetes.io/part-of']).toBe('shop');
+  });
+
   it('labels namespaces with tenant, region, role and Pod Security level, and lets Tenantry labels win', () => {
     const ns = find(
       tenant({

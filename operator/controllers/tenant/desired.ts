@@ -1,6 +1,7 @@
 import {
   CLUSTERROLE_TENANT_OWNER,
   CLUSTERROLE_TENANT_SYSTEM,
+  isReservedLabel,
   LABEL_ENTITLEMENT,
   LABEL_MANAGED_BY,
   LABEL_NAMESPACE_ROLE,
@@ -78,7 +79,7 @@ export function desiredState(
           name: ns.name,
           // User labels first: Tenantry's own labels are what isolation relies on, so they win.
           labels: {
-            ...ns.labels,
+            ...userLabels(ns.labels),
             ...common,
             [LABEL_NAMESPACE_ROLE]: ns.role,
             [LABEL_REGION]: tenant.spec.region,
@@ -126,6 +127,11 @@ export function desiredState(
     out.push(...networkPolicies(tenantName, profile, meta));
   }
   return out;
+}
+
+/** The spec's labels without those Tenantry and the cluster reserve (admission refuses them too). */
+function userLabels(labels: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([k]) => !isReservedLabel(k)));
 }
 
 function quotaOverrides(tenant: Tenant): Record<string, string> {

@@ -2,7 +2,7 @@ import { TenantCondition, TenantReason } from '../../api/conditions.ts';
 import { LABEL_TENANT } from '../../api/names.ts';
 import { addOnsOf, entitlementOf } from '../../api/tenancy.ts';
 import type { AddOn, Entitlement, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
-import { applyIfChanged } from '../../runtime/apply.ts';
+import { applyIfChanged, createForApply } from '../../runtime/apply.ts';
 import type { ReconcileContext } from '../../runtime/controller.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { Cache } from '../../runtime/informer.ts';
@@ -13,6 +13,7 @@ import { Builtin, keyOf, type ResourceType } from '../../runtime/kube/resource.t
 import type { Outcome } from '../../runtime/reconcile/outcome.ts';
 import { type DesiredObject, desiredState, namespacesOf } from './desired.ts';
 import { deleteIgnoringMissing, releaseNamespace } from './objects.ts';
+import { type Claim, claimOf } from './ownership.ts';
 
 export interface ProvisionDeps {
   client: KubeClient;
@@ -37,11 +38,13 @@ export async function provision(
   ctx: ReconcileContext,
 ): Promise<Outcome<TenantStatus>> {
   const names = namespacesOf(tenant).map((n) => n.name);
-  const conflict = await findConflict(deps, tenant, names);
+  const claims = await claimsOf(deps, tenant, names);
+  const conflict = claims.find((c) => c.state === 'theirs');
   if (conflict) {
-    deps.recorder.event(tenant, 'Warning', TenantReason.NamespaceConflict, conflict);
-    return notProvisioned(names, TenantReason.NamespaceConflict, conflict, 60_000);
+    deps.recorder.event(tenant, 'Warning', TenantReason.NamespaceConflict, conflict.message);
+    return notProvisioned(names, TenantReason.NamespaceConflict, conflict.message, 60_000);
   }
+  const free = new Set(names.filter((_, i) => claims[i]?.state === 'free'));
   const entitlement = entitlementOf(deps.entitlements, tenant.metadata.name ?? '', { live: true });
   const dedicatedPool = addOnsOf(deps.addons, tenant.metadata.name ?? '').some(
     (a) =>
@@ -52,6 +55,16 @@ export async function provision(
   const desired = desiredState(tenant, { entitlement: entitlement?.metadata.name, dedicatedPool });
   let wrote = 0;
   for (const d of desired) {
+    if (d.type === Builtin.Namespace && free.has(d.object.metadata.name ?? '')) {
+      // Created, not applied: a create fails when someone else made the namespace meanwhile,
+      // where an apply would take it over. Exactly one claimant wins.
+      if (!(await createForApply(deps.client, Builtin.Namespace, d.object))) {
+        const message = `namespace ${d.object.metadata.name} was created by someone else just now; looking at who holds it`;
+        return notProvisioned(names, TenantReason.NamespaceConflict, message, 1_000);
+      }
+      wrote++;
+      continue;
+    }
     const actual = deps.owned.get(d.type)?.get(keyOf(d.object));
     if (await applyIfChanged(deps.client, d.type, d.object, actual)) wrote++;
   }
@@ -92,28 +105,14 @@ function namespace(deps: ProvisionDeps, name: string): Namespace | undefined {
   return deps.owned.get(Builtin.Namespace)?.get(name) as Namespace | undefined;
 }
 
-/**
- * A namespace of the same name that Tenantry does not manage for this tenant must never
- * be taken over: that would hand its workloads to this tenant's owners.
- */
-async function findConflict(
-  deps: ProvisionDeps,
-  tenant: Tenant,
-  names: string[],
-): Promise<string | undefined> {
-  const me = tenant.metadata.name;
+/** Who holds each of the tenant's namespaces. The cache holds only those Tenantry manages; any other needs a look. */
+async function claimsOf(deps: ProvisionDeps, tenant: Tenant, names: string[]): Promise<Claim[]> {
+  const out: Claim[] = [];
   for (const name of names) {
-    // The cache holds only namespaces Tenantry manages; anything else needs a look.
     const ns = namespace(deps, name) ?? (await deps.client.find<Namespace>(Builtin.Namespace, name));
-    if (!ns) continue;
-    const holder = ns.metadata.labels?.[LABEL_TENANT];
-    if (holder !== me) {
-      return holder
-        ? `namespace ${name} belongs to tenant ${holder}; rename this tenant or its namespace`
-        : `namespace ${name} already exists and is not managed by Tenantry; rename the tenant's namespace or remove the existing one`;
-    }
+    out.push(claimOf(ns, tenant));
   }
-  return undefined;
+  return out;
 }
 
 /** Deletes managed objects of this tenant that the spec no longer asks for. */

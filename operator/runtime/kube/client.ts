@@ -143,9 +143,10 @@ export class KubeClient {
     });
   }
 
-  create<T extends KubeObject>(type: ResourceType, obj: T): Promise<T> {
+  create<T extends KubeObject>(type: ResourceType, obj: T, opts: { fieldManager?: string } = {}): Promise<T> {
     return this.request<T>('POST', resourcePath(type, { namespace: obj.metadata.namespace }), {
       body: { apiVersion: apiVersionOf(type), kind: type.kind, ...obj },
+      query: { fieldManager: opts.fieldManager },
     });
   }
 
