@@ -198,6 +198,9 @@ function checkRule(
   const isRoot = steps.length === 0;
   const code = rule.rule.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, "''");
   const reference = /(\bhas\(\s*)?\b(?:self|oldSelf)((?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)(\s*\()?/g;
+  // A rule that never indexes what it names (`self[k]`) reads a map's keys, not its values:
+  // `self.all(k, ...)` costs nothing per value.
+  const keysOnly = !/\b(?:self|oldSelf)(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*\s*\[/.test(code);
   for (const match of code.matchAll(reference)) {
     const segments = (match[2] ?? '')
       .split('.')
@@ -208,7 +211,7 @@ function checkRule(
     if (typeof target === 'string') {
       report(path, `${label} refers to ${target}`);
     } else if (target && !match[1]) {
-      for (const unbounded of unboundedParts(target, segments.join('.') || 'self')) {
+      for (const unbounded of unboundedParts(target, segments.join('.') || 'self', keysOnly)) {
         report(path, `${label} reads ${unbounded} (CEL cost budget)`);
       }
     }
@@ -251,7 +254,7 @@ function resolve(
   return current;
 }
 
-function unboundedParts(node: OpenApiSchema, path: string): string[] {
+function unboundedParts(node: OpenApiSchema, path: string, keysOnly = false): string[] {
   const found: string[] = [];
   const isBoundedString =
     node.maxLength !== undefined ||
@@ -267,7 +270,7 @@ function unboundedParts(node: OpenApiSchema, path: string): string[] {
   }
   if (typeof node.additionalProperties === 'object') {
     if (node.maxProperties === undefined) found.push(`${path}, a map without @maxProperties`);
-    found.push(...unboundedParts(node.additionalProperties, `${path}[*]`));
+    if (!keysOnly) found.push(...unboundedParts(node.additionalProperties, `${path}[*]`));
   }
   for (const [name, child] of Object.entries(node.properties ?? {})) {
     found.push(...unboundedParts(child, `${path}.${name}`));

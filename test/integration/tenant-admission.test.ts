@@ -63,6 +63,27 @@ describe('invalid Tenants are refused at admission with a message naming the fie
     ],
     ['a region that is not a DNS label', { region: 'EU West' }, /spec\.region: Invalid value: "EU West"/],
     ['a missing display name', { displayName: '' }, /spec\.displayName: Invalid value: "".*at least 1 chars/],
+    [
+      'an IPv4 address as domain',
+      { domain: { name: '192.168.1.1' } },
+      /spec\.domain\.name.*not an IP address/,
+    ],
+    ['loopback as domain', { domain: { name: '127.0.0.1' } }, /spec\.domain\.name.*not an IP address/],
+    [
+      'a numeric top-level domain',
+      { domain: { name: 'acme.123' } },
+      /spec\.domain\.name.*top-level domain must not be all digits/,
+    ],
+    [
+      'a domain label longer than 63 characters',
+      { domain: { name: `${'a'.repeat(64)}.example.com` } },
+      /spec\.domain\.name.*at most 63 characters/,
+    ],
+    [
+      'a quota resource name ResourceQuota does not know',
+      { quota: { hard: { 'requests.cpu': '4', 'cpus please': '8' } } },
+      /spec\.quota\.hard.*must be a ResourceQuota resource name/,
+    ],
   ])('refuses %s', async (_what, spec, message) => {
     const t = base();
     const e = await refusal({ ...t, spec: { ...t.spec, ...spec } });
@@ -87,6 +108,22 @@ describe('invalid Tenants are refused at admission with a message naming the fie
     await apply(admin, TenantResource, tenantManifest(name));
     const moved = tenantManifest(name, { region: 'us-east-1' });
     await expect(apply(admin, TenantResource, moved)).rejects.toThrow(/spec\.region.*region is immutable/);
+    await admin.delete(TenantResource, name);
+  });
+
+  it('accepts the quota names ResourceQuota knows', async () => {
+    const name = uniqueName('quota');
+    const hard = {
+      'requests.cpu': '4',
+      'limits.memory': '8Gi',
+      pods: 50,
+      'count/deployments.apps': 10,
+      'requests.nvidia.com/gpu': 1,
+      'fast.storageclass.storage.k8s.io/requests.storage': '100Gi',
+      'hugepages-2Mi': '1Gi',
+    };
+    const t = await admin.create<TenantObject>(TenantResource, tenantManifest(name, { quota: { hard } }));
+    expect(Object.keys(t.spec.quota?.hard ?? {}).sort()).toEqual(Object.keys(hard).sort());
     await admin.delete(TenantResource, name);
   });
 

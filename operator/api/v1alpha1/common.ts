@@ -37,9 +37,13 @@ export type Quantity = int64 | string;
 export type DNSLabel = string;
 
 /**
- * A DNS name with at least two labels, such as `acme.example.com`.
+ * A DNS name with at least two labels, such as `acme.example.com`: lower case, each label at most
+ * 63 characters, and a top-level domain that is not all digits (so never an IP address).
  * @pattern ^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?$
  * @maxLength 253
+ * @validation rule=!self.matches('^[0-9]+([.][0-9]+)*$') message=must be a DNS name, not an IP address
+ * @validation rule=self.matches('^[0-9]+([.][0-9]+)*$') || !self.matches('[.][0-9]+$') message=the top-level domain must not be all digits
+ * @validation rule=self.split('.').all(l, l.size() <= 63) message=each label (between dots) must be at most 63 characters
  */
 export type Hostname = string;
 

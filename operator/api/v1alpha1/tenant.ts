@@ -63,7 +63,7 @@ export interface TenantNamespace {
    * @validation rule=self != 'system' message=the name "system" is reserved for the tenant's system namespace
    * @validation rule=self.matches('^[a-z0-9]+$') message=must be lower-case letters and digits only (no '-'): the namespace is <tenant>-<name>, and a dash would let two tenants' namespaces collide
    */
-  name: string;
+  name: DNSLabel;
   /**
    * Extra labels to put on the namespace. Keys and values follow the Kubernetes label syntax;
    * keys under tenantry.dev/, kubernetes.io/, k8s.io/ and their subdomains (Pod Security,
@@ -89,7 +89,11 @@ export interface TenantQuota {
   /**
    * Hard limits by resource name, as in a ResourceQuota's spec.hard (for example
    * `requests.cpu: "8"`, `limits.memory: 32Gi`, `pods: 200`). Resources not listed keep
-   * the profile's limit.
+   * the profile's limit. Names are ResourceQuota's: the standard ones, `count/<resource>`,
+   * hugepages, `<class>.storageclass.storage.k8s.io/requests.storage` and extended resources
+   * (`requests.nvidia.com/gpu`).
+   * @maxProperties 64
+   * @validation rule=self.all(k, (k in ['pods', 'services', 'secrets', 'configmaps', 'persistentvolumeclaims', 'replicationcontrollers', 'resourcequotas', 'services.loadbalancers', 'services.nodeports', 'cpu', 'memory', 'storage', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.storage', 'requests.ephemeral-storage', 'limits.cpu', 'limits.memory', 'limits.ephemeral-storage'] || k.matches('^(requests[.]|limits[.])?hugepages-[0-9]+[KMGTPE]i?$') || k.matches('^count/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$') || k.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?[.]storageclass[.]storage[.]k8s[.]io/(requests[.]storage|persistentvolumeclaims)$') || k.matches('^(requests[.])?[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)+/[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$'))) message=every key must be a ResourceQuota resource name, e.g. requests.cpu, limits.memory, pods, count/deployments.apps, requests.nvidia.com/gpu, <class>.storageclass.storage.k8s.io/requests.storage
    */
   hard?: Record<string, Quantity>;
 }
