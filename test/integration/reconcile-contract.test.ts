@@ -110,7 +110,14 @@ describe('the tenant controller, one reconcile at a time', () => {
     expect(deleting.metadata.deletionTimestamp).toBeDefined();
     const first = await h.reconcileOnce('tenant', name, deleting);
     expect(first?.requeueAfterMs).toBeGreaterThan(0);
-    expect((await getTenant(name)).metadata.finalizers).toContain(TENANT_FINALIZER);
+    const held = await getTenant(name);
+    expect(held.metadata.finalizers).toContain(TENANT_FINALIZER);
+    // Held by its finalizer, it says so instead of staying Ready.
+    expect(held.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'Deleting',
+      message: expect.stringMatching(new RegExp(`waiting for namespaces .*${name}-system.* to be deleted`)),
+    });
     await waitFor(
       `tenant ${name} to go once its namespaces are deleted`,
       async () => {

@@ -73,7 +73,7 @@ export class AddOnReconciler implements ObjectReconciler<AddOn, AddOnStatus> {
       ...(approval ? { status: { approval } } : {}),
     });
     const allowed = entitled.status === 'True' && approval !== undefined;
-    await draft.step(addon.spec.type, () => this.provision(addon, tenant, allowed));
+    await draft.step(addon.spec.type, () => this.provision(addon, tenant, allowed), Provisioned);
     draft.summarize(ADDON_READINESS, `${addon.spec.type} is provisioned and enforced`);
   }
 
@@ -149,6 +149,8 @@ async function releaseAddOn(
   addon: AddOn,
   tenant: string,
 ): Promise<Finalized> {
-  if (handler?.release && !(await handler.release(addon, tenant))) return { requeueAfterMs: 2_000 };
+  if (handler?.release && !(await handler.release(addon, tenant))) {
+    return { requeueAfterMs: 2_000, waitingFor: `releasing what the ${addon.spec.type} add-on provisioned` };
+  }
   return 'done';
 }

@@ -42,7 +42,7 @@ export function addonController(deps: ControllerDeps): ControllerDefinition {
     ],
     concurrency: 2,
     reconciler: objectReconciler(
-      { type: AddOnResource, cache: addons, client: deps.client, clock: deps.clock },
+      { type: AddOnResource, cache: addons, client: deps.client, clock: deps.clock, recorder: deps.recorder },
       new AddOnReconciler({
         clock: deps.clock,
         recorder: deps.recorder,

@@ -50,7 +50,7 @@ export class EntitlementReconciler implements ObjectReconciler<Entitlement, Enti
     const tenant = e.spec.tenantRef.name;
     const addons = addOnsOf(this.deps.addons, tenant);
     draft.apply(entitled(e, addons));
-    await draft.step('metering', () => this.meter(e, addons));
+    await draft.step('metering', () => this.meter(e, addons), Metered);
     draft.summarize(ENTITLEMENT_READINESS, `admission enforces this Entitlement for tenant ${tenant}`);
   }
 
@@ -84,7 +84,10 @@ export class EntitlementReconciler implements ObjectReconciler<Entitlement, Enti
       labelSelector: `${LABEL_ENTITLEMENT}=${e.metadata.name}`,
       limit: 1,
     });
-    if (labelled.items.length) return { requeueAfterMs: 500 };
+    if (labelled.items.length) {
+      const waitingFor = `waiting for the tenant's namespaces to lose the ${LABEL_ENTITLEMENT} label, so add-ons stay refused throughout`;
+      return { requeueAfterMs: 500, waitingFor };
+    }
     const m = this.deps.metering;
     if (m) {
       const addons = addOnsOf(this.deps.addons, e.spec.tenantRef.name);

@@ -22,7 +22,13 @@ export function entitlementController(deps: ControllerDeps): ControllerDefinitio
     owns: [{ type: Builtin.ValidatingAdmissionPolicyBinding, labelSelector: MANAGED_SELECTOR }],
     watches: [watch(AddOnResource, (a) => byTenant(a.metadata.namespace))],
     reconciler: objectReconciler(
-      { type: EntitlementResource, cache: entitlements, client: deps.client, clock: deps.clock },
+      {
+        type: EntitlementResource,
+        cache: entitlements,
+        client: deps.client,
+        clock: deps.clock,
+        recorder: deps.recorder,
+      },
       new EntitlementReconciler({
         client: deps.client,
         clock: deps.clock,

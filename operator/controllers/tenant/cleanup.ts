@@ -47,7 +47,8 @@ export async function cleanupTenant(
         );
       }
       // Namespace deletion events re-trigger this; the requeue is a safety net.
-      return { requeueAfterMs: 5_000 };
+      const names = namespaces.map((n) => n.metadata.name).join(', ');
+      return { requeueAfterMs: 5_000, waitingFor: `waiting for namespaces ${names} to be deleted` };
     }
   }
   ctx.log.info('tenant cleaned up');

@@ -57,9 +57,9 @@ export class TenantReconciler implements ObjectReconciler<Tenant, TenantStatus> 
 
   async reconcile(tenant: Tenant, draft: StatusDraft<TenantStatus>, ctx: ReconcileContext): Promise<void> {
     const { deps } = this;
-    await draft.step('provision', () => provision(deps, tenant, ctx));
-    await draft.step('domain', () => checkDomain(deps, tenant));
-    await draft.step('identity', () => this.identity(tenant, draft));
+    await draft.step('provision', () => provision(deps, tenant, ctx), Provisioned);
+    await draft.step('domain', () => checkDomain(deps, tenant), DomainVerified);
+    await draft.step('identity', () => this.identity(tenant, draft), TenantCondition.IdentityConnected);
     const provisioned = draft.decided(Provisioned)?.status === 'True';
     if (deps.signer && deps.features.selfServeOnboarding && provisioned) {
       const done = completedSteps(tenant, draft);

@@ -41,6 +41,7 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
         cache: deps.manager.informer(TenantResource, deps.shardSelector),
         client: deps.client,
         clock: deps.clock,
+        recorder: deps.recorder,
       },
       new TenantReconciler({
         client: deps.client,

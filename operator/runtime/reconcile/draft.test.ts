@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kstatus } from '../conditions.ts';
+import { ApiError } from '../kube/errors.ts';
 import type { Condition } from '../kube/meta.ts';
 import { FakeClock } from '../testing/fake-clock.ts';
 import { type Readiness, StatusDraft } from './draft.ts';
@@ -120,6 +121,63 @@ describe('StatusDraft', () => {
     draft.apply({});
     draft.apply({ requeueAfterMs: 2_000 });
     expect(draft.requeueAfterMs()).toBe(2_000);
+  });
+});
+
+describe('a failed part says so in the condition it owns', () => {
+  const ready = (gen: number): Condition => ({
+    ...provisioned,
+    observedGeneration: gen,
+    lastTransitionTime: 'x',
+  });
+
+  it('sets it False with the reason when retrying cannot help, and the object stalls', async () => {
+    const draft = new StatusDraft<Status>({ conditions: [ready(1)] }, 2, clock);
+    await draft.step(
+      'pool',
+      () => Promise.reject(new TerminalError('spec.nodes must be positive', { reason: 'InvalidSpec' })),
+      'Provisioned',
+    );
+    draft.summarize(policy, 'ok');
+    const s = draft.result();
+    expect(s.conditions?.find((c) => c.type === 'Provisioned')).toMatchObject({
+      status: 'False',
+      reason: 'InvalidSpec',
+      message: 'pool: spec.nodes must be positive',
+      observedGeneration: 2,
+    });
+    expect(read(s, 2)).toBe('Failed');
+  });
+
+  it('takes the API server refusing a request as invalid for input no retry can fix', async () => {
+    const draft = new StatusDraft<Status>(undefined, 1, clock);
+    const invalid = new ApiError(422, 'Invalid', 'Namespace "x" is invalid: metadata.labels: Invalid value');
+    await draft.step('provision', () => Promise.reject(invalid), 'Provisioned');
+    expect(draft.error()).toBeInstanceOf(TerminalError);
+    expect(draft.condition('Provisioned')).toMatchObject({ status: 'False', reason: 'Invalid' });
+  });
+
+  it('keeps a verdict reached for this generation through a passing outage', async () => {
+    const draft = new StatusDraft<Status>({ conditions: [ready(3)] }, 3, clock);
+    await draft.step(
+      'provision',
+      () => Promise.reject(new ApiError(503, 'ServiceUnavailable', 'etcd down')),
+      'Provisioned',
+    );
+    expect(draft.condition('Provisioned')?.status).toBe('True');
+    expect(draft.error()).not.toBeInstanceOf(TerminalError);
+  });
+
+  it('never lets a verdict about an older spec stand: Unknown while the retries run', async () => {
+    const draft = new StatusDraft<Status>({ conditions: [ready(3)] }, 4, clock);
+    await draft.step('provision', () => Promise.reject(new Error('connection refused')), 'Provisioned');
+    draft.summarize(policy, 'ok');
+    expect(draft.condition('Provisioned')).toMatchObject({
+      status: 'Unknown',
+      reason: 'Retrying',
+      observedGeneration: 4,
+    });
+    expect(draft.condition('Ready')?.status).toBe('False');
   });
 });
 

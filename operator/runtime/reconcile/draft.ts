@@ -7,7 +7,7 @@ import {
   summarize,
 } from '../conditions.ts';
 import type { Condition } from '../kube/meta.ts';
-import { combineFailures, type StepFailure, TerminalError } from './errors.ts';
+import { asTerminal, combineFailures, messageOf, type StepFailure, TerminalError } from './errors.ts';
 import { type ObjectStatus, type Outcome, shortestRequeue } from './outcome.ts';
 
 /**
@@ -83,14 +83,34 @@ export class StatusDraft<S extends ObjectStatus> {
   async step(
     name: string,
     run: () => Promise<Outcome<S> | undefined> | Outcome<S> | undefined,
+    condition?: string,
   ): Promise<boolean> {
     try {
       this.apply(await run());
       return true;
-    } catch (error) {
+    } catch (thrown) {
+      const error = asTerminal(thrown);
       this.failures.push({ step: name, error });
+      if (condition) this.reportFailure(condition, name, error);
       return false;
     }
+  }
+
+  /**
+   * A failed part says so in the condition it owns, so status never claims what this spec has
+   * not reached: input no retry can fix sets it False with the reason (the object is Stalled);
+   * any other failure leaves a verdict already reached for this generation and otherwise makes
+   * the condition Unknown while the retries run.
+   */
+  private reportFailure(type: string, step: string, error: unknown): void {
+    const message = `${step}: ${messageOf(error)}`;
+    if (error instanceof TerminalError) {
+      this.apply({ conditions: [{ type, status: 'False', reason: error.reason, message }] });
+      return;
+    }
+    const previous = this.condition(type);
+    if (previous && previous.observedGeneration === this.generation) return;
+    this.apply({ conditions: [{ type, status: 'Unknown', reason: 'Retrying', message }] });
   }
 
   /** Ready (with Reconciling or Stalled) from the other conditions, in kstatus terms. */
@@ -126,7 +146,12 @@ export class StatusDraft<S extends ObjectStatus> {
 
   /** Records a failure found outside a sub-reconciler. */
   fail(step: string, error: unknown): void {
-    this.failures.push({ step, error });
+    this.failures.push({ step, error: asTerminal(error) });
+  }
+
+  /** Ready=False while a deletion waits for something, saying what. */
+  deleting(waitingFor: string): void {
+    this.setSummary({ state: 'progressing', reason: 'Deleting', message: waitingFor });
   }
 
   /** The error to report after the status is written, if any part failed. */

@@ -1,3 +1,5 @@
+import { isInvalid } from '../kube/errors.ts';
+
 /**
  * An error that retrying cannot fix (input that is wrong as it stands). The object is marked
  * Stalled with the reason, the key is not retried, and the next change to the object brings it
@@ -32,6 +34,15 @@ export class ReconcileErrors extends Error {
     super(failures.map((f) => `${f.step}: ${messageOf(f.error)}`).join('; '));
     this.failures = failures;
   }
+}
+
+/**
+ * The API server refusing a request as invalid (422, or 400 BadRequest) is input no retry can
+ * fix until the spec changes: a TerminalError with the server's message.
+ */
+export function asTerminal(e: unknown): unknown {
+  if (e instanceof TerminalError || !isInvalid(e)) return e;
+  return new TerminalError((e as Error).message, { reason: 'Invalid', cause: e });
 }
 
 export function messageOf(e: unknown): string {

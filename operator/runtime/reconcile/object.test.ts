@@ -143,4 +143,18 @@ describe('objectReconciler', () => {
     const stalled = t.api.stored().status?.conditions?.find((c) => c.type === 'Stalled');
     expect(stalled).toMatchObject({ status: 'True', reason: 'EmptyPool', message: 'spec.pool is empty' });
   });
+
+  it('says what a deletion waits for: Ready=False reason Deleting', async () => {
+    const deleting = { ...base, metadata: { ...base.metadata, deletionTimestamp: '2026-12-01T00:00:00Z' } };
+    const t = setup(deleting, pool, async () => ({
+      requeueAfterMs: 5_000,
+      waitingFor: 'waiting for namespaces a, b to be deleted',
+    }));
+    expect(await t.once()).toEqual({ requeueAfterMs: 5_000 });
+    expect(t.api.stored().status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'Deleting',
+      message: 'waiting for namespaces a, b to be deleted',
+    });
+  });
 });

@@ -1,16 +1,21 @@
 import { applyStatus, deepEqual } from '../apply.ts';
 import type { Clock } from '../clock.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../controller.ts';
+import type { EventRecorder } from '../events.ts';
 import { ensureFinalizer, hasFinalizer, removeFinalizer } from '../finalizer.ts';
 import type { Cache } from '../informer.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../kube/object.ts';
 import type { ResourceType } from '../kube/resource.ts';
 import { StatusDraft } from './draft.ts';
+import { messageOf, TerminalError } from './errors.ts';
 import type { ObjectStatus } from './outcome.ts';
 
-/** The deletion path's verdict: done lets the object go (the finalizer comes off). */
-export type Finalized = 'done' | { requeueAfterMs: number };
+/**
+ * The deletion path's verdict: done lets the object go (the finalizer comes off); otherwise
+ * look again, and say what the deletion waits for (Ready=False reason Deleting).
+ */
+export type Finalized = 'done' | { requeueAfterMs: number; waitingFor?: string };
 
 /**
  * What a controller writes for its kind; the runtime does the rest (see `objectReconciler`).
@@ -33,6 +38,8 @@ export interface ObjectReconcilerDeps<T extends KubeObject> {
   cache: Cache<T>;
   client: KubeClient;
   clock: Clock;
+  /** Failures become Warning Events on the object (what `kubectl describe` shows). */
+  recorder?: EventRecorder;
 }
 
 /**
@@ -67,7 +74,11 @@ export function objectReconciler<T extends KubeObject & { status?: S }, S extend
         r.statusChanged?.(obj, next);
       }
       const error = draft.error();
-      if (error) throw error;
+      if (error) {
+        const reason = error instanceof TerminalError ? error.reason : 'ReconcileError';
+        deps.recorder?.event(obj, 'Warning', reason, messageOf(error));
+        throw error;
+      }
       const wait = draft.requeueAfterMs();
       return wait === undefined ? undefined : { requeueAfterMs: wait };
     },
@@ -82,9 +93,23 @@ async function finalizeObject<T extends KubeObject & { status?: S }, S extends O
 ): Promise<Result | undefined> {
   if (!r.finalizer || !hasFinalizer(obj, r.finalizer)) return undefined;
   const verdict = r.finalize ? await r.finalize(obj, ctx) : 'done';
-  if (verdict !== 'done') return verdict;
+  if (verdict !== 'done') {
+    if (verdict.waitingFor) await sayWhatDeletionWaitsFor(deps, obj, verdict.waitingFor);
+    return { requeueAfterMs: verdict.requeueAfterMs };
+  }
   await removeFinalizer(deps.client, deps.type, obj, r.finalizer);
   return undefined;
+}
+
+async function sayWhatDeletionWaitsFor<T extends KubeObject & { status?: S }, S extends ObjectStatus>(
+  deps: ObjectReconcilerDeps<T>,
+  obj: T,
+  waitingFor: string,
+): Promise<void> {
+  const draft = new StatusDraft<S>(obj.status, obj.metadata.generation, deps.clock);
+  draft.deleting(waitingFor);
+  const next = draft.result();
+  if (!deepEqual(next, obj.status ?? {})) await applyStatus(deps.client, deps.type, obj, next);
 }
 
 /**
