@@ -163,11 +163,12 @@ describe('Tenant', () => {
     expect(at(TenantResource, 'spec.owners')).toMatchObject({ minItems: 1, maxItems: 50 });
     expect(at(TenantResource, 'spec.owners.[].kind')).toMatchObject({
       enum: ['User', 'Group', 'ServiceAccount'],
-      default: 'User',
     });
+    // No default inside the atomic owners list: an unchanged apply must stay unchanged.
+    expect(at(TenantResource, 'spec.owners.[].kind').default).toBeUndefined();
     expect(rules(TenantResource, 'spec.owners.[]').map((r) => r.rule)).toEqual([
-      "self.kind != 'ServiceAccount' || has(self.namespace)",
-      "self.kind == 'ServiceAccount' || !has(self.namespace)",
+      "!has(self.kind) || self.kind != 'ServiceAccount' || has(self.namespace)",
+      "(has(self.kind) && self.kind == 'ServiceAccount') || !has(self.namespace)",
     ]);
   });
 });

@@ -30,14 +30,15 @@ export type DeletionPolicy = 'Delete' | 'Retain';
 /**
  * An administrator of the tenant. Owners are bound to the tenant-admin role in every
  * namespace of the tenant.
- * @validation rule=self.kind != 'ServiceAccount' || has(self.namespace) message=namespace is required when kind is ServiceAccount fieldPath=.namespace
- * @validation rule=self.kind == 'ServiceAccount' || !has(self.namespace) message=namespace may only be set when kind is ServiceAccount fieldPath=.namespace
+ * @validation rule=!has(self.kind) || self.kind != 'ServiceAccount' || has(self.namespace) message=namespace is required when kind is ServiceAccount fieldPath=.namespace
+ * @validation rule=(has(self.kind) && self.kind == 'ServiceAccount') || !has(self.namespace) message=namespace may only be set when kind is ServiceAccount fieldPath=.namespace
  */
 export interface TenantOwner {
   /**
    * Kind of subject: User or Group (as your identity provider names them) or
-   * ServiceAccount (for automation).
-   * @default User
+   * ServiceAccount (for automation). Omitted means User. (Not defaulted by the API server: the
+   * owners list is replaced as a whole, and a default inside it would make every unchanged
+   * `kubectl apply` a change and server-side apply conflict with client-side apply.)
    */
   kind?: TenantOwnerKind;
   /**
