@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { type DenialReceiver, startDenialReceiver } from './admission/denial-receiver.ts';
+import type { EndpointPolicy } from './archive/endpoint-policy.ts';
 import type { FeatureFlags } from './config.ts';
 import { controllers } from './controllers/index.ts';
 import { KeyStore } from './evidence/keystore.ts';
@@ -36,6 +37,8 @@ export interface OperatorOptions {
   identityCa?: string | undefined;
   /** Metering window (default an hour); shorter windows are for trials and tests. */
   meteringWindowMs?: number | undefined;
+  /** Which AuditArchive endpoints the operator calls (default: https to public addresses only). */
+  archiveEndpoints?: EndpointPolicy | undefined;
   /** Receive the API server's audit events to record admission denials (port 0: any free one). */
   denialAudit?:
     | { port: number; host?: string; token: string; tls: { cert: string; key: string } }
@@ -94,6 +97,7 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
     dnsServers: opts.dnsServers ?? [],
     identityCa: opts.identityCa,
     meteringWindowMs: opts.meteringWindowMs,
+    archiveEndpoints: opts.archiveEndpoints ?? {},
   })) {
     manager.add(def);
   }

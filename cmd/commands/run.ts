@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { startOperator } from '../../operator/app.ts';
+import { parseCidrs } from '../../operator/archive/endpoint-policy.ts';
 import { parseDuration, parseFeatureFlags } from '../../operator/config.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { checkWindowSize } from '../../operator/metering/windows.ts';
@@ -25,6 +26,8 @@ interface RunOptions {
   dnsServer?: string[];
   identityCaFile?: string;
   meteringWindow: string;
+  archiveAllowHttp?: boolean;
+  archiveEndpointAllow?: string[];
   denialAuditAddress?: string;
   denialAuditTokenFile?: string;
   denialAuditTlsCertFile?: string;
@@ -107,6 +110,12 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       ? { host: '127.0.0.1', port: -1 }
       : parsePort(opts.probeAddress, '--probe-address');
   const denialAudit = denialAuditOptions(opts);
+  let allowCidrs: string[];
+  try {
+    allowCidrs = parseCidrs(opts.archiveEndpointAllow ?? []);
+  } catch (e) {
+    throw new CliError(`--archive-endpoint-allow: ${(e as Error).message}`);
+  }
   const log = createLogger({ level: opts.logLevel });
   const kc = loadKubeConfig(opts.kubeconfig, opts.context);
   const client = await KubeClient.fromKubeConfig(kc, { userAgent: 'tenantry-operator' });
@@ -135,6 +144,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       dnsServers: opts.dnsServer ?? [],
       identityCa: opts.identityCaFile ? readFileSync(opts.identityCaFile, 'utf8') : undefined,
       meteringWindowMs,
+      archiveEndpoints: { allowHttp: opts.archiveAllowHttp ?? false, allowCidrs },
       denialAudit,
     },
     stop.signal,
@@ -186,6 +196,15 @@ export function runCommand(): Command {
       '--metering-window <d>',
       'length of a metering window; keep the hour in production (shorter ones are for trials and tests, and a ledger keeps the size it started with)',
       '1h',
+    )
+    .option(
+      '--archive-allow-http',
+      "let AuditArchive endpoints use plain http (default: https only; the endpoint is the tenant's to write)",
+    )
+    .option(
+      '--archive-endpoint-allow <cidrs>',
+      'address ranges AuditArchive endpoints may resolve to although not public (an on-premises S3), comma-separated or repeated; loopback, link-local, private and cluster-internal addresses are refused otherwise',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').filter(Boolean)],
     )
     .option(
       '--denial-audit-address <addr>',

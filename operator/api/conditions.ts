@@ -78,6 +78,12 @@ export const AddOnReason = {
   PreviousPool: 'PreviousPool',
   /** The cluster-wide pool admission policies or bindings are missing: reinstall them. */
   PoliciesMissing: 'PoliciesMissing',
+  /**
+   * The archive's endpoint is not one the operator calls on a tenant's behalf: not https, or a
+   * loopback, link-local (cloud metadata), private or cluster-internal address the platform has
+   * not allowed (`tenantry run --archive-allow-http`, `--archive-endpoint-allow`).
+   */
+  EndpointNotAllowed: 'EndpointNotAllowed',
   /** Provisioned=True for an archive: the bucket is WORM. */
   BucketVerified: 'BucketVerified',
   /** Enforced=True for an archive: evidence is being archived. */

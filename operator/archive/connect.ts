@@ -3,6 +3,7 @@ import type { S3Bucket } from '../api/v1alpha1/index.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
 import { Builtin } from '../runtime/kube/resource.ts';
+import { checkEndpoint, type EndpointPolicy, guardedLookup } from './endpoint-policy.ts';
 import { createS3Client, type S3Connection } from './s3.ts';
 
 export type S3Factory = (conn: S3Connection) => S3Client;
@@ -17,7 +18,12 @@ export async function connectBucket(
   bucket: S3Bucket,
   namespace: string,
   factory: S3Factory = createS3Client,
-): Promise<{ s3: S3Client } | { reason: 'CredentialsMissing'; message: string }> {
+  policy: EndpointPolicy = {},
+): Promise<{ s3: S3Client } | { reason: 'CredentialsMissing' | 'EndpointNotAllowed'; message: string }> {
+  // The endpoint is the tenant's to write: judge it before the operator calls it, and judge
+  // every address it resolves to when the client connects.
+  const refused = checkEndpoint(bucket.endpoint, policy);
+  if (refused) return { reason: 'EndpointNotAllowed', message: refused };
   const secret = await client.find<AnyObject & { data?: Record<string, string> }>(
     Builtin.Secret,
     bucket.credentialsSecretRef.name,
@@ -34,6 +40,12 @@ export async function connectBucket(
     };
   }
   return {
-    s3: factory({ endpoint: bucket.endpoint, region: bucket.region, accessKeyId, secretAccessKey }),
+    s3: factory({
+      endpoint: bucket.endpoint,
+      region: bucket.region,
+      accessKeyId,
+      secretAccessKey,
+      lookup: guardedLookup(policy),
+    }),
   };
 }

@@ -1,3 +1,6 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 
 /** Where and as whom to reach an S3 (or S3-compatible) bucket. */
@@ -10,6 +13,8 @@ export interface S3Connection {
   sessionToken?: string;
   /** Attempts per request, the SDK's retry budget (default 3). */
   maxAttempts?: number;
+  /** Resolves host names for every connection (the endpoint policy's guard). */
+  lookup?: LookupFunction;
 }
 
 /**
@@ -31,6 +36,14 @@ export function createS3Client(conn: S3Connection): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: conn.maxAttempts ?? 3,
+    ...(conn.lookup
+      ? {
+          requestHandler: {
+            httpAgent: new http.Agent({ keepAlive: true, lookup: conn.lookup }),
+            httpsAgent: new https.Agent({ keepAlive: true, lookup: conn.lookup }),
+          },
+        }
+      : {}),
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { EndpointPolicy } from '../archive/endpoint-policy.ts';
 import type { FeatureFlags } from '../config.ts';
 import type { StatementSigner } from '../evidence/sign.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -29,4 +30,6 @@ export interface ControllerDeps {
   identityCa?: string | undefined;
   /** Metering window size in ms (default an hour; shorter for trials and tests). */
   meteringWindowMs?: number | undefined;
+  /** Which AuditArchive endpoints the operator calls on a tenant's behalf. */
+  archiveEndpoints?: EndpointPolicy | undefined;
 }

@@ -146,6 +146,30 @@ describe('the audit archive add-on', () => {
     expect(cond.message).toMatch(/Object Lock/i);
   });
 
+  it("never calls an endpoint the platform does not allow on the tenant's behalf (cloud metadata, cluster-internal)", async () => {
+    for (const endpoint of ['https://169.254.169.254', 'https://10.96.0.1:443', 'https://[fd00::1]']) {
+      const name = uniqueName('aa');
+      const a = addon(name, 'any');
+      if (a.spec.auditArchive) a.spec.auditArchive.bucket.endpoint = endpoint;
+      await waitFor('the add-on to be admitted', () =>
+        alice()
+          .create(AddOnResource, a)
+          .then(
+            () => true,
+            () => false,
+          ),
+      );
+      const cond = await waitFor(`Provisioned=False for ${endpoint}`, async () => {
+        const got = await admin.get<AddOnObject>(AddOnResource, name, ns);
+        const c = got.status?.conditions?.find((x) => x.type === 'Provisioned');
+        return c?.status === 'False' ? c : false;
+      });
+      expect(cond.reason).toBe('EndpointNotAllowed');
+      expect(cond.message).toMatch(/which the operator does not call on a tenant's behalf/);
+      await admin.delete(AddOnResource, name, ns);
+    }
+  });
+
   it('verifies a WORM bucket, archives the tenant receipts, and the archived versions cannot be deleted', async () => {
     const b = await bucket('worm', true);
     const name = uniqueName('aa');

@@ -54,6 +54,8 @@ export async function startTestOperator(
       ...(opts.dnsServers ? { dnsServers: opts.dnsServers } : {}),
       ...(opts.identityCa ? { identityCa: opts.identityCa } : {}),
       ...(opts.meteringWindowMs ? { meteringWindowMs: opts.meteringWindowMs } : {}),
+      // The tests' S3 server listens on loopback over http, which a real platform would not allow.
+      archiveEndpoints: { allowHttp: true, allowCidrs: ['127.0.0.0/8', '::1/128'] },
       ...(opts.denialAudit && inject('denialAudit').port
         ? { denialAudit: { ...inject('denialAudit'), host: '127.0.0.1' } }
         : {}),

@@ -54,9 +54,13 @@ export interface DedicatedComputeSettings {
 /** An S3 bucket owned by the customer. */
 export interface S3Bucket {
   /**
-   * URL of the S3 endpoint, for example `https://s3.eu-west-1.amazonaws.com`.
+   * URL of the S3 endpoint, for example `https://s3.eu-west-1.amazonaws.com`. https, and an
+   * address the platform allows: the operator refuses to call loopback, link-local (cloud
+   * metadata), private and cluster-internal addresses unless the platform allowed them.
    * @format uri
    * @maxLength 2048
+   * @validation rule=self.startsWith('https://') || self.startsWith('http://') message=must be an https:// URL (http:// only where the platform allows it)
+   * @validation rule=size(self.split('/')) < 3 || !self.split('/')[2].contains('@') message=must not carry credentials: put them in the Secret named by credentialsSecretRef
    */
   endpoint: string;
   /**

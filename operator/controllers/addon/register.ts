@@ -54,7 +54,12 @@ export function addonController(deps: ControllerDeps): ControllerDefinition {
             release: (a, t) => releaseDedicated(pool, a, t),
           },
           AuditArchive: {
-            reconcile: (a, t) => reconcileArchive({ client: deps.client, clock: deps.clock, schedule }, a, t),
+            reconcile: (a, t) =>
+              reconcileArchive(
+                { client: deps.client, clock: deps.clock, schedule, endpoints: deps.archiveEndpoints },
+                a,
+                t,
+              ),
           },
         },
       }),

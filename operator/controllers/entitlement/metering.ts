@@ -3,6 +3,7 @@ import { EntitlementCondition, EntitlementReason } from '../../api/conditions.ts
 import { ANNOTATION_RESERVED_SINCE, LABEL_POOL, systemNamespaceOf } from '../../api/names.ts';
 import type { AddOn, Entitlement, EntitlementStatus } from '../../api/v1alpha1/index.ts';
 import { connectBucket, type S3Factory } from '../../archive/connect.ts';
+import type { EndpointPolicy } from '../../archive/endpoint-policy.ts';
 import { type ArchivedVersion, archiveUsage, listVersions } from '../../archive/usage.ts';
 import { invoicePreview, statusRecords } from '../../billing/preview.ts';
 import { InvoiceError, type InvoiceLine, invoiceLines } from '../../billing/pricing.ts';
@@ -28,6 +29,8 @@ export interface MeteringDeps {
   /** Window size; an hour unless trials and tests shorten it. */
   windowMs: number;
   s3?: S3Factory;
+  /** Which archive endpoints the operator calls on the tenant's behalf. */
+  endpoints?: EndpointPolicy | undefined;
   /** Signs invoice reports; absent when signing is off. */
   signer?: StatementSigner | undefined;
 }
@@ -68,7 +71,13 @@ async function archivedVersions(
   for (const a of addons) {
     const spec = a.spec.auditArchive;
     if (a.spec.type !== 'AuditArchive' || !spec || !isProvisioned(a)) continue;
-    const conn = await connectBucket(deps.client, spec.bucket, systemNamespaceOf(tenant), deps.s3);
+    const conn = await connectBucket(
+      deps.client,
+      spec.bucket,
+      systemNamespaceOf(tenant),
+      deps.s3,
+      deps.endpoints,
+    );
     if (!('s3' in conn)) throw new SourceUnavailable(`archive ${a.metadata.name}: ${conn.message}`);
     const s3: S3Client = conn.s3;
     try {

@@ -36,7 +36,12 @@ export function entitlementController(deps: ControllerDeps): ControllerDefinitio
         addons,
         bindings: deps.manager.informer(Builtin.ValidatingAdmissionPolicyBinding, MANAGED_SELECTOR),
         metering: deps.features.entitlementsBilling
-          ? { namespace: deps.namespace, windowMs: deps.meteringWindowMs ?? HOUR_MS, signer: deps.signer }
+          ? {
+              namespace: deps.namespace,
+              windowMs: deps.meteringWindowMs ?? HOUR_MS,
+              signer: deps.signer,
+              endpoints: deps.archiveEndpoints,
+            }
           : undefined,
       }),
     ),

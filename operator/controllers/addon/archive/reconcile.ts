@@ -4,6 +4,7 @@ import { systemNamespaceOf } from '../../../api/names.ts';
 import type { AddOn, AddOnProvisioned } from '../../../api/v1alpha1/index.ts';
 import { archiveObject } from '../../../archive/archiver.ts';
 import { connectBucket, type S3Factory } from '../../../archive/connect.ts';
+import type { EndpointPolicy } from '../../../archive/endpoint-policy.ts';
 import { verifyWormBucket, type WormEvidence } from '../../../archive/worm.ts';
 import { canonicalJson, sha256Hex } from '../../../evidence/statement.ts';
 import type { CheckSchedule } from '../../../runtime/check-schedule.ts';
@@ -21,6 +22,8 @@ export interface ArchiveDeps {
   schedule: CheckSchedule;
   /** Builds the S3 client; tests and other clouds may swap it. */
   s3?: S3Factory;
+  /** Which endpoints the operator calls on the tenant's behalf. */
+  endpoints?: EndpointPolicy | undefined;
 }
 
 const ARCHIVE_EVERY_MS = 5 * 60_000;
@@ -39,7 +42,13 @@ export async function reconcileArchive(
 ): Promise<HandlerResult> {
   const spec = addon.spec.auditArchive;
   if (!spec) throw missingSettings('auditArchive', addon.spec.type);
-  const conn = await connectBucket(deps.client, spec.bucket, systemNamespaceOf(tenant), deps.s3);
+  const conn = await connectBucket(
+    deps.client,
+    spec.bucket,
+    systemNamespaceOf(tenant),
+    deps.s3,
+    deps.endpoints,
+  );
   if (!('s3' in conn)) {
     return {
       conditions: [{ type: Provisioned, status: 'False', reason: conn.reason, message: conn.message }],
