@@ -7,6 +7,7 @@ import type { Cache } from '../../../runtime/informer.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
 import type { Namespace, Node } from '../../../runtime/kube/core.ts';
 import { ApiError } from '../../../runtime/kube/errors.ts';
+import type { ObjectMeta } from '../../../runtime/kube/object.ts';
 import { Builtin, resourcePath } from '../../../runtime/kube/resource.ts';
 import {
   ANNOTATION_MIRROR,
@@ -90,7 +91,8 @@ export async function countForeignPods(
   return counts;
 }
 
-const involved = (kind: 'Node' | 'Pod', metadata: Node['metadata']) => ({ apiVersion: 'v1', kind, metadata });
+/** The object an Event is about: list items carry no apiVersion and kind. */
+const involved = (kind: 'Node' | 'Pod', metadata: ObjectMeta) => ({ apiVersion: 'v1', kind, metadata });
 const podName = (p: Pod) => `${p.metadata.namespace}/${p.metadata.name}`;
 
 /** The API server's reason for a refusal, with the budget's own words when it gives them. */
