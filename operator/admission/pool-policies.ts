@@ -267,9 +267,13 @@ function placementPolicy(): AnyObject {
     variables: [
       { name: 'target', expression: `${binding} ? object.target.name : object.spec.nodeName` },
       { name: 'field', expression: `${binding} ? 'pods/binding target.name' : 'spec.nodeName'` },
-      { name: 'here', expression: 'variables.target == params.metadata.name' },
-      { name: 'nodeTenant', expression: labelOf('params', LABEL_POOL_RESTRICTED) },
       { name: 'tenant', expression: nsLabel(LABEL_TENANT) },
+      {
+        // Tenant namespaces may not set spec.nodeName at all (POOL_TENANT_PODS says so, once).
+        name: 'here',
+        expression: `variables.target == params.metadata.name && (${binding} || variables.tenant == '')`,
+      },
+      { name: 'nodeTenant', expression: labelOf('params', LABEL_POOL_RESTRICTED) },
       {
         name: 'pooled',
         expression: `variables.tenant != '' && ${nsLabel(LABEL_POOL_NAMESPACE)} == 'true'`,
