@@ -72,6 +72,17 @@ export const AddOnReason = {
   InsufficientNodes: 'InsufficientNodes',
   /** Pool nodes are not Ready and no free candidate can replace them yet. */
   NodesNotReady: 'NodesNotReady',
+  /**
+   * Pods of other tenants still run on pool nodes and are being evicted (Eviction API); the
+   * message counts them per node. Their names are in the Node's Events, not here.
+   */
+  EvictingPods: 'EvictingPods',
+  /**
+   * An eviction from a pool node was refused (a PodDisruptionBudget allows no disruption now)
+   * or failed; it is retried with backoff. The pod's owners can allow it; the Node's Events
+   * name the pod and the budget.
+   */
+  EvictionRefused: 'EvictionRefused',
   /** Enforced=True for a pool: pods are pinned to it at admission. */
   AdmissionPolicies: 'AdmissionPolicies',
   /** The previous pool stays in force while a larger one can't be reserved. */

@@ -68,6 +68,12 @@ export function operatorClusterRole(): AnyObject {
       },
       // Dedicated pools: the operator labels and taints the nodes it reserves (and only it may).
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
+      // ...and moves other tenants' pods off them: it lists the pods of a node (by field
+      // selector spec.nodeName; RBAC cannot narrow a list to it, so this reads every pod, no
+      // watch, no get) and evicts them through the Eviction API, which honours
+      // PodDisruptionBudgets. No pod delete, update or create.
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
       { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: rw },
       { apiGroups: [rbac], resources: ['rolebindings'], verbs: rw },
       {

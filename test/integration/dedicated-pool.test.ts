@@ -8,7 +8,7 @@ import {
   LABEL_POOL_RESTRICTED,
   TAINT_POOL,
 } from '../../operator/api/names.ts';
-import type { AddOn, Entitlement } from '../../operator/api/v1alpha1/index.ts';
+import type { AddOn } from '../../operator/api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import type { DedicatedDeps } from '../../operator/controllers/addon/dedicated/reconcile.ts';
 import {
@@ -18,24 +18,27 @@ import {
 import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
 import { serviceAccountKubeConfig } from '../../operator/install/token.ts';
 import { apply } from '../../operator/runtime/apply.ts';
+import { CheckSchedule } from '../../operator/runtime/check-schedule.ts';
 import { realClock } from '../../operator/runtime/clock.ts';
+import { KubeEventRecorder } from '../../operator/runtime/events.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
 import type { Node } from '../../operator/runtime/kube/core.ts';
 import { ApiError } from '../../operator/runtime/kube/errors.ts';
-import type { AnyObject, KubeObject } from '../../operator/runtime/kube/object.ts';
+import type { AnyObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin, type ResourceType } from '../../operator/runtime/kube/resource.ts';
+import { silentLogger } from '../../operator/runtime/log.ts';
 import { adminClient, startTestOperator, tenantManifest, uniqueName, waitReady } from '../support/cluster.ts';
+import {
+  dedicatedEntitlement,
+  dryRunPod,
+  type Pod,
+  patchNode,
+  testPod as pod,
+  refused,
+} from '../support/pool.ts';
 import { waitFor } from '../support/wait.ts';
 
 type AddOnObject = AddOn;
-type Pod = KubeObject & {
-  spec: {
-    nodeName?: string;
-    nodeSelector?: Record<string, string>;
-    tolerations?: Array<Record<string, string>>;
-    containers: unknown[];
-  };
-};
 
 const PODS_EACH = 24;
 const TEST_ROLE = 'tenantry-test-dedicated-nodes';
@@ -65,6 +68,8 @@ const deps = async (): Promise<DedicatedDeps> => ({
   clock: realClock,
   nodes: await nodeCache(),
   namespace: DEFAULT_NAMESPACE,
+  recorder: new KubeEventRecorder(operator, realClock, silentLogger),
+  evictions: new CheckSchedule(realClock),
 });
 
 const kindType: Record<string, ResourceType> = {
@@ -73,52 +78,6 @@ const kindType: Record<string, ResourceType> = {
   MutatingAdmissionPolicy: Builtin.MutatingAdmissionPolicy,
   MutatingAdmissionPolicyBinding: Builtin.MutatingAdmissionPolicyBinding,
 };
-
-function pod(namespace: string, name: string, spec: Partial<Pod['spec']> = {}): Pod {
-  return {
-    metadata: { name, namespace, labels: { app: 'dedicated-test' } },
-    spec: {
-      containers: [
-        {
-          name: 'main',
-          image: 'registry.k8s.io/pause:3.10',
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            runAsNonRoot: true,
-            runAsUser: 65532,
-            capabilities: { drop: ['ALL'] },
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-        },
-      ],
-      ...spec,
-    },
-  };
-}
-
-async function refused(p: Promise<unknown>): Promise<ApiError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e, 'the request should have been refused').toBeInstanceOf(ApiError);
-  return e as ApiError;
-}
-
-function dryRunPod(client: KubeClient, p: Pod): Promise<Pod> {
-  return client.request<Pod>('POST', `/api/v1/namespaces/${p.metadata.namespace}/pods`, {
-    query: { dryRun: 'All' },
-    body: { apiVersion: 'v1', kind: 'Pod', ...p },
-  });
-}
-
-function patchNode(client: KubeClient, name: string, patch: unknown, dryRun = false): Promise<unknown> {
-  return client.request('PATCH', `/api/v1/nodes/${name}`, {
-    body: patch,
-    contentType: 'application/merge-patch+json',
-    query: dryRun ? { dryRun: 'All' } : {},
-  });
-}
 
 async function cleanupNodes(): Promise<void> {
   const d = await deps();
@@ -169,17 +128,7 @@ beforeAll(async () => {
   nsB = `${tenantB}-default`;
   await apply(admin, TenantResource, tenantManifest(tenantA, { owners: [{ name: 'alice' }] }));
   await apply(admin, TenantResource, tenantManifest(tenantB, { owners: [{ name: 'bob' }] }));
-  await apply(admin, EntitlementResource, {
-    apiVersion: 'tenantry.dev/v1alpha1',
-    kind: 'Entitlement',
-    metadata: { name: tenantA },
-    spec: {
-      tenantRef: { name: tenantA },
-      plan: 'enterprise',
-      allowedAddOns: ['DedicatedCompute'],
-      quotas: { dedicatedNodes: 2 },
-    },
-  } as Entitlement);
+  await apply(admin, EntitlementResource, dedicatedEntitlement(tenantA, 2));
   await Promise.all([waitReady(admin, tenantA), waitReady(admin, tenantB)]);
   alice = admin.as({ user: 'alice', groups: ['system:authenticated'] });
   bob = admin.as({ user: 'bob', groups: ['system:authenticated'] });
@@ -407,7 +356,7 @@ describe('DedicatedCompute pool', () => {
     );
     expect(selfLabel.message).toMatch(/annotation of a node are managed by Tenantry/);
     // Other labels of pool nodes stay the admin's to change.
-    await patchNode(admin, poolNode, { metadata: { labels: { 'example.com/note': 'x' } } }, true);
+    await patchNode(admin, poolNode, { metadata: { labels: { 'example.com/note': 'x' } } }, { dryRun: true });
   });
 
   it('still requires the pool selector when the mutating policy is missing', async () => {

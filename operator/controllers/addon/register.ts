@@ -21,6 +21,8 @@ export function addonController(deps: ControllerDeps): ControllerDefinition {
     clock: deps.clock,
     nodes: deps.manager.informer(Builtin.Node),
     namespace: deps.namespace,
+    recorder: deps.recorder,
+    evictions: new CheckSchedule(deps.clock),
   };
   // A pool node that is not Ready is replaced: its changes re-check the add-ons whose pool it
   // is in (the pool label names the tenant). Ready nodes' heartbeats trigger nothing; a

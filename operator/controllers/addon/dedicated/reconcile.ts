@@ -1,7 +1,10 @@
 import {
+  POOL_NAMESPACE_LABELS,
   POOL_NODES,
   POOL_OTHER_PODS,
   POOL_PIN,
+  POOL_PLACEMENT,
+  POOL_PLACEMENT_POOLED,
   POOL_TENANT_PODS,
   poolNodeLabels,
   poolTaint,
@@ -17,13 +20,13 @@ import type { AddOn } from '../../../api/v1alpha1/index.ts';
 import { recordEnded } from '../../../metering/journal.ts';
 import type { Clock } from '../../../runtime/clock.ts';
 import type { ConditionInput } from '../../../runtime/conditions.ts';
-import type { Cache } from '../../../runtime/informer.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
 import type { Node, NodeTaint } from '../../../runtime/kube/core.ts';
 import { ApiError } from '../../../runtime/kube/errors.ts';
 import { Builtin } from '../../../runtime/kube/resource.ts';
 import { type HandlerResult, missingSettings } from '../handler.ts';
-import { isReady, reservedFor, selectPoolNodes } from './select.ts';
+import { clearPoolNodes, countForeignPods, type EvictionDeps, type Exclusivity } from './evict.ts';
+import { isFree, isReady, reservedFor, selectPoolNodes } from './select.ts';
 import { matchesSelector } from './selector.ts';
 
 const { Provisioned, Enforced } = AddOnCondition;
@@ -32,11 +35,8 @@ const { Provisioned, Enforced } = AddOnCondition;
 export const POOL_FIELD_MANAGER = 'tenantry-pool';
 const RETRY_SHORT_MS = 60_000;
 
-export interface DedicatedDeps {
-  client: KubeClient;
+export interface DedicatedDeps extends EvictionDeps {
   clock: Clock;
-  /** Every node of the cluster. */
-  nodes: Cache<Node>;
   /** The operator's namespace. */
   namespace: string;
 }
@@ -173,14 +173,18 @@ async function policiesMissing(client: KubeClient): Promise<string[]> {
     [Builtin.ValidatingAdmissionPolicyBinding, POOL_TENANT_PODS],
     [Builtin.ValidatingAdmissionPolicyBinding, POOL_OTHER_PODS],
     [Builtin.ValidatingAdmissionPolicyBinding, POOL_NODES],
+    [Builtin.ValidatingAdmissionPolicyBinding, POOL_PLACEMENT],
+    [Builtin.ValidatingAdmissionPolicyBinding, POOL_PLACEMENT_POOLED],
+    [Builtin.ValidatingAdmissionPolicyBinding, POOL_NAMESPACE_LABELS],
   ] as const;
   const found = await Promise.all(wanted.map(([type, name]) => client.find(type, name)));
   return wanted.filter((_, i) => !found[i]).map(([type, name]) => `${type.kind} ${name}`);
 }
 
 /**
- * Reserves the tenant's pool: picks nodes (those already reserved first), labels and taints
- * them, and releases any it no longer needs. With too few nodes nothing is touched.
+ * Reserves the tenant's pool: picks nodes (those already reserved first, then those hosting
+ * the fewest pods of others), labels and taints them, evicts the pods of others still on them
+ * and releases any nodes it no longer needs. With too few nodes nothing is touched.
  */
 export async function reconcileDedicated(
   deps: DedicatedDeps,
@@ -197,9 +201,23 @@ export async function reconcileDedicated(
     const n = deps.nodes.get(name);
     return n !== undefined && isReady(n);
   };
-  const picked = selectPoolNodes(candidates, spec.nodes, tenant, current, readyByName);
+  // Only a pool that takes new nodes needs to know how busy the free ones are.
+  const foreignPods =
+    current.filter(readyByName).length < spec.nodes
+      ? await countForeignPods(
+          deps.client,
+          candidates.filter((n) => isFree(n, tenant, current)).map((n) => n.metadata.name ?? ''),
+          tenant,
+        )
+      : undefined;
+  const picked = selectPoolNodes(candidates, spec.nodes, tenant, current, {
+    readyByName,
+    ...(foreignPods ? { foreignPods } : {}),
+  });
   if ('shortBy' in picked) {
     const message = `not enough nodes for a pool of ${spec.nodes}: ${picked.reason}; no node was changed`;
+    // The previous pool stays in force, exclusive included.
+    const kept: Exclusivity = current.length > 0 ? await clearPoolNodes(deps, addon, tenant, current) : {};
     return {
       conditions: [
         cond(Provisioned, 'False', AddOnReason.InsufficientNodes, message),
@@ -213,13 +231,19 @@ export async function reconcileDedicated(
         ),
       ],
       ...(current.length > 0 ? { provisioned: { nodes: current }, poolNamespacesLabel: true } : {}),
-      requeueAfterMs: RETRY_SHORT_MS,
+      requeueAfterMs: Math.min(RETRY_SHORT_MS, kept.requeueAfterMs ?? RETRY_SHORT_MS),
     };
   }
+  // Tainted first, so nothing new of others lands on a node while it is being cleared.
   for (const name of picked.nodes) await reserve(deps, name, tenant);
   for (const name of current.filter((n) => !picked.nodes.includes(n))) await release(deps, name, tenant);
+  const exclusive = await clearPoolNodes(deps, addon, tenant, picked.nodes);
   const missing = await policiesMissing(deps.client);
   const nodes = picked.nodes;
+  const requeues = [
+    ...(picked.notReady.length ? [RETRY_SHORT_MS] : []),
+    ...(exclusive.requeueAfterMs !== undefined ? [exclusive.requeueAfterMs] : []),
+  ];
   return {
     conditions: [
       picked.notReady.length
@@ -229,12 +253,13 @@ export async function reconcileDedicated(
             AddOnReason.NodesNotReady,
             `${picked.notReady.join(', ')} of the pool ${picked.notReady.length === 1 ? 'is' : 'are'} not Ready and no free candidate can replace ${picked.notReady.length === 1 ? 'it' : 'them'} yet`,
           )
-        : cond(
+        : (exclusive.condition ??
+          cond(
             Provisioned,
             'True',
             AddOnReason.NodesReserved,
             `${nodes.length} nodes reserved: ${nodes.join(', ')}`,
-          ),
+          )),
       missing.length === 0
         ? cond(
             Enforced,
@@ -251,7 +276,7 @@ export async function reconcileDedicated(
     ],
     provisioned: { nodes },
     poolNamespacesLabel: true,
-    ...(picked.notReady.length ? { requeueAfterMs: RETRY_SHORT_MS } : {}),
+    ...(requeues.length ? { requeueAfterMs: Math.min(...requeues) } : {}),
   };
 }
 

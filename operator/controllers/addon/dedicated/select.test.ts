@@ -65,14 +65,38 @@ describe('selectPoolNodes', () => {
   it('replaces a reserved node that is not Ready, and keeps it when nothing can replace it', () => {
     const ready = (n: string) => n !== 'n2';
     const nodes = [node('n1'), node('n2', { ready: false }), node('n3')];
-    expect(selectPoolNodes(nodes, 2, 'acme', ['n1', 'n2'], ready)).toEqual({
+    expect(selectPoolNodes(nodes, 2, 'acme', ['n1', 'n2'], { readyByName: ready })).toEqual({
       nodes: ['n1', 'n3'],
       notReady: [],
     });
     const noSpare = [node('n1'), node('n2', { ready: false })];
-    expect(selectPoolNodes(noSpare, 2, 'acme', ['n1', 'n2'], ready)).toEqual({
+    expect(selectPoolNodes(noSpare, 2, 'acme', ['n1', 'n2'], { readyByName: ready })).toEqual({
       nodes: ['n1', 'n2'],
       notReady: ['n2'],
+    });
+  });
+
+  it('prefers free nodes that host no pods of others, then the least busy, then by name', () => {
+    const nodes = [node('n1'), node('n2'), node('n3'), node('n4')];
+    const foreignPods = new Map([
+      ['n1', 3],
+      ['n2', 1],
+      ['n4', 1],
+    ]);
+    expect(selectPoolNodes(nodes, 1, 'acme', [], { foreignPods })).toEqual({ nodes: ['n3'], notReady: [] });
+    // Not enough empty nodes: the least busy follow, ties by name.
+    expect(selectPoolNodes(nodes, 3, 'acme', [], { foreignPods })).toEqual({
+      nodes: ['n3', 'n2', 'n4'],
+      notReady: [],
+    });
+    // Busy nodes still count towards a full pool.
+    expect(selectPoolNodes(nodes, 4, 'acme', [], { foreignPods })).toMatchObject({
+      nodes: ['n3', 'n2', 'n4', 'n1'],
+    });
+    // Nodes already in the pool stay, however busy (their pods are being evicted).
+    expect(selectPoolNodes(nodes, 1, 'acme', ['n1'], { foreignPods })).toEqual({
+      nodes: ['n1'],
+      notReady: [],
     });
   });
 });
