@@ -1,13 +1,11 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Clock, realClock } from './clock.ts';
 import { Informer } from './informer.ts';
-import { KubeClient } from './kube/client.ts';
 import { Builtin } from './kube/resource.ts';
 import { silentLogger } from './log.ts';
 import { FakeClock } from './testing/fake-clock.ts';
+import { localClient } from './testing/local-client.ts';
 
 let server: http.Server | undefined;
 afterEach(() => server?.close());
@@ -24,21 +22,7 @@ async function scripted(responses: Array<(res: http.ServerResponse, url: URL) =>
     if (next) next(res, url);
     else res.writeHead(200).write('\n'); // an idle watch that never ends
   });
-  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return { client: await KubeClient.fromKubeConfig(kc), urls };
+  return { client: await localClient(server), urls };
 }
 
 const json = (body: unknown) => (res: http.ServerResponse) => {

@@ -101,7 +101,9 @@ export class Informer<T extends KubeObject = KubeObject> implements Cache<T> {
     });
   }
 
+  /** Lists and watches until the signal ends. Each run starts from a fresh list. */
   async run(signal: AbortSignal): Promise<void> {
+    this.forget();
     const cancelResync = this.scheduleResync(signal);
     // Failures in a row. Only progress (a list that succeeded, a watch that delivered an event)
     // resets it: a watch that merely started proves nothing while the API server is down.
@@ -143,6 +145,17 @@ export class Informer<T extends KubeObject = KubeObject> implements Cache<T> {
     } finally {
       cancelResync();
     }
+  }
+
+  /**
+   * Drops what an earlier run cached: after a term as leader ended, the cache is as old as the
+   * time this replica stood by, and a new term should see every object as new (an add), as a
+   * restarted process would.
+   */
+  private forget(): void {
+    this.store.clear();
+    this.resourceVersion = undefined;
+    this.synced = false;
   }
 
   private async relist(signal: AbortSignal): Promise<void> {
