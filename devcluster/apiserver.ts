@@ -68,6 +68,9 @@ export async function startApiServer(p: ApiServerParams): Promise<ApiServer> {
     `--client-ca-file=${p.pki.caCertPath}`,
     `--token-auth-file=${p.tokenFilePath}`,
     '--authorization-mode=Node,RBAC',
+    // As on real clusters: a node may change only its own Node, Lease and pods, and may not give
+    // itself node-restriction.kubernetes.io/ labels (which pools of dedicated nodes rely on).
+    '--enable-admission-plugins=NodeRestriction',
     `--service-cluster-ip-range=${serviceClusterIpRange}`,
     '--allow-privileged=true',
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',

@@ -23,9 +23,10 @@ export function pemKeyPair(type: 'ec' | 'rsa'): Promise<PemKeyPair> {
   });
 }
 
-async function openssl(args: string[]): Promise<void> {
+/** Runs the openssl CLI; resolves to its stdout. */
+async function openssl(args: string[]): Promise<string> {
   try {
-    await run('openssl', args);
+    return (await run('openssl', args)).stdout;
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === 'ENOENT')
@@ -51,13 +52,13 @@ function newCertificate(opts: { keyPath: string; commonName: string; days: numbe
 }
 
 /** A self-signed CA certificate for the key at keyPath. */
-export function selfSignedCa(opts: {
+export async function selfSignedCa(opts: {
   keyPath: string;
   certPath: string;
   commonName: string;
   days: number;
 }): Promise<void> {
-  return openssl([
+  await openssl([
     ...newCertificate(opts),
     '-addext',
     'basicConstraints=critical,CA:TRUE',
@@ -72,7 +73,7 @@ export function selfSignedCa(opts: {
  * A TLS server certificate signed by the CA. `req -x509 -CA` (OpenSSL 3) signs with the CA
  * directly, without a CSR file or serial file.
  */
-export function serverCert(opts: {
+export async function serverCert(opts: {
   keyPath: string;
   certPath: string;
   caCertPath: string;
@@ -81,7 +82,7 @@ export function serverCert(opts: {
   sans: readonly string[];
   days: number;
 }): Promise<void> {
-  return openssl([
+  await openssl([
     ...newCertificate(opts),
     '-CA',
     opts.caCertPath,
@@ -100,4 +101,31 @@ export function serverCert(opts: {
     '-out',
     opts.certPath,
   ]);
+}
+
+const csrBegin = '-----BEGIN CERTIFICATE REQUEST-----';
+
+/**
+ * A new EC P-256 key and a PKCS#10 certificate request for it (both PEM), with the subject as
+ * `/O=group/CN=name`. openssl writes both to stdout, so the key never touches the disk.
+ */
+export async function keyAndCertificateRequest(
+  subject: string,
+): Promise<{ privateKeyPem: string; csrPem: string }> {
+  const out = await openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    '-',
+    '-subj',
+    subject,
+  ]);
+  const at = out.indexOf(csrBegin);
+  if (at < 0) throw new Error('openssl req printed no certificate request');
+  return { privateKeyPem: out.slice(0, at), csrPem: out.slice(at) };
 }

@@ -51,8 +51,9 @@ export interface ControlPlane {
   kubeconfigPath: string;
   adminToken: string;
   /**
-   * Separate cluster-admin identity for the node simulator, so its heartbeats and pod status
-   * writes can be told apart from the admin user's writes in the audit log.
+   * Separate cluster-admin identity for the node simulator, so its writes can be told apart
+   * from the admin user's in the audit log. It issues each simulated node a client certificate
+   * (system:node:<name>); the heartbeats and pod status writes go out as the nodes.
    */
   nodeSimulator: Identity;
   /** Present when started with auditLog: one JSON event per line. */

@@ -6,9 +6,12 @@ export interface HollowNode {
   hostIp: string;
   /** First three octets of the node's /24 pod network. */
   podNetworkPrefix: string;
+  /** The node's own identity: its pods' status and deletions are written as the node. */
+  kubeConfig: k8s.KubeConfig;
 }
 
 export interface HollowKubeletOptions {
+  /** Reads (lists and watches) the pods of all the nodes. */
   kubeConfig: k8s.KubeConfig;
   nodes: ReadonlyMap<string, HollowNode>;
   onError: (context: string, err: unknown) => void;
@@ -85,10 +88,13 @@ interface WatchResult {
 /**
  * Plays the kubelet for a set of nodes: pods bound to them become Running and Ready, and pods
  * marked for deletion are removed for good (grace period 0), which is what lets namespaces with
- * pods finish terminating.
+ * pods finish terminating. One watch serves every node (a node itself may only watch its own
+ * pods, and one watch per node would not scale to a bench's hundreds); each node's writes go
+ * out as that node.
  */
 export class HollowKubelet {
   private readonly core: k8s.CoreV1Api;
+  private readonly writers = new Map<string, k8s.CoreV1Api>();
   private readonly watcher: k8s.Watch;
   private readonly nodes: ReadonlyMap<string, HollowNode>;
   private readonly pools = new Map<string, PodIpPool>();
@@ -104,7 +110,10 @@ export class HollowKubelet {
     this.watcher = new k8s.Watch(opts.kubeConfig);
     this.nodes = opts.nodes;
     this.onError = opts.onError;
-    for (const [name, node] of opts.nodes) this.pools.set(name, new PodIpPool(node.podNetworkPrefix));
+    for (const [name, node] of opts.nodes) {
+      this.pools.set(name, new PodIpPool(node.podNetworkPrefix));
+      this.writers.set(name, node.kubeConfig.makeApiClient(k8s.CoreV1Api));
+    }
   }
 
   private get stopped(): boolean {
@@ -231,13 +240,14 @@ export class HollowKubelet {
     const nodeName = pod.spec?.nodeName;
     const node = this.nodes.get(nodeName ?? '');
     const pool = this.pools.get(nodeName ?? '');
-    if (!name || !namespace || !uid || !node || !pool) return;
+    const writer = this.writers.get(nodeName ?? '');
+    if (!name || !namespace || !uid || !node || !pool || !writer) return;
 
     if (pod.metadata?.deletionTimestamp) {
       // The containers "stopped" instantly; finish the deletion the way a kubelet does. The grace
       // period must be in the body: with a body present the apiserver ignores query parameters.
       await ignoring(
-        this.core.deleteNamespacedPod({
+        writer.deleteNamespacedPod({
           name,
           namespace,
           body: { gracePeriodSeconds: 0, preconditions: { uid } },
@@ -254,6 +264,6 @@ export class HollowKubelet {
 
     const podIp = pod.spec?.hostNetwork ? node.hostIp : (currentIp ?? pool.allocate(uid));
     const body = runningStatusPatch(pod, { hostIp: node.hostIp, podIp, now: new Date() });
-    await ignoring(this.core.patchNamespacedPodStatus({ name, namespace, body }, strategicMerge), 404);
+    await ignoring(writer.patchNamespacedPodStatus({ name, namespace, body }, strategicMerge), 404);
   }
 }

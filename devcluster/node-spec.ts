@@ -45,9 +45,9 @@ export interface NodeBodyParams {
   instanceType: string;
   kubeletVersion: string;
   capacity: Readonly<Record<string, string>>;
-  extraLabels: Readonly<Record<string, string>>;
 }
 
+/** The labels a kubelet registers with, all of them ones NodeRestriction lets a node set on itself. */
 export function nodeLabels(p: NodeBodyParams): Record<string, string> {
   return {
     'kubernetes.io/hostname': p.placement.name,
@@ -56,7 +56,6 @@ export function nodeLabels(p: NodeBodyParams): Record<string, string> {
     'topology.kubernetes.io/region': p.placement.region,
     'topology.kubernetes.io/zone': p.placement.zone,
     'node.kubernetes.io/instance-type': p.instanceType,
-    ...p.extraLabels,
   };
 }
 

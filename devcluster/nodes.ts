@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { HollowKubelet, type HollowNode, statusOf } from './hollow-kubelet.ts';
+import { nodeKubeConfig } from './node-credentials.ts';
 import {
   defaultCapacity,
   type NodePlacement,
@@ -17,6 +18,7 @@ export interface NodeSimulatorOptions {
   count?: number;
   /** Nodes are spread round-robin over these regions. Default ['eu-west-1']. */
   regions?: readonly string[];
+  /** Set by the simulator's own (admin) identity, as an administrator labels nodes: a node may not give itself most labels. */
   extraLabels?: Readonly<Record<string, string>>;
   /** node.kubernetes.io/instance-type. Default m5.2xlarge (matches the default capacity). */
   instanceType?: string;
@@ -62,9 +64,21 @@ function loadKubeConfig(kubeconfig: string | k8s.KubeConfig): k8s.KubeConfig {
   return kc;
 }
 
+/** One simulated node and the clients that act as it. */
+interface SimulatedNode {
+  placement: NodePlacement;
+  kubeConfig: k8s.KubeConfig;
+  core: k8s.CoreV1Api;
+  coordination: k8s.CoordinationV1Api;
+}
+
 /**
  * Registers simulated Nodes, keeps them Ready (Lease renewals plus the Ready condition heartbeat,
  * so the node lifecycle controller never taints them) and runs a hollow kubelet for their pods.
+ * Each node writes its Node, its Lease and its pods' status as itself (`system:node:<name>`),
+ * so the Node authorizer and NodeRestriction admission hold it to what they hold a kubelet to;
+ * the simulator's own identity only reads pods, issues the node certificates, and does what an
+ * administrator or a controller would (extra labels, the not-ready taint, deleting nodes).
  * Resolves once the nodes are Ready, untainted, and the pod watch is running.
  */
 export async function startNodeSimulator(
@@ -82,15 +96,31 @@ export async function startNodeSimulator(
     instanceType: opts.instanceType ?? 'm5.2xlarge',
     kubeletVersion,
     capacity: { ...defaultCapacity, ...opts.capacity },
-    extraLabels: opts.extraLabels ?? {},
   });
+  const simulated: SimulatedNode[] = await Promise.all(
+    placements.map(async (placement) => {
+      const nodeKc = await nodeKubeConfig(kc, placement.name);
+      return {
+        placement,
+        kubeConfig: nodeKc,
+        core: nodeKc.makeApiClient(k8s.CoreV1Api),
+        coordination: nodeKc.makeApiClient(k8s.CoordinationV1Api),
+      };
+    }),
+  );
 
   const readySince = new Date();
-  const uids = await Promise.all(placements.map((p) => registerNode(core, params(p), readySince)));
-  await Promise.all(placements.map((p, i) => renewLease(coordination, p.name, uids[i] as string)));
+  const extraLabels = opts.extraLabels ?? {};
+  const uids = await Promise.all(
+    simulated.map((n) => registerNode(n, core, params(n.placement), extraLabels, readySince)),
+  );
+  await Promise.all(simulated.map((n, i) => renewLease(n.coordination, n.placement.name, uids[i] as string)));
 
   const hollowNodes = new Map<string, HollowNode>(
-    placements.map((p) => [p.name, { hostIp: nodeIp(p.index), podNetworkPrefix: podNetworkPrefix(p.index) }]),
+    simulated.map(({ placement: p, kubeConfig }) => [
+      p.name,
+      { hostIp: nodeIp(p.index), podNetworkPrefix: podNetworkPrefix(p.index), kubeConfig },
+    ]),
   );
   const kubelet = new HollowKubelet({ kubeConfig: kc, nodes: hollowNodes, onError });
   await kubelet.start();
@@ -112,10 +142,10 @@ export async function startNodeSimulator(
   };
   const loops = [
     every(opts.leaseRenewIntervalMs ?? 10_000, 'renewing node leases', () =>
-      Promise.all(placements.map((p, i) => renewLease(coordination, p.name, uids[i] as string))),
+      Promise.all(simulated.map((n, i) => renewLease(n.coordination, n.placement.name, uids[i] as string))),
     ),
     every(opts.statusUpdateIntervalMs ?? 40_000, 'posting node status', () =>
-      Promise.all(placements.map((p) => postReady(core, p.name, readySince))),
+      Promise.all(simulated.map((n) => postReady(n.core, n.placement.name, readySince))),
     ),
   ];
 
@@ -149,29 +179,37 @@ async function ignoreNotFound<T>(call: Promise<T>): Promise<void> {
   }
 }
 
-/** Creates (or adopts) the Node, marks it Ready and drops the taint admission put on it. Returns its uid. */
+/**
+ * The node creates (or adopts) its Node and marks it Ready; the admin adds the extra labels and
+ * drops the taint admission put on it. Returns the Node's uid.
+ */
 async function registerNode(
-  core: k8s.CoreV1Api,
+  node: SimulatedNode,
+  admin: k8s.CoreV1Api,
   p: Parameters<typeof nodeBody>[0],
+  extraLabels: Readonly<Record<string, string>>,
   readySince: Date,
 ): Promise<string> {
   const name = p.placement.name;
   const body = nodeBody(p, readySince);
   try {
-    await core.createNode({ body });
+    await node.core.createNode({ body });
   } catch (err) {
     if (statusOf(err) !== 409) throw err;
     // Left over from an earlier run against the same cluster: bring labels and status up to date.
-    await core.patchNode({ name, body: { metadata: { labels: nodeLabels(p) } } }, mergePatch);
+    await node.core.patchNode({ name, body: { metadata: { labels: nodeLabels(p) } } }, mergePatch);
   }
   // Status on create is not guaranteed to survive, and an adopted node has a stale one.
-  await core.patchNodeStatus({ name, body: { status: body.status } }, strategicMerge);
-  return untaintNotReady(core, name);
+  await node.core.patchNodeStatus({ name, body: { status: body.status } }, strategicMerge);
+  if (Object.keys(extraLabels).length > 0)
+    await admin.patchNode({ name, body: { metadata: { labels: extraLabels } } }, mergePatch);
+  return untaintNotReady(admin, name);
 }
 
 /**
  * TaintNodesByCondition admission taints every new Node not-ready; the node lifecycle controller
- * would lift it within seconds, but doing it here makes the nodes schedulable as soon as this resolves.
+ * would lift it within seconds, but doing it here makes the nodes schedulable as soon as this
+ * resolves. As the admin: a node may not change its own taints.
  */
 async function untaintNotReady(core: k8s.CoreV1Api, name: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {

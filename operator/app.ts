@@ -20,6 +20,8 @@ export interface OperatorOptions {
   /** The operator's namespace: its Lease, keys and receipts live here. */
   namespace: string;
   leaderElection: boolean;
+  /** End `done` with a LostLeadershipError when the lease is lost, instead of campaigning again. */
+  exitOnLostLeadership?: boolean;
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
@@ -49,7 +51,10 @@ export interface RunningOperator {
   probe: ProbeServer | undefined;
   denials?: DenialReceiver | undefined;
   manager: Manager;
-  /** Settles when the operator stops: resolves on a clean stop, rejects on lost leadership or failure. */
+  /**
+   * Settles when the operator stops: resolves on a clean stop, rejects on a failure or, with
+   * exitOnLostLeadership, on lost leadership (a LostLeadershipError).
+   */
   done: Promise<void>;
 }
 
@@ -76,6 +81,7 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
           ...(opts.retryPeriodMs ? { retryPeriodMs: opts.retryPeriodMs } : {}),
         }
       : undefined,
+    exitOnLostLeadership: opts.exitOnLostLeadership,
     ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
   });
   const recorder = new KubeEventRecorder(opts.client, clock, log);

@@ -11,6 +11,8 @@ import { clientFor } from '../kubeconfig.ts';
 
 interface VerifyOptions {
   key?: string[];
+  /** false with --no-subject-file */
+  subjectFile: boolean;
   keysFromCluster?: boolean;
   kubeconfig?: string;
   context?: string;
@@ -21,12 +23,21 @@ interface VerifyOptions {
 }
 
 export type VerifyResult =
-  | { file: string; ok: true; keyId: string; predicateType: string; subjects: Subject[] }
+  | {
+      file: string;
+      ok: true;
+      keyId: string;
+      predicateType: string;
+      subjects: Subject[];
+      /** The subject file whose digest was checked; absent with --no-subject-file. */
+      subjectFile?: string;
+    }
   | { file: string; ok: false; reason: string; error: string };
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 import { exportCommand } from './evidence-export.ts';
+import { subjectFileOf } from './evidence-files.ts';
 
 export function evidenceCommand(): Command {
   return new Command('evidence')
@@ -39,10 +50,12 @@ function verifyCommand(): Command {
   return new Command('verify')
     .description(
       'Verify evidence bundles offline against trusted public keys: the signature, that the payload ' +
-        'is an in-toto Statement v1, and optionally its predicate type and subject digests. ' +
+        'is an in-toto Statement v1, that the subject file beside each bundle (NAME.subject.json ' +
+        'beside NAME.bundle.json, as `evidence export` writes them) is what the statement attests, ' +
+        'and optionally its predicate type and subject digests. ' +
         'Exits 0 when every file verifies, 1 when any fails.',
     )
-    .argument('<file...>', 'bundle files (Sigstore bundle JSON; "-" reads stdin)')
+    .argument('<file...>', 'bundle files (Sigstore bundle JSON, NAME.bundle.json; "-" reads stdin)')
     .option('--key <pem-file>', 'trust this public key (PEM); repeatable', collect)
     .option('--keys-from-cluster', `trust the keys published in the ConfigMap ${PUBLIC_KEYS_CONFIGMAP}`)
     .option('--kubeconfig <file>', 'kubeconfig for --keys-from-cluster')
@@ -54,6 +67,10 @@ function verifyCommand(): Command {
     )
     .option('--type <predicateType>', 'require this predicate type')
     .option('--subject-digest <sha256>', 'require a subject with this sha256 digest; repeatable', collect)
+    .option(
+      '--no-subject-file',
+      'do not check the subject file beside each bundle (for a bundle without one; the signature then proves only that some statement was signed)',
+    )
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (files: string[], opts: VerifyOptions) => {
       if (!['text', 'json'].includes(opts.output))
@@ -68,7 +85,7 @@ function verifyCommand(): Command {
         predicateType: opts.type,
         subjects: digests.map((digest) => ({ digest })),
       };
-      const results = files.map((file) => verifyFile(file, keys, expect));
+      const results = files.map((file) => verifyFile(file, keys, expect, { subjectFile: opts.subjectFile }));
       if (opts.output === 'json') {
         process.stdout.write(`${JSON.stringify({ results }, null, 2)}\n`);
       } else {
@@ -120,6 +137,7 @@ export function verifyFile(
   path: string,
   keys: Record<string, string>,
   expect: VerifyExpectations,
+  opts: { subjectFile: boolean } = { subjectFile: true },
 ): VerifyResult {
   const stdin = path === '-';
   const file = stdin ? '<stdin>' : path;
@@ -127,21 +145,61 @@ export function verifyFile(
   try {
     text = readFileSync(stdin ? 0 : path, 'utf8');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const error = err.code === 'ENOENT' ? 'no such file' : err.message;
-    return { file, ok: false, reason: 'unreadable', error };
+    return { file, ok: false, reason: 'unreadable', error: readError(e) };
+  }
+  let subject: { file: string; bytes: Buffer } | undefined;
+  if (opts.subjectFile) {
+    const found = readSubjectFile(stdin ? undefined : path);
+    if ('error' in found) return { file, ok: false, reason: 'no-subject-file', error: found.error };
+    subject = found;
   }
   try {
-    const { keyId, statement } = verifyBundle(text, keys, expect);
-    return { file, ok: true, keyId, predicateType: statement.predicateType, subjects: statement.subject };
+    const { keyId, statement } = verifyBundle(text, keys, {
+      ...expect,
+      ...(subject ? { blobs: [subject] } : {}),
+    });
+    return {
+      file,
+      ok: true,
+      keyId,
+      predicateType: statement.predicateType,
+      subjects: statement.subject,
+      ...(subject ? { subjectFile: subject.file } : {}),
+    };
   } catch (e) {
     if (e instanceof VerificationError) return { file, ok: false, reason: e.reason, error: e.message };
     throw e;
   }
 }
 
+const SKIP_HINT = 'pass --no-subject-file to check the signature alone';
+
+/** The bytes of the subject file beside a bundle, or why there are none to check. */
+function readSubjectFile(
+  bundlePath: string | undefined,
+): { file: string; bytes: Buffer } | { error: string } {
+  if (bundlePath === undefined)
+    return { error: `a bundle on stdin has no subject file beside it; ${SKIP_HINT}` };
+  const file = subjectFileOf(bundlePath);
+  if (file === undefined)
+    return {
+      error: `cannot tell its subject file: name bundles NAME.bundle.json with NAME.subject.json beside them, or ${SKIP_HINT}`,
+    };
+  try {
+    return { file, bytes: readFileSync(file) };
+  } catch (e) {
+    return { error: `subject file ${file}: ${readError(e)} (${SKIP_HINT})` };
+  }
+}
+
+function readError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code === 'ENOENT' ? 'no such file' : err.message;
+}
+
 export function formatResult(r: VerifyResult): string {
   if (!r.ok) return `FAIL ${r.file}: ${r.error}`;
   const subjects = r.subjects.map((s) => `${s.name}@sha256:${s.digest.sha256}`).join(',');
-  return `OK ${r.file} keyid=${r.keyId} predicate=${r.predicateType} subjects=${subjects}`;
+  const checked = r.subjectFile === undefined ? '' : ` subject-file=${r.subjectFile}`;
+  return `OK ${r.file} keyid=${r.keyId} predicate=${r.predicateType} subjects=${subjects}${checked}`;
 }

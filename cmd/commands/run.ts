@@ -7,7 +7,8 @@ import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { checkWindowSize } from '../../operator/metering/windows.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { createLogger } from '../../operator/runtime/log.ts';
-import { CliError } from '../exit-codes.ts';
+import { LostLeadershipError } from '../../operator/runtime/manager.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
 import { loadKubeConfig } from '../kubeconfig.ts';
 
 interface RunOptions {
@@ -15,6 +16,7 @@ interface RunOptions {
   context?: string;
   namespace: string;
   leaderElect: boolean;
+  exitOnLostLeadership?: boolean;
   leaseDuration: string;
   renewDeadline: string;
   retryPeriod: string;
@@ -87,7 +89,11 @@ function readToken(file: string): string {
   return token;
 }
 
-/** Runs until SIGTERM/SIGINT; exits non-zero when leadership is lost, so the pod restarts. */
+/**
+ * Runs until SIGTERM/SIGINT. A replica that loses its lease steps down and campaigns again;
+ * with --exit-on-lost-leadership it exits instead (code 3, one log line), for a supervisor to
+ * restart.
+ */
 export async function runOperator(opts: RunOptions): Promise<void> {
   const features = parseFeatureFlags(opts.features ?? process.env.TENANTRY_FEATURES);
   const durations = {
@@ -137,6 +143,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       features,
       namespace: opts.namespace,
       leaderElection: opts.leaderElect,
+      exitOnLostLeadership: opts.exitOnLostLeadership ?? false,
       ...durations,
       probePort: probe.port,
       probeHost: probe.host,
@@ -151,6 +158,10 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   );
   try {
     await running.done;
+  } catch (e) {
+    if (!(e instanceof LostLeadershipError)) throw e;
+    log.error(`${e.message}; exiting (--exit-on-lost-leadership)`);
+    process.exitCode = EXIT.cluster;
   } finally {
     client.close();
   }
@@ -167,6 +178,10 @@ export function runCommand(): Command {
         .default(DEFAULT_NAMESPACE),
     )
     .option('--no-leader-elect', 'run without leader election (only ever one replica!)')
+    .option(
+      '--exit-on-lost-leadership',
+      'exit (code 3) when the leader lease is lost, instead of stepping down and campaigning again',
+    )
     .option('--lease-duration <d>', 'how long a leader lease is valid without renewal', '15s')
     .option('--renew-deadline <d>', 'the leader steps down when it could not renew for this long', '10s')
     .option('--retry-period <d>', 'how often candidates try and the leader renews', '2s')

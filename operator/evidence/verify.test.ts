@@ -4,7 +4,13 @@ import { DSSEBundleBuilder } from '@sigstore/sign';
 import { describe, expect, it } from 'vitest';
 import { generateSigningKey, publicKeyPem, type SigningKey } from './keys.ts';
 import { BUNDLE_MEDIA_TYPE, keySigner, type SerializedBundle, signStatement } from './sign.ts';
-import { canonicalJson, IN_TOTO_PAYLOAD_TYPE, makeStatement, subjectFromBytes } from './statement.ts';
+import {
+  canonicalJson,
+  IN_TOTO_PAYLOAD_TYPE,
+  makeStatement,
+  sha256Hex,
+  subjectFromBytes,
+} from './statement.ts';
 import { VerificationError, type VerificationFailure, verifyBundle } from './verify.ts';
 
 const PREDICATE = 'https://in-toto.io/attestation/test-result/v0.1';
@@ -128,6 +134,18 @@ describe('verifyBundle', () => {
     // The right digest under the wrong name does not match either.
     const named = { subjects: [{ name: 'other.json', digest }] };
     expect(failure(() => verifyBundle(bundle, trust(key), named)).reason).toBe('subject-mismatch');
+  });
+
+  it('checks that each blob given is one the statement attests, naming the blob that is not', async () => {
+    const key = generateSigningKey();
+    const bundle = await signStatement(statement, key);
+    const blobs = (bytes: string | Buffer) => ({ blobs: [{ file: 'out/r.subject.json', bytes }] });
+    expect(verifyBundle(bundle, trust(key), blobs(report)).keyId).toBe(key.keyId);
+    const edited = '{"result":"FAILED"}';
+    expect(failure(() => verifyBundle(bundle, trust(key), blobs(edited)))).toEqual({
+      reason: 'subject-mismatch',
+      message: `out/r.subject.json is not what the statement attests: its sha256 is ${sha256Hex(edited)}, the signed subjects are report.json@sha256:${digest}`,
+    });
   });
 
   it('refuses the wrong predicate type', async () => {

@@ -9,6 +9,7 @@ import {
   normalizeSha256,
   STATEMENT_TYPE,
   type Statement,
+  sha256Hex,
 } from './statement.ts';
 
 export type VerificationFailure =
@@ -35,6 +36,11 @@ export interface VerifyExpectations {
   predicateType?: string | undefined;
   /** Each must match one subject of the statement: its sha256 and, when given, its name. */
   subjects?: { name?: string | undefined; digest: string }[] | undefined;
+  /**
+   * Blobs the statement must attest, such as the subject file exported beside a bundle: the
+   * sha256 of each must be a subject's. `file` names the blob in the error when it is not.
+   */
+  blobs?: { file: string; bytes: string | Uint8Array }[] | undefined;
 }
 
 export interface VerifiedEvidence {
@@ -180,8 +186,22 @@ function checkExpectations(statement: Statement, expect: VerifyExpectations): vo
     );
     if (!match) {
       const what = want.name === undefined ? `sha256:${digest}` : `${want.name} with sha256:${digest}`;
-      const have = statement.subject.map((s) => `${s.name}@sha256:${s.digest.sha256}`).join(', ');
-      throw new VerificationError('subject-mismatch', `no subject matches ${what} (subjects: ${have})`);
+      throw new VerificationError(
+        'subject-mismatch',
+        `no subject matches ${what} (subjects: ${subjectList(statement)})`,
+      );
     }
   }
+  for (const blob of expect.blobs ?? []) {
+    const digest = sha256Hex(blob.bytes);
+    if (!statement.subject.some((s) => s.digest.sha256 === digest))
+      throw new VerificationError(
+        'subject-mismatch',
+        `${blob.file} is not what the statement attests: its sha256 is ${digest}, the signed subjects are ${subjectList(statement)}`,
+      );
+  }
+}
+
+function subjectList(statement: Statement): string {
+  return statement.subject.map((s) => `${s.name}@sha256:${s.digest.sha256}`).join(', ');
 }

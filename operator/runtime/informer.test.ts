@@ -1,12 +1,11 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { realClock } from './clock.ts';
+import { type Clock, realClock } from './clock.ts';
 import { Informer } from './informer.ts';
-import { KubeClient } from './kube/client.ts';
 import { Builtin } from './kube/resource.ts';
 import { silentLogger } from './log.ts';
+import { FakeClock } from './testing/fake-clock.ts';
+import { localClient } from './testing/local-client.ts';
 
 let server: http.Server | undefined;
 afterEach(() => server?.close());
@@ -23,21 +22,7 @@ async function scripted(responses: Array<(res: http.ServerResponse, url: URL) =>
     if (next) next(res, url);
     else res.writeHead(200).write('\n'); // an idle watch that never ends
   });
-  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return { client: await KubeClient.fromKubeConfig(kc), urls };
+  return { client: await localClient(server), urls };
 }
 
 const json = (body: unknown) => (res: http.ServerResponse) => {
@@ -109,5 +94,51 @@ describe('Informer', () => {
     stop.abort();
     await running;
     client.close();
+  });
+
+  it('backs off longer and longer while the API server is down, and starts over after progress', async () => {
+    const down = (res: http.ServerResponse) =>
+      res.writeHead(503).end('{"reason":"ServiceUnavailable","message":"apiserver is shutting down"}');
+    const { client } = await scripted([
+      down,
+      down,
+      json({ metadata: { resourceVersion: '10' }, items: [] }),
+      ...Array.from({ length: 8 }, () => down),
+      events({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '12' } } }),
+      down,
+    ]);
+    const fake = new FakeClock();
+    const delays: number[] = [];
+    const clock: Clock = {
+      now: () => fake.now(),
+      setTimer: (ms, fn) => {
+        delays.push(ms);
+        return fake.setTimer(ms, fn);
+      },
+    };
+    const inf = new Informer(client, Builtin.ConfigMap, clock, silentLogger);
+    const stop = new AbortController();
+    const running = inf.run(stop.signal);
+    // Failures in a row before each retry: two failed lists, then the list succeeds; eight
+    // failed watches, then a watch delivers a bookmark; then one more failure.
+    const streak = [1, 2, 1, 2, 3, 4, 5, 6, 7, 8, 1];
+    for (let i = 0; i < streak.length; i++) {
+      await until(() => delays.length > i);
+      fake.advance(delays[i] ?? 0);
+    }
+    await until(() => inf.hasSynced());
+    stop.abort();
+    await running;
+    client.close();
+
+    expect(delays).toHaveLength(streak.length);
+    delays.forEach((d, i) => {
+      // A second, doubling per failure up to 30 s, each jittered down by at most half.
+      const ceiling = Math.min(30_000, 500 * 2 ** (streak[i] ?? 0));
+      expect(d, `retry ${i + 1}`).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(d, `retry ${i + 1}`).toBeLessThanOrEqual(ceiling);
+    });
+    // Eight failed watches in a row wait 15-30 s, not the second the first failure waits.
+    expect(delays[9]).toBeGreaterThanOrEqual(15_000);
   });
 });

@@ -28,6 +28,19 @@ export interface Cache<T extends KubeObject = KubeObject> {
   list(): T[];
 }
 
+const RETRY_BASE_MS = 500;
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * How long to wait after the given number of list/watch failures in a row: doubling from a
+ * second, capped at 30 s, and jittered down by up to half so that every cache of every replica
+ * does not come back to a recovering API server at the same instant.
+ */
+function retryDelayMs(failures: number, random: () => number = Math.random): number {
+  const exp = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(failures, 16));
+  return exp * (0.5 + random() / 2);
+}
+
 /**
  * List-then-watch cache of one resource type. Resumes watches from the last seen
  * resourceVersion (bookmarks keep it fresh), relists on 410 Gone, and restarts with backoff
@@ -88,14 +101,20 @@ export class Informer<T extends KubeObject = KubeObject> implements Cache<T> {
     });
   }
 
+  /** Lists and watches until the signal ends. Each run starts from a fresh list. */
   async run(signal: AbortSignal): Promise<void> {
+    this.forget();
     const cancelResync = this.scheduleResync(signal);
+    // Failures in a row. Only progress (a list that succeeded, a watch that delivered an event)
+    // resets it: a watch that merely started proves nothing while the API server is down.
     let failures = 0;
     try {
       while (!signal.aborted) {
         try {
-          if (this.resourceVersion === undefined) await this.relist(signal);
-          failures = 0;
+          if (this.resourceVersion === undefined) {
+            await this.relist(signal);
+            failures = 0;
+          }
           await this.client.watch<T>(
             this.type,
             {
@@ -105,7 +124,10 @@ export class Informer<T extends KubeObject = KubeObject> implements Cache<T> {
               timeoutSeconds: this.opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300),
               signal,
             },
-            (e) => this.apply(e.type, e.object),
+            (e) => {
+              failures = 0;
+              this.apply(e.type, e.object);
+            },
           );
         } catch (e) {
           if (signal.aborted) break;
@@ -115,7 +137,7 @@ export class Informer<T extends KubeObject = KubeObject> implements Cache<T> {
             continue;
           }
           failures++;
-          const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * (0.5 + Math.random() / 2);
+          const delay = retryDelayMs(failures);
           this.log.warn({ err: String(e), retryInMs: Math.round(delay) }, 'list/watch failed; retrying');
           await sleep(this.clock, delay, signal);
         }
@@ -123,6 +145,17 @@ export class Informer<T extends KubeObject = KubeObject> implements Cache<T> {
     } finally {
       cancelResync();
     }
+  }
+
+  /**
+   * Drops what an earlier run cached: after a term as leader ended, the cache is as old as the
+   * time this replica stood by, and a new term should see every object as new (an add), as a
+   * restarted process would.
+   */
+  private forget(): void {
+    this.store.clear();
+    this.resourceVersion = undefined;
+    this.synced = false;
   }
 
   private async relist(signal: AbortSignal): Promise<void> {

@@ -50,7 +50,8 @@ export class LeaderElector {
 
   /**
    * Campaigns until elected, then calls lead() with a signal that aborts when leadership is
-   * lost. Returns when the outer signal aborts (releasing the lease) or leadership is lost.
+   * lost. Returns when the outer signal aborts (releasing the lease) or leadership is lost;
+   * may be called again after 'lost' to campaign anew.
    */
   async run(signal: AbortSignal, lead: (leading: AbortSignal) => void): Promise<'lost' | 'stopped'> {
     while (!signal.aborted && !(await this.tryAcquireOrRenew())) {
@@ -68,7 +69,7 @@ export class LeaderElector {
         if (await this.tryAcquireOrRenew()) {
           lastRenew = this.clock.now();
         } else if (this.clock.now() - lastRenew >= this.cfg.renewDeadlineMs) {
-          this.log.error('failed to renew the lease within the deadline; stepping down');
+          // The caller says what it does about it, in one line.
           return 'lost';
         }
       }

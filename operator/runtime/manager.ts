@@ -15,6 +15,11 @@ export interface ManagerOptions {
   metrics: RuntimeMetrics;
   /** Omit to run without leader election (a single replica, or tests). */
   leaderElection?: LeaderElectionConfig | undefined;
+  /**
+   * End start() with a LostLeadershipError when the lease is lost, for supervisors that would
+   * rather restart the process. By default the replica steps down and campaigns again.
+   */
+  exitOnLostLeadership?: boolean | undefined;
   /** Periodic re-delivery of every primary object; a safety net, not the main trigger. */
   resyncMs?: number;
   cacheSyncTimeoutMs?: number;
@@ -24,14 +29,22 @@ export class LostLeadershipError extends Error {
   override readonly name = 'LostLeadershipError';
 }
 
+/** A controller and the runner of the current term (each term starts with an empty queue). */
+interface Registered {
+  def: ControllerDefinition;
+  runner: ControllerRunner;
+}
+
 /**
  * Owns the shared informers and the controllers. With leader election, informers and
- * workers run only while this replica leads; losing the lease ends start() with an error
- * so the process exits and its restart begins a clean campaign, as controller-runtime does.
+ * workers run only while this replica leads. When the lease is lost, the term ends: the
+ * workers and informers stop, and the replica campaigns again; a new term starts from fresh
+ * lists and empty queues, as a restarted process would (or start() ends with a
+ * LostLeadershipError, with exitOnLostLeadership).
  */
 export class Manager {
   private readonly informers = new Map<string, Informer>();
-  private readonly runners: ControllerRunner[] = [];
+  private readonly controllers: Registered[] = [];
   private readonly opts: ManagerOptions;
   private started = false;
   private synced = false;
@@ -53,17 +66,18 @@ export class Manager {
 
   add(def: ControllerDefinition): void {
     if (this.started) throw new Error('controllers must be added before start()');
-    const runner = new ControllerRunner(def, this.opts.clock, this.opts.log, this.opts.metrics);
+    const c: Registered = { def, runner: this.newRunner(def) };
+    // Through c, so events reach the queue of whichever term is running.
     const enqueue = (keys: string[]) => {
-      for (const k of keys) runner.enqueue(k);
+      for (const k of keys) c.runner.enqueue(k);
     };
     const primary = this.informer(def.for, def.forSelector);
     primary.addHandler({
-      onAdd: (o) => runner.enqueue(keyOf(o)),
+      onAdd: (o) => enqueue([keyOf(o)]),
       onUpdate: (a, b) => {
-        if (primaryChanged(a, b)) runner.enqueue(keyOf(b));
+        if (primaryChanged(a, b)) enqueue([keyOf(b)]);
       },
-      onDelete: (o) => runner.enqueue(keyOf(o)),
+      onDelete: (o) => enqueue([keyOf(o)]),
     });
     for (const owned of def.owns ?? []) {
       const map = (o: KubeObject) => ownerKeys(def.for, o);
@@ -72,7 +86,11 @@ export class Manager {
     for (const w of def.watches ?? []) {
       this.informer(w.type, w.labelSelector).addHandler(handlerFor((o) => w.map(o), enqueue));
     }
-    this.runners.push(runner);
+    this.controllers.push(c);
+  }
+
+  private newRunner(def: ControllerDefinition): ControllerRunner {
+    return new ControllerRunner(def, this.opts.clock, this.opts.log, this.opts.metrics);
   }
 
   /** True once every cache has synced (or while standing by for leadership). */
@@ -90,16 +108,28 @@ export class Manager {
       return;
     }
     const elector = new LeaderElector(this.opts.client, this.opts.clock, this.opts.log, le);
+    const lease = `${le.namespace}/${le.name}`;
+    for (;;) {
+      const outcome = await this.term(elector, le.name, signal);
+      if (outcome === 'stopped') return;
+      const lost = `lost the leader lease ${lease}: it could not be renewed within the renew deadline`;
+      if (this.opts.exitOnLostLeadership) throw new LostLeadershipError(lost);
+      this.opts.log.warn({ lease }, `${lost}; stopped the controllers, campaigning again`);
+    }
+  }
+
+  /** Campaigns, leads until the lease is lost or the signal ends, and returns once the term's controllers have stopped. */
+  private async term(elector: LeaderElector, name: string, signal: AbortSignal): Promise<'lost' | 'stopped'> {
     let running: Promise<void> = Promise.resolve();
     const outcome = await elector.run(signal, (leading) => {
       this.leading = true;
-      this.opts.metrics.leader.set({ name: le.name }, 1);
+      this.opts.metrics.leader.set({ name }, 1);
       running = this.runControllers(leading);
     });
     this.leading = false;
-    this.opts.metrics.leader.set({ name: le.name }, 0);
+    this.opts.metrics.leader.set({ name }, 0);
     await running;
-    if (outcome === 'lost') throw new LostLeadershipError('lost the leader lease');
+    return outcome;
   }
 
   /**
@@ -123,6 +153,8 @@ export class Manager {
 
   private async runControllers(signal: AbortSignal): Promise<void> {
     const log = this.opts.log;
+    // Fresh queues and backoffs: what an earlier term left queued is refilled by the relists.
+    for (const c of this.controllers) c.runner = this.newRunner(c.def);
     const informerRuns = await this.runCaches(signal);
     if (signal.aborted) {
       await Promise.all(informerRuns);
@@ -130,12 +162,12 @@ export class Manager {
     }
     this.synced = true;
     log.info(
-      { informers: this.informers.size, controllers: this.runners.length },
+      { informers: this.informers.size, controllers: this.controllers.length },
       'caches synced; starting workers',
     );
     const resync = this.scheduleResync(signal);
     try {
-      await Promise.all([...this.runners.map((r) => r.run(signal)), ...informerRuns]);
+      await Promise.all([...this.controllers.map((c) => c.runner.run(signal)), ...informerRuns]);
     } finally {
       resync();
       this.synced = false;
@@ -149,7 +181,8 @@ export class Manager {
     let cancel = () => {};
     const tick = () => {
       if (signal.aborted) return;
-      for (const r of this.runners) r.enqueueAll(this.informer(r.def.for, r.def.forSelector));
+      for (const { def, runner } of this.controllers)
+        runner.enqueueAll(this.informer(def.for, def.forSelector));
       cancel = this.opts.clock.setTimer(every, tick);
     };
     cancel = this.opts.clock.setTimer(every, tick);
