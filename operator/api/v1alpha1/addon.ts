@@ -115,8 +115,8 @@ export interface AddOnSpec {
    * the change as the user who sends it. When the tenant's Entitlement asks for four eyes
    * (spec.obligations.addOnApproval: FourEyes), the requester sends the add-on or the change
    * without it (null) and another owner of the tenant approves by setting it; until then
-   * nothing of the change is provisioned. It can't be removed on its own: delete the add-on
-   * to withdraw it.
+   * nothing of the change is provisioned, and the settings can't change again. It can't be
+   * removed on its own: delete the add-on to withdraw it.
    */
   approval?: AddOnApproval;
   /** Settings for type DedicatedCompute. */
