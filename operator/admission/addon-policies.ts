@@ -1,10 +1,11 @@
-import {
-  ANNOTATION_APPROVED_BY,
-  LABEL_ENTITLEMENT,
-  LABEL_NAMESPACE_ROLE,
-  LABEL_TENANT,
-} from '../api/names.ts';
+import { LABEL_ENTITLEMENT, LABEL_NAMESPACE_ROLE, LABEL_TENANT } from '../api/names.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
+import {
+  approvalGuardValidations,
+  approvalVariables,
+  entitlementApprovalValidations,
+  stampsPatch,
+} from './addon-approval.ts';
 import { DENY_AND_AUDIT } from './denials.ts';
 
 const ADMISSION = 'admissionregistration.k8s.io/v1';
@@ -35,7 +36,10 @@ const labels = { 'app.kubernetes.io/name': 'tenantry' };
 
 export const ENTITLEMENT_POLICY = 'tenantry.dev-addon-entitlement';
 
-/** Checks an AddOn against its tenant's Entitlement, which is the policy's parameter. */
+/**
+ * Checks an AddOn against its tenant's Entitlement, which is the policy's parameter: the
+ * grant, the quota, the retention obligation and who may approve.
+ */
 export function entitlementPolicy(): AnyObject {
   const minRetention =
     '(has(params.spec.obligations) && has(params.spec.obligations.auditArchiveMinRetentionDays) ? params.spec.obligations.auditArchiveMinRetentionDays : 365)';
@@ -48,6 +52,7 @@ export function entitlementPolicy(): AnyObject {
       paramKind: { apiVersion: 'tenantry.dev/v1alpha1', kind: 'Entitlement' },
       matchConstraints: { resourceRules: addonRules },
       matchConditions: specRequests,
+      variables: approvalVariables(),
       validations: [
         {
           expression: '!has(params.metadata.deletionTimestamp)',
@@ -73,6 +78,7 @@ export function entitlementPolicy(): AnyObject {
           messageExpression: `'spec.auditArchive.retentionDays: the audit archive obligation requires at least ' + string(${minRetention}) + ' days, got ' + string(object.spec.auditArchive.retentionDays)`,
           reason: 'Invalid',
         },
+        ...entitlementApprovalValidations(),
       ],
     },
   };
@@ -97,17 +103,15 @@ const REQUIRES_ENTITLEMENT = 'tenantry.dev-addon-requires-entitlement';
 const APPROVER = 'tenantry.dev-addon-approver';
 const APPROVER_GUARD = 'tenantry.dev-addon-approver-guard';
 
-const approvalChanged = "request.operation == 'CREATE' || oldObject.spec.approval != object.spec.approval";
-const approvedBy = `(has(object.metadata.annotations) && '${ANNOTATION_APPROVED_BY}' in object.metadata.annotations ? object.metadata.annotations['${ANNOTATION_APPROVED_BY}'] : '')`;
-const oldApprovedBy = `(has(oldObject.metadata.annotations) && '${ANNOTATION_APPROVED_BY}' in oldObject.metadata.annotations ? oldObject.metadata.annotations['${ANNOTATION_APPROVED_BY}'] : '')`;
-
 /**
  * The cluster-wide policies and bindings, installed once with the CRDs:
  * - the entitlement policy (its per-tenant bindings come from the entitlement controller);
  * - no AddOn in a tenant namespace without an Entitlement for the tenant;
- * - the approver is stamped from the request's authenticated user (mutating policy);
- * - and, should the mutating policy be missing, the approver must still be that user and
- *   cannot be changed without changing the approval.
+ * - who asked for the settings and who approved them (at which generation) are stamped
+ *   from the request's authenticated user (mutating policy);
+ * - and the guard: the stamps are that user and generation (should the mutating policy be
+ *   missing), never change without what they stand for, and the settings never change
+ *   without the approval.
  */
 export function staticAddonAdmission(): AnyObject[] {
   return [
@@ -153,15 +157,9 @@ export function staticAddonAdmission(): AnyObject[] {
         failurePolicy: 'Fail',
         reinvocationPolicy: 'Never',
         matchConstraints: { resourceRules: addonRules },
-        matchConditions: [{ name: 'approval-given-or-changed', expression: approvalChanged }],
-        mutations: [
-          {
-            patchType: 'ApplyConfiguration',
-            applyConfiguration: {
-              expression: `Object{ metadata: Object.metadata{ annotations: {'${ANNOTATION_APPROVED_BY}': request.userInfo.username} } }`,
-            },
-          },
-        ],
+        matchConditions: specRequests,
+        variables: approvalVariables(),
+        mutations: [{ patchType: 'JSONPatch', jsonPatch: { expression: stampsPatch() } }],
       },
     },
     {
@@ -177,18 +175,8 @@ export function staticAddonAdmission(): AnyObject[] {
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: { resourceRules: addonRules },
-        validations: [
-          {
-            expression: `!(${approvalChanged}) || ${approvedBy} == request.userInfo.username`,
-            messageExpression: `'the approver of an add-on is the authenticated user who approves it (' + request.userInfo.username + '), not ' + ${approvedBy}`,
-            reason: 'Forbidden',
-          },
-          {
-            expression: `${approvalChanged} || ${approvedBy} == ${oldApprovedBy}`,
-            message: `${ANNOTATION_APPROVED_BY} can only change together with spec.approval`,
-            reason: 'Forbidden',
-          },
-        ],
+        variables: approvalVariables(),
+        validations: approvalGuardValidations(),
       },
     },
     {

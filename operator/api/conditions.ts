@@ -41,7 +41,7 @@ export const TenantReason = {
 export const AddOnCondition = {
   /** The tenant's Entitlement grants the add-on's type (checked again after admission). */
   Entitled: 'Entitled',
-  /** Admission recorded who approved the add-on. */
+  /** The current spec is approved: admission stamped who approved it at this generation. */
   Approved: 'Approved',
   /** What the add-on needs exists: the node pool reserved, the bucket verified WORM. */
   Provisioned: 'Provisioned',
@@ -58,8 +58,15 @@ export const AddOnReason = {
   NoEntitlement: 'NoEntitlement',
   /** Approved=True. */
   Approved: 'Approved',
-  /** No approver was recorded: change spec.approval to approve it (Stalled). */
+  /** The settings wait for approval (none recorded): an owner sets spec.approval (Stalled). */
   NotApproved: 'NotApproved',
+  /**
+   * The spec changed after the recorded approval (approved before approvals were bound to a
+   * generation, or admission was bypassed): approve it anew (Stalled).
+   */
+  ApprovalOutdated: 'ApprovalOutdated',
+  /** Four eyes: the approver also asked for the settings; another owner must approve (Stalled). */
+  SelfApproved: 'SelfApproved',
   /** The operator runs with this add-on type's feature switched off (Stalled). */
   FeatureDisabled: 'FeatureDisabled',
   /** This build of the operator has no handler for the type (Stalled). */
@@ -106,6 +113,8 @@ export const ADDON_STALLING_REASONS: ReadonlySet<string> = new Set([
   AddOnReason.NoEntitlement,
   AddOnReason.NotGranted,
   AddOnReason.NotApproved,
+  AddOnReason.ApprovalOutdated,
+  AddOnReason.SelfApproved,
   AddOnReason.FeatureDisabled,
   AddOnReason.NotImplemented,
 ]);

@@ -55,8 +55,15 @@ export const LABEL_NODE_AGENTS = 'tenantry.dev/node-agents';
 
 // --- Add-ons -------------------------------------------------------------------------------
 
-/** Stamped by admission with the authenticated user who created or approved the add-on. */
+// Stamped by admission from the authenticated request, never taken from the user: the
+// add-on policies overwrite or remove what a request says and refuse any other change.
+
+/** The user who created the add-on or last changed its settings (everything in spec but the approval). */
+export const ANNOTATION_REQUESTED_BY = 'tenantry.dev/requested-by';
+/** The user who gave the current spec.approval; absent while the settings wait for approval. */
 export const ANNOTATION_APPROVED_BY = 'tenantry.dev/approved-by';
+/** The metadata.generation the current approval was given at: a later spec is not approved. */
+export const ANNOTATION_APPROVED_GENERATION = 'tenantry.dev/approved-generation';
 
 // --- Evidence, ledger and invoices (ConfigMaps) ----------------------------------------------
 

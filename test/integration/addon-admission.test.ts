@@ -7,6 +7,7 @@ import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { ApiError } from '../../operator/runtime/kube/errors.ts';
 import type { KubeObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { archiveManifest, computeManifest, dryRunCreate, entitlementManifest } from '../support/addons.ts';
 import { adminClient, startTestOperator, tenantManifest, uniqueName, waitReady } from '../support/cluster.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -68,40 +69,10 @@ function postAudit(token: string): Promise<number | undefined> {
   });
 }
 
-const compute = (name: string, nodes: number): AddOnObject =>
-  ({
-    apiVersion: 'tenantry.dev/v1alpha1',
-    kind: 'AddOn',
-    metadata: { name, namespace: ns },
-    spec: {
-      type: 'DedicatedCompute',
-      approval: { reason: 'noisy neighbours on the shared pool' },
-      dedicatedCompute: {
-        nodes,
-        candidateSelector: { matchLabels: { 'node.kubernetes.io/instance-type': 'm5.2xlarge' } },
-      },
-    },
-  }) as AddOnObject;
+const compute = (name: string, nodes: number): AddOnObject => computeManifest(ns, name, { nodes });
 
 const archive = (name: string, retentionDays: number): AddOnObject =>
-  ({
-    apiVersion: 'tenantry.dev/v1alpha1',
-    kind: 'AddOn',
-    metadata: { name, namespace: ns },
-    spec: {
-      type: 'AuditArchive',
-      approval: { reason: 'regulator asks for WORM' },
-      auditArchive: {
-        bucket: {
-          endpoint: 'https://s3.example.com',
-          region: 'eu-west-1',
-          name: 'acme-audit',
-          credentialsSecretRef: { name: 's3' },
-        },
-        retentionDays,
-      },
-    },
-  }) as AddOnObject;
+  archiveManifest(ns, name, { retentionDays });
 
 async function refused(p: Promise<unknown>): Promise<ApiError> {
   const e = await p.then(
@@ -112,30 +83,17 @@ async function refused(p: Promise<unknown>): Promise<ApiError> {
   return e as ApiError;
 }
 
-/** Asks admission without creating anything, so polling leaves no add-ons behind. */
-function dryRun(client: KubeClient, addon: AddOnObject): Promise<unknown> {
-  return client.request('POST', `/apis/tenantry.dev/v1alpha1/namespaces/${ns}/addons`, {
-    query: { dryRun: 'All' },
-    body: addon,
-  });
-}
-
 async function entitle(spec: Partial<Entitlement['spec']>): Promise<void> {
-  await apply(admin, EntitlementResource, {
-    apiVersion: 'tenantry.dev/v1alpha1',
-    kind: 'Entitlement',
-    metadata: { name: tenant },
-    spec: { tenantRef: { name: tenant }, plan: 'enterprise', ...spec },
-  } as EntitlementObject);
+  await apply(admin, EntitlementResource, entitlementManifest(tenant, spec));
 }
 
 describe('add-on admission', () => {
   it('refuses an add-on when the tenant has no Entitlement', async () => {
     // Refused from the start; right after install the API server may still be loading the
     // policies (it then refuses with another message, failurePolicy Fail), so wait for ours.
-    await refused(dryRun(alice, compute(uniqueName('dc'), 1)));
+    await refused(dryRunCreate(alice, compute(uniqueName('dc'), 1)));
     const e = await waitFor('the no-Entitlement refusal', async () => {
-      const err = await refused(dryRun(alice, compute(uniqueName('dc'), 1)));
+      const err = await refused(dryRunCreate(alice, compute(uniqueName('dc'), 1)));
       return /has no Entitlement/.test(err.message) ? err : false;
     });
     expect(e.message).toMatch(/ask the platform team/);
@@ -145,7 +103,7 @@ describe('add-on admission', () => {
     await entitle({ allowedAddOns: ['AuditArchive'], quotas: { dedicatedNodes: 2 } });
     // The operator labels the namespace and binds the Entitlement; admission follows.
     const denial = await waitFor('admission to use the Entitlement', async () => {
-      const e = await refused(dryRun(alice, compute(uniqueName('dc'), 1)));
+      const e = await refused(dryRunCreate(alice, compute(uniqueName('dc'), 1)));
       return /not granted by Entitlement/.test(e.message) ? e : false;
     });
     expect(denial.message).toMatch(
@@ -154,7 +112,7 @@ describe('add-on admission', () => {
 
     await entitle({ allowedAddOns: ['AuditArchive', 'DedicatedCompute'], quotas: { dedicatedNodes: 2 } });
     await waitFor('DedicatedCompute to be admitted', () =>
-      dryRun(alice, compute(uniqueName('dc'), 2)).then(
+      dryRunCreate(alice, compute(uniqueName('dc'), 2)).then(
         () => true,
         () => false,
       ),
@@ -166,7 +124,7 @@ describe('add-on admission', () => {
   it('refuses a quota overrun and a broken retention obligation', async () => {
     await entitle({ allowedAddOns: ['AuditArchive', 'DedicatedCompute'], quotas: { dedicatedNodes: 2 } });
     await waitFor('the grant to be in force', async () =>
-      dryRun(alice, compute(uniqueName('dc'), 1)).then(
+      dryRunCreate(alice, compute(uniqueName('dc'), 1)).then(
         () => true,
         () => false,
       ),
@@ -184,7 +142,7 @@ describe('add-on admission', () => {
     const forged = compute(name, 1);
     forged.metadata.annotations = { 'tenantry.dev/approved-by': 'the-ceo' };
     await waitFor('the add-on to be admitted', () =>
-      dryRun(bob, compute(uniqueName('dc'), 1)).then(
+      dryRunCreate(bob, compute(uniqueName('dc'), 1)).then(
         () => true,
         () => false,
       ),
@@ -280,7 +238,7 @@ describe('add-on admission', () => {
     // (milliseconds; a request racing the delete itself may still pass, and the reconcile
     // then reports Entitled=False) ...
     await waitFor('the terminating Entitlement to refuse', () =>
-      dryRun(alice, archive(uniqueName('aa'), 400)).then(
+      dryRunCreate(alice, archive(uniqueName('aa'), 400)).then(
         () => false,
         () => true,
       ),
@@ -289,7 +247,7 @@ describe('add-on admission', () => {
     const e = await waitFor(
       'admission to refuse without the Entitlement',
       async () => {
-        const err = await refused(dryRun(alice, archive(uniqueName('aa'), 400)));
+        const err = await refused(dryRunCreate(alice, archive(uniqueName('aa'), 400)));
         return /has no Entitlement/.test(err.message) ? err : false;
         // The binding goes with the Entitlement through the garbage collector, which can take
         // tens of seconds; every request in between is refused all the same.

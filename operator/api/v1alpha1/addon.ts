@@ -24,12 +24,15 @@ export const AddOnResource = typed<AddOn>()({
 });
 
 /**
- * Why this privileged change is wanted. Who approved it and when are recorded in status
- * from the authenticated request, never taken from spec.
+ * The approval of the add-on's current settings. It is bound to them: admission refuses any
+ * change of the settings unless the same request changes the approval too, and stamps who
+ * approved from the authenticated request. Who approved, for which generation and spec
+ * digest, and when, are recorded in status, never taken from spec.
  */
 export interface AddOnApproval {
   /**
-   * Why the add-on is needed, for the audit trail.
+   * Why the add-on, or the change of it, is needed, for the audit trail. A new reason is a
+   * new approval by the user who sends it.
    * @minLength 1
    * @maxLength 1024
    */
@@ -110,19 +113,46 @@ export interface AddOnSpec {
    * @immutable type is immutable: delete the add-on and create a new one instead
    */
   type: AddOnType;
-  /** Why the add-on is requested; it is a privileged change that needs approval. */
-  approval: AddOnApproval;
+  /**
+   * Approval of the settings. Every change of the settings (type, dedicatedCompute,
+   * auditArchive) must change it in the same request: a new spec.approval.reason approves
+   * the change as the user who sends it. When the tenant's Entitlement asks for four eyes
+   * (spec.obligations.addOnApproval: FourEyes), the requester sends the add-on or the change
+   * without it (null) and another owner of the tenant approves by setting it; until then
+   * nothing of the change is provisioned, and the settings can't change again. It can't be
+   * removed on its own: delete the add-on to withdraw it.
+   */
+  approval?: AddOnApproval;
   /** Settings for type DedicatedCompute. */
   dedicatedCompute?: DedicatedComputeSettings;
   /** Settings for type AuditArchive. */
   auditArchive?: AuditArchiveSettings;
 }
 
-/** Who approved the add-on and when, recorded by Tenantry from the authenticated request. */
+/**
+ * The approval in force, recorded by Tenantry from what admission stamped from the
+ * authenticated requests. Absent while the current settings are not approved.
+ */
 export interface AddOnApprovalStatus {
   /** User name of the approver, as the API server authenticated them. */
   approvedBy?: string;
-  /** When the add-on was approved. */
+  /**
+   * User name of who asked for the approved settings (created the add-on or last changed
+   * its settings), as the API server authenticated them.
+   */
+  requestedBy?: string;
+  /**
+   * The metadata.generation approved: any later change of the spec needs a new approval.
+   * @minimum 1
+   */
+  generation?: int64;
+  /**
+   * sha256 of the approved spec as canonical JSON (RFC 8785), `sha256:<hex>`, computed by
+   * Tenantry from the spec at that generation.
+   * @pattern ^sha256:[0-9a-f]{64}$
+   */
+  digest?: string;
+  /** When Tenantry first saw the approval. */
   approvedAt?: Time;
 }
 
@@ -162,7 +192,7 @@ export interface AddOnStatus {
    * @listMapKey type
    */
   conditions?: Condition[];
-  /** Who approved the add-on and when. */
+  /** The approval in force: who asked, who approved which spec, and when. */
   approval?: AddOnApprovalStatus;
   /** What was provisioned. */
   provisioned?: AddOnProvisioned;

@@ -42,6 +42,13 @@ export interface EntitlementQuotas {
   archiveGiB?: int64;
 }
 
+/**
+ * Who may approve an add-on. AnyOwner: any owner of the tenant, also the one who asks for
+ * it, in the same request. FourEyes: an owner other than the one who asked for the current
+ * settings, in a later request.
+ */
+export type AddOnApprovalPolicy = 'AnyOwner' | 'FourEyes';
+
 /** Policy obligations that come with the plan. */
 export interface EntitlementObligations {
   /**
@@ -51,6 +58,15 @@ export interface EntitlementObligations {
    * @maximum 36500
    */
   auditArchiveMinRetentionDays?: int32;
+  /**
+   * Who may approve the tenant's add-ons and changes of them: AnyOwner (the owner who
+   * asks approves in the same request) or FourEyes (the owner who asks leaves
+   * spec.approval out and another owner sets it). Enforced at admission and again by the
+   * reconcile: switching to FourEyes holds add-ons approved by their own requester until
+   * another owner approves them.
+   * @default AnyOwner
+   */
+  addOnApproval?: AddOnApprovalPolicy;
 }
 
 /** One line of the tenant's price list. */

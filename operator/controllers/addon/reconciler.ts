@@ -37,9 +37,10 @@ export const ADDON_READINESS: Readiness = {
 };
 
 /**
- * Add-ons: checks again (defence in depth) that the tenant's Entitlement grants the add-on,
- * records the approver that admission stamped, then lets the type's handler provision and
- * enforce it.
+ * Add-ons: checks again (defence in depth) that the tenant's Entitlement grants the add-on
+ * and that its current spec is approved as admission stamped it, records the approval, then
+ * lets the type's handler provision and enforce it. Settings not approved are not acted on:
+ * what was provisioned for earlier ones stays as it is.
  */
 export class AddOnReconciler implements ObjectReconciler<AddOn, AddOnStatus> {
   readonly finalizer = ADDON_FINALIZER;
@@ -52,27 +53,10 @@ export class AddOnReconciler implements ObjectReconciler<AddOn, AddOnStatus> {
   async reconcile(addon: AddOn, draft: StatusDraft<AddOnStatus>): Promise<void> {
     const tenant = tenantOfSystemNamespace(addon.metadata.namespace) ?? '';
     const entitled = this.entitled(addon, tenant);
-    const approval = approvalOf(addon, this.deps.clock);
+    const approval = approvalOf(addon, entitlementOf(this.deps.entitlements, tenant), this.deps.clock);
     draft.apply({ conditions: [entitled] });
-    draft.apply({
-      conditions: [
-        approval
-          ? {
-              type: Approved,
-              status: 'True',
-              reason: AddOnReason.Approved,
-              message: `approved by ${approval.approvedBy}`,
-            }
-          : {
-              type: Approved,
-              status: 'False',
-              reason: AddOnReason.NotApproved,
-              message: 'no recorded approver',
-            },
-      ],
-      ...(approval ? { status: { approval } } : {}),
-    });
-    const allowed = entitled.status === 'True' && approval !== undefined;
+    draft.apply(approval.outcome);
+    const allowed = entitled.status === 'True' && approval.approved;
     await draft.step(addon.spec.type, () => this.provision(addon, tenant, allowed), Provisioned);
     draft.summarize(ADDON_READINESS, `${addon.spec.type} is provisioned and enforced`);
   }
