@@ -236,11 +236,36 @@ export function propertySchema(property: PropertySignature, ctx: Context): OpenA
   const doc = readDoc(property);
   applyTags(schema, doc.tags, property, name, ctx);
   if (doc.description) {
-    schema.description = doc.description;
+    schema.description = `${doc.description}${limitsText(schema)}`;
   } else {
     problem(ctx, property, `${name} needs a JSDoc description (it is what kubectl explain prints)`);
   }
   return schema;
+}
+
+/**
+ * `kubectl explain` prints a field's description and type, not its default or limits: say them
+ * in the description, in one form everywhere.
+ */
+export function limitsText(schema: OpenApiSchema): string {
+  const parts: string[] = [];
+  if (schema.default !== undefined) parts.push(`Default: ${JSON.stringify(schema.default)}.`);
+  const { minimum: min, maximum: max } = schema;
+  if (min !== undefined && max !== undefined) parts.push(`From ${min} to ${max}.`);
+  else if (min !== undefined) parts.push(`At least ${min}.`);
+  else if (max !== undefined) parts.push(`At most ${max}.`);
+  if (schema.minLength !== undefined && schema.minLength > 0 && schema.maxLength !== undefined) {
+    parts.push(`${schema.minLength} to ${schema.maxLength} characters.`);
+  } else if (schema.maxLength !== undefined) parts.push(`At most ${schema.maxLength} characters.`);
+  if (schema.maxItems !== undefined) {
+    parts.push(
+      schema.minItems
+        ? `${schema.minItems} to ${schema.maxItems} items.`
+        : `At most ${schema.maxItems} items.`,
+    );
+  }
+  if (schema.maxProperties !== undefined) parts.push(`At most ${schema.maxProperties} entries.`);
+  return parts.length ? ` ${parts.join(' ')}` : '';
 }
 
 function isStringLike(schema: OpenApiSchema): boolean {

@@ -208,6 +208,9 @@ export interface AddOnStatus {
  * @subresource status
  * @printColumn name=Type type=string jsonPath=.spec.type
  * @printColumn name=Ready type=string jsonPath=.status.conditions[?(@.type=="Ready")].status
+ * @printColumn name=Reason type=string jsonPath=.status.conditions[?(@.type=="Ready")].reason priority=1
+ * @printColumn name=Approved-By type=string jsonPath=.status.approval.approvedBy priority=1
+ * @printColumn name=Message type=string jsonPath=.status.conditions[?(@.type=="Ready")].message priority=1
  * @printColumn name=Age type=date jsonPath=.metadata.creationTimestamp
  */
 export interface AddOn {

@@ -94,12 +94,20 @@ describe.each(RESOURCES.map((r) => [r.kind, r] as const))('%s', (_, resource) =>
 describe('Tenant', () => {
   it('is cluster-scoped, short name tn, with its columns', () => {
     expect(crd(TenantResource).spec.names.shortNames).toEqual(['tn']);
-    expect(version(TenantResource).additionalPrinterColumns?.map((c) => c.name)).toEqual([
+    const columns = version(TenantResource).additionalPrinterColumns ?? [];
+    expect(columns.filter((c) => !c.priority).map((c) => c.name)).toEqual([
       'Region',
       'Profile',
       'Ready',
       'Reason',
       'Age',
+    ]);
+    // -o wide adds what a support engineer looks at next.
+    expect(columns.filter((c) => c.priority === 1).map((c) => c.name)).toEqual([
+      'Domain',
+      'Domain-Verified',
+      'Identity',
+      'Message',
     ]);
   });
 
@@ -143,6 +151,12 @@ describe('Tenant', () => {
     const specRules = rules(TenantResource, 'spec').map((r) => r.rule);
     expect(specRules).toContain("self.policyProfile != 'regulated' || self.retentionDays >= 365");
     expect(specRules).toContain("self.policyProfile != 'restricted' || self.retentionDays >= 90");
+  });
+
+  it('says defaults and limits in the descriptions, since kubectl explain shows no others', () => {
+    expect(at(TenantResource, 'spec.retentionDays').description).toMatch(/Default: 30\. From 1 to 3650\.$/);
+    expect(at(TenantResource, 'spec.owners').description).toMatch(/1 to 50 items\.$/);
+    expect(at(TenantResource, 'spec.owners.[]').description).toMatch(/tenantry:tenant-owner/);
   });
 
   it('limits names so <tenant>-<suffix> fits in a namespace name', () => {

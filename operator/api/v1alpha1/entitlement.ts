@@ -235,6 +235,9 @@ export interface EntitlementStatus {
  * @printColumn name=Tenant type=string jsonPath=.spec.tenantRef.name
  * @printColumn name=Plan type=string jsonPath=.spec.plan
  * @printColumn name=Ready type=string jsonPath=.status.conditions[?(@.type=="Ready")].status
+ * @printColumn name=Reason type=string jsonPath=.status.conditions[?(@.type=="Ready")].reason priority=1
+ * @printColumn name=Metered type=string jsonPath=.status.conditions[?(@.type=="Metered")].status priority=1
+ * @printColumn name=Watermark type=date jsonPath=.status.watermark priority=1
  * @printColumn name=Age type=date jsonPath=.metadata.creationTimestamp
  */
 export interface Entitlement {

@@ -28,8 +28,8 @@ export type TenantOwnerKind = 'User' | 'Group' | 'ServiceAccount';
 export type DeletionPolicy = 'Delete' | 'Retain';
 
 /**
- * An administrator of the tenant. Owners are bound to the tenant-admin role in every
- * namespace of the tenant.
+ * An administrator of the tenant. Owners are bound to the ClusterRole tenantry:tenant-owner in
+ * each workload namespace and to tenantry:tenant-system in its system namespace.
  * @validation rule=!has(self.kind) || self.kind != 'ServiceAccount' || has(self.namespace) message=namespace is required when kind is ServiceAccount fieldPath=.namespace
  * @validation rule=(has(self.kind) && self.kind == 'ServiceAccount') || !has(self.namespace) message=namespace may only be set when kind is ServiceAccount fieldPath=.namespace
  */
@@ -382,6 +382,10 @@ export interface OnboardingTiming {
  * @printColumn name=Profile type=string jsonPath=.spec.policyProfile
  * @printColumn name=Ready type=string jsonPath=.status.conditions[?(@.type=="Ready")].status
  * @printColumn name=Reason type=string jsonPath=.status.conditions[?(@.type=="Ready")].reason
+ * @printColumn name=Domain type=string jsonPath=.spec.domain.name priority=1
+ * @printColumn name=Domain-Verified type=string jsonPath=.status.conditions[?(@.type=="DomainVerified")].status priority=1
+ * @printColumn name=Identity type=string jsonPath=.status.conditions[?(@.type=="IdentityConnected")].status priority=1
+ * @printColumn name=Message type=string jsonPath=.status.conditions[?(@.type=="Ready")].message priority=1
  * @printColumn name=Age type=date jsonPath=.metadata.creationTimestamp
  * @validation rule=self.metadata.name != 'kube' && !self.metadata.name.startsWith('kube-') && self.metadata.name != 'tenantry' message=metadata.name must not be "kube", start with "kube-" or be "tenantry": the tenant's namespaces would collide with system namespaces (kube-system, tenantry-system)
  * @validation rule=self.metadata.name.size() <= 40 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') message=metadata.name must be a DNS label of at most 40 characters: the tenant's namespaces are named <tenant>-<suffix> and must fit in 63
