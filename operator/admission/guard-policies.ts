@@ -1,6 +1,8 @@
 import {
   GROUP_PLATFORM_ADMINS,
   LABEL_MANAGED_BY,
+  LABEL_NODE_AGENTS,
+  LABEL_POOL_NAMESPACE,
   LABEL_REGION,
   LABEL_TENANT,
   MANAGED_BY,
@@ -39,14 +41,20 @@ export function exemptRequester(namespace: string): string {
   ].join(' || ');
 }
 
-/** CEL: whether a label key (in variable `k`) is one of a tenant namespace's guard rails. */
+/**
+ * CEL: whether a label key (in variable `k`) is one of a tenant namespace's guard rails. The
+ * node-agents and dedicated-pool labels have a policy of their own, on every namespace
+ * (pool-policies.ts), which says why they matter; this one leaves them to it.
+ */
 const guardedLabel = (k: string) =>
-  `(${k}.startsWith('tenantry.dev/') || ${k}.startsWith('pod-security.kubernetes.io/') || ${k} == '${LABEL_REGION}' || ${k} == '${LABEL_MANAGED_BY}')`;
+  `(${ownLabel(k)} || ${k}.startsWith('pod-security.kubernetes.io/') || ${k} == '${LABEL_REGION}' || ${k} == '${LABEL_MANAGED_BY}')`;
+const ownKey = (k: string) => `${k}.startsWith('tenantry.dev/')`;
+const notPoolLabel = (k: string) => `!(${k} in ['${LABEL_NODE_AGENTS}', '${LABEL_POOL_NAMESPACE}'])`;
+const ownLabel = (k: string) => `(${ownKey(k)} && ${notPoolLabel(k)})`;
 
 /** CEL: the keys matching `guarded` that were added, changed or removed between maps `old` and `now`. */
 const changedKeys = (now: string, old: string, guarded: (k: string) => string) =>
   `${now}.filter(k, ${guarded('k')} && !(k in ${old} && ${old}[k] == ${now}[k])) + ${old}.filter(k, ${guarded('k')} && !(k in ${now}))`;
-const ownKey = (k: string) => `${k}.startsWith('tenantry.dev/')`;
 
 const mapOf = (obj: string, field: 'labels' | 'annotations') =>
   `(has(${obj}.metadata.${field}) ? ${obj}.metadata.${field} : {})`;
@@ -87,7 +95,7 @@ function namespacesPolicy(namespace: string): AnyObject {
           name: 'changedLabels',
           // Outside tenant namespaces only Tenantry's own labels are guarded: Pod Security and
           // region labels of other namespaces are their owners' business.
-          expression: `variables.tenantNamespace ? (${changedKeys('variables.labels', 'variables.oldLabels', guardedLabel)}) : (${changedKeys('variables.labels', 'variables.oldLabels', ownKey)})`,
+          expression: `variables.tenantNamespace ? (${changedKeys('variables.labels', 'variables.oldLabels', guardedLabel)}) : (${changedKeys('variables.labels', 'variables.oldLabels', ownLabel)})`,
         },
         {
           name: 'changedAnnotations',

@@ -142,7 +142,8 @@ describe('metering under SIGKILL', () => {
     for (let i = 0; i < 4; i++) await disturb(3000);
     // Grown to two nodes, more kills.
     const grown = await mia.get<AddOnObject>(AddOnResource, 'pool', `${tenant}-system`);
-    grown.spec = addon(2).spec;
+    // A change of the pool needs a new approval in the same request.
+    grown.spec = { ...addon(2).spec, approval: { reason: 'a second node for the peak' } };
     await mia.update(AddOnResource, grown);
     await waitFor('two pool nodes', async () => (await poolNodes()).length === 2, { timeoutMs: 60_000 });
     for (let i = 0; i < 4; i++) await disturb(3000);

@@ -137,9 +137,7 @@ describe('admission keeps guard rails from anyone but the operator and platform 
       { 'tenantry.dev/tenant': 'someone-else' },
       { 'pod-security.kubernetes.io/enforce': 'privileged' },
       { 'topology.kubernetes.io/region': 'us-east-1' },
-      { 'tenantry.dev/node-agents': 'true' },
       { 'tenantry.dev/entitlement': 'forged' },
-      { 'tenantry.dev/dedicated-pool': 'true' },
       { 'app.kubernetes.io/managed-by': null },
     ];
     for (const labels of cases) {
@@ -149,6 +147,12 @@ describe('admission keeps guard rails from anyone but the operator and platform 
         403,
         new RegExp(`label ${key.replaceAll('.', '\\.')} is a guard rail of tenant ${tenant}`),
       );
+    }
+  });
+
+  it('leaves the node-agents and dedicated-pool labels to the pool policy, which refuses them too', async () => {
+    for (const key of ['tenantry.dev/node-agents', 'tenantry.dev/dedicated-pool']) {
+      await refused(patchLabels(ops, { [key]: 'true' }), 403, /is for platform admins only/);
     }
   });
 
