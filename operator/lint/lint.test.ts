@@ -210,7 +210,7 @@ spec: 42
     expect(messages('kind: Tenant\n')).toEqual(['apiVersion: Required value']);
     expect(messages('apiVersion: tenantry.dev/v1alpha1\n')).toEqual(['kind: Required value']);
     expect(messages(TENANT.replace('  name: acme\n', '  labels: {a: b}\n'))).toEqual([
-      'metadata.name: Required value',
+      'metadata.name: Required value: name or generateName is required',
     ]);
     expect(messages('- just\n- a list\n')).toEqual([
       'a Kubernetes object must be a mapping with apiVersion and kind',

@@ -7,7 +7,8 @@
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { type CrdSchemas, defaultCrdSchemas } from './crd-schemas.ts';
 import { type DocumentContext, report } from './document.ts';
-import { isPlainObject, lintObject, NOT_AN_OBJECT } from './object.ts';
+import { lintObject, NOT_AN_OBJECT } from './object.ts';
+import { isPlainObject } from './plain-object.ts';
 import type { LintProblem } from './problem.ts';
 
 /**
