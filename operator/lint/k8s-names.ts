@@ -25,8 +25,8 @@ function regexError(message: string, pattern: string, ...examples: string[]): st
     : `${message} (e.g. ${shown}regex used for validation is '${pattern}')`;
 }
 
-export function maxLengthError(length: number): string {
-  return `must be no more than ${length} characters`;
+export function maxLengthError(length: number, unit: 'characters' | 'bytes' = 'characters'): string {
+  return `must be no more than ${length} ${unit}`;
 }
 
 /** Length as Go counts it: bytes of UTF-8. */
@@ -86,13 +86,16 @@ export function dns1035Label(value: string): string[] {
 const QUALIFIED_NAME_MESSAGE =
   "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
-/** A label or annotation key: an optional DNS subdomain prefix and '/', then a name of 63 at most. */
-export function qualifiedName(value: string): string[] {
+/**
+ * A label or annotation key: an optional DNS subdomain prefix and '/', then a name of 63 bytes
+ * at most. `noun` is how a key with too many slashes is named.
+ */
+export function qualifiedName(value: string, noun = 'a qualified name'): string[] {
   const errors: string[] = [];
   const parts = value.split('/');
   if (parts.length > 2) {
     return [
-      `a qualified name ${regexError(QUALIFIED_NAME_MESSAGE, QUALIFIED_NAME, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `${noun} ${regexError(QUALIFIED_NAME_MESSAGE, QUALIFIED_NAME, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ];
   }
   const name = parts.length === 2 ? (parts[1] ?? '') : value;
@@ -102,7 +105,7 @@ export function qualifiedName(value: string): string[] {
     else errors.push(...dns1123Subdomain(prefix).map((e) => `prefix part ${e}`));
   }
   if (name === '') errors.push('name part must be non-empty');
-  else if (byteLength(name) > 63) errors.push(`name part ${maxLengthError(63)}`);
+  else if (byteLength(name) > 63) errors.push(`name part ${maxLengthError(63, 'bytes')}`);
   if (!QUALIFIED_NAME_RE.test(name)) {
     errors.push(
       `name part ${regexError(QUALIFIED_NAME_MESSAGE, QUALIFIED_NAME, 'MyName', 'my.name', '123-abc')}`,
@@ -113,11 +116,11 @@ export function qualifiedName(value: string): string[] {
 
 export function labelValue(value: string): string[] {
   const errors: string[] = [];
-  if (byteLength(value) > 63) errors.push(maxLengthError(63));
+  if (byteLength(value) > 63) errors.push(maxLengthError(63, 'bytes'));
   if (!LABEL_VALUE_RE.test(value)) {
     errors.push(
       regexError(
-        `a valid label must be an empty string or ${QUALIFIED_NAME_MESSAGE}`,
+        `a valid label must be an empty string or ${QUALIFIED_NAME_MESSAGE.replace(/^must /, '')}`,
         LABEL_VALUE,
         'MyValue',
         'my_value',

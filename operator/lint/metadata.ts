@@ -94,12 +94,12 @@ export function validateMetadata(
       problem(at('namespace'), `${JSON.stringify(namespace)}: ${error}`);
   }
   validateStringMap(metadata.labels, at('labels'), problem, blocking, (key, value) => [
-    ...qualifiedName(key).map((e) => `${JSON.stringify(key)}: ${e}`),
+    ...qualifiedName(key, 'a valid label key').map((e) => `${JSON.stringify(key)}: ${e}`),
     ...labelValue(value).map((e) => `${JSON.stringify(value)}: ${e}`),
   ]);
   validateStringMap(metadata.annotations, at('annotations'), problem, blocking, (key) =>
     // Annotation keys are qualified names in which case does not matter.
-    qualifiedName(key.toLowerCase()).map((e) => `${JSON.stringify(key)}: ${e}`),
+    qualifiedName(key.toLowerCase(), 'a valid label key').map((e) => `${JSON.stringify(key)}: ${e}`),
   );
   if (isPlainObject(metadata.annotations)) {
     const size = Object.entries(metadata.annotations).reduce(

@@ -5,6 +5,7 @@
 import { Optional } from '@marcbachmann/cel-js';
 import type { OpenApiSchema } from '../../api/openapi-schema.ts';
 import type { PathSegment } from '../field-path.ts';
+import { effectiveName } from '../metadata.ts';
 import { isPlainObject } from '../plain-object.ts';
 import { compileRule, evaluationErrorMessage, failureMessage } from './rules.ts';
 import { celValue } from './values.ts';
@@ -48,13 +49,14 @@ function walk(schema: OpenApiSchema, value: unknown, path: PathSegment[], failur
   }
 }
 
-/** At the root, rules see only the name and generateName of the metadata. */
+/** At the root, rules see only the name (generated, for generateName) and generateName. */
 function rootSelf(schema: OpenApiSchema, object: unknown): unknown {
   const self = celValue(object, schema);
   if (!isPlainObject(self) || !isPlainObject(object) || !isPlainObject(object.metadata)) return self;
-  const { name, generateName } = object.metadata;
+  const name = effectiveName(object.metadata);
+  const { generateName } = object.metadata;
   self.metadata = {
-    ...(typeof name === 'string' ? { name } : {}),
+    ...(name === undefined ? {} : { name }),
     ...(typeof generateName === 'string' ? { generateName } : {}),
   };
   return self;
