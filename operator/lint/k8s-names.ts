@@ -34,53 +34,53 @@ function byteLength(value: string): number {
   return Buffer.byteLength(value, 'utf8');
 }
 
-export function dns1123Label(value: string): string[] {
+/** A length limit and a pattern, each with its own error, as apimachinery checks most names. */
+function lengthAndPattern(
+  value: string,
+  max: number,
+  pattern: RegExp,
+  mismatch: () => string,
+  unit: 'characters' | 'bytes' = 'characters',
+): string[] {
   const errors: string[] = [];
-  if (byteLength(value) > 63) errors.push(maxLengthError(63));
-  if (!DNS1123_LABEL_RE.test(value)) {
-    errors.push(
-      DNS1123_SUBDOMAIN_RE.test(value)
-        ? 'must not contain dots'
-        : regexError(
-            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
-            DNS1123_LABEL,
-            'my-name',
-            '123-abc',
-          ),
-    );
-  }
+  if (byteLength(value) > max) errors.push(maxLengthError(max, unit));
+  if (!pattern.test(value)) errors.push(mismatch());
   return errors;
+}
+
+export function dns1123Label(value: string): string[] {
+  return lengthAndPattern(value, 63, DNS1123_LABEL_RE, () =>
+    // A valid subdomain that is no label: the length was fine, so it is the dots.
+    DNS1123_SUBDOMAIN_RE.test(value)
+      ? 'must not contain dots'
+      : regexError(
+          "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+          DNS1123_LABEL,
+          'my-name',
+          '123-abc',
+        ),
+  );
 }
 
 export function dns1123Subdomain(value: string): string[] {
-  const errors: string[] = [];
-  if (byteLength(value) > 253) errors.push(maxLengthError(253));
-  if (!DNS1123_SUBDOMAIN_RE.test(value)) {
-    errors.push(
-      regexError(
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-        DNS1123_SUBDOMAIN,
-        'example.com',
-      ),
-    );
-  }
-  return errors;
+  return lengthAndPattern(value, 253, DNS1123_SUBDOMAIN_RE, () =>
+    regexError(
+      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+      DNS1123_SUBDOMAIN,
+      'example.com',
+    ),
+  );
 }
 
 export function dns1035Label(value: string): string[] {
-  const errors: string[] = [];
-  if (byteLength(value) > 63) errors.push(maxLengthError(63));
-  if (!DNS1035_LABEL_RE.test(value)) {
-    errors.push(
-      regexError(
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
-        DNS1035_LABEL,
-        'my-name',
-        'abc-123',
-      ),
-    );
-  }
-  return errors;
+  return lengthAndPattern(value, 63, DNS1035_LABEL_RE, () =>
+    regexError(
+      "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+      DNS1035_LABEL,
+      'my-name',
+      'abc-123',
+    ),
+  );
 }
 
 const QUALIFIED_NAME_MESSAGE =
@@ -115,10 +115,11 @@ export function qualifiedName(value: string, noun = 'a qualified name'): string[
 }
 
 export function labelValue(value: string): string[] {
-  const errors: string[] = [];
-  if (byteLength(value) > 63) errors.push(maxLengthError(63, 'bytes'));
-  if (!LABEL_VALUE_RE.test(value)) {
-    errors.push(
+  return lengthAndPattern(
+    value,
+    63,
+    LABEL_VALUE_RE,
+    () =>
       regexError(
         `a valid label must be an empty string or ${QUALIFIED_NAME_MESSAGE.replace(/^must /, '')}`,
         LABEL_VALUE,
@@ -126,9 +127,8 @@ export function labelValue(value: string): string[] {
         'my_value',
         '12345',
       ),
-    );
-  }
-  return errors;
+    'bytes',
+  );
 }
 
 export function cIdentifier(value: string): string[] {
