@@ -23,7 +23,8 @@ export function lintCommand(): Command {
   return new Command('lint')
     .description(
       'Check Tenantry manifests offline against the CRD schemas (for GitOps repositories and CI).\n' +
-        'Schema rules are checked; CEL rules that need the live object (e.g. immutability) are left to the API server.',
+        'Metadata, schema and CEL rules are checked as the API server checks a create; rules that compare with the\n' +
+        'live object (oldSelf, e.g. immutability) only apply to updates and are left to the API server.',
     )
     .requiredOption('-f, --filename <paths...>', 'files or directories of YAML manifests ("-" reads stdin)')
     .option('-o, --output <format>', 'text or json', 'text')

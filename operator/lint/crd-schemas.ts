@@ -11,6 +11,10 @@ export interface KindSchema {
   version: string;
   kind: string;
   served: boolean;
+  /** Namespaced (scope: Namespaced) rather than cluster-scoped. */
+  namespaced: boolean;
+  /** With a status subresource, a create ignores the status it is given. */
+  statusSubresource: boolean;
   schema: OpenApiSchema;
   validate?: ValidateFunction;
 }
@@ -60,7 +64,13 @@ interface PartialCrd {
   spec?: {
     group: string;
     names: { kind: string };
-    versions?: { name: string; served?: boolean; schema?: { openAPIV3Schema?: OpenApiSchema } }[];
+    scope?: string;
+    versions?: {
+      name: string;
+      served?: boolean;
+      schema?: { openAPIV3Schema?: OpenApiSchema };
+      subresources?: { status?: unknown };
+    }[];
   };
 }
 
@@ -78,6 +88,8 @@ export function loadCrdSchemas(dir?: string): CrdSchemas {
         version: version.name,
         kind: crd.spec.names.kind,
         served: version.served !== false,
+        namespaced: crd.spec.scope !== 'Cluster',
+        statusSubresource: version.subresources?.status !== undefined,
         schema,
       });
     }

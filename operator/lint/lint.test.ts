@@ -210,12 +210,46 @@ spec: 42
     expect(messages('kind: Tenant\n')).toEqual(['apiVersion: Required value']);
     expect(messages('apiVersion: tenantry.dev/v1alpha1\n')).toEqual(['kind: Required value']);
     expect(messages(TENANT.replace('  name: acme\n', '  labels: {a: b}\n'))).toEqual([
-      'metadata.name: Required value',
+      'metadata.name: Required value: name or generateName is required',
     ]);
     expect(messages('- just\n- a list\n')).toEqual([
       'a Kubernetes object must be a mapping with apiVersion and kind',
     ]);
     expect(messages('---\n# only a comment\n---\n')).toEqual([]);
+  });
+
+  it('evaluates the CEL rules, at the line of the field they name', () => {
+    const [problem, ...rest] = lintManifests(tenantWith('policyProfile: regulated'), 'tenants.yaml');
+    expect(rest).toEqual([]);
+    expect(problem).toMatchObject({
+      path: 'spec.retentionDays',
+      message:
+        'spec.retentionDays: spec.retentionDays must be at least 365 when spec.policyProfile is regulated',
+      line: 6, // retentionDays is defaulted: the first line of spec
+    });
+    expect(messages(TENANT.replace('name: acme', 'name: kube-acme'))).toEqual([
+      'metadata.name must not be "kube", start with "kube-" or be "tenantry": the tenant\'s namespaces would collide with system namespaces (kube-system, tenantry-system)',
+    ]);
+    // The immutability rule on region compares with the old object: not for a create.
+    expect(messages(TENANT)).toEqual([]);
+  });
+
+  it('evaluates no CEL rule once a blocking schema error is found, as the API server', () => {
+    expect(messages(tenantWith('policyProfile: regulated\nretentionDays: "30"'))).toEqual([
+      'spec.retentionDays: must be an integer (got "30")',
+    ]);
+  });
+
+  it('checks metadata as the API server does: name, labels and unknown fields', () => {
+    expect(
+      messages(TENANT.replace('name: acme', 'name: acme\n  labels: {"bad key": "x"}\n  lables: {}')),
+    ).toEqual([
+      'metadata.lables: unknown field',
+      `metadata.labels: "bad key": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+    ]);
+    expect(messages(TENANT.replace('name: acme', 'name: Acme'))[0]).toMatch(
+      /^metadata\.name: "Acme": a lowercase RFC 1123 subdomain must consist/,
+    );
   });
 
   it('lints the items of a v1 List', () => {

@@ -1,13 +1,15 @@
 // Offline manifest linter: checks Tenantry objects in (multi-document) YAML against the
-// committed CRD schemas, without a cluster, so mistakes show up in an editor or CI before
-// `kubectl apply`. It checks what the OpenAPI schema says (types, enums, patterns,
-// bounds, required and unknown fields, list keys); CEL rules are not evaluated, so the
-// API server may still refuse an object this linter accepts.
+// committed CRDs, without a cluster, so mistakes show up in an editor or CI before
+// `kubectl apply`. It checks what the API server checks on create: the metadata, the
+// OpenAPI schema (types, enums, patterns, bounds, required and unknown fields, list keys)
+// and the CEL rules of x-kubernetes-validations. Rules that compare with the live object
+// (transition rules, oldSelf) only apply to updates and are left to the API server.
 
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { type CrdSchemas, defaultCrdSchemas } from './crd-schemas.ts';
 import { type DocumentContext, report } from './document.ts';
-import { isPlainObject, lintObject, NOT_AN_OBJECT } from './object.ts';
+import { lintObject, NOT_AN_OBJECT } from './object.ts';
+import { isPlainObject } from './plain-object.ts';
 import type { LintProblem } from './problem.ts';
 
 /**

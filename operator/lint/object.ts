@@ -2,6 +2,7 @@
 
 import { type DocumentContext, report, type Subject } from './document.ts';
 import type { PathSegment } from './field-path.ts';
+import { isPlainObject } from './plain-object.ts';
 import { validateObject } from './validate.ts';
 
 export const NOT_AN_OBJECT = 'a Kubernetes object must be a mapping with apiVersion and kind';
@@ -54,12 +55,5 @@ export function lintObject(
     }
     return;
   }
-  if (metadata.name === undefined && metadata.generateName === undefined) {
-    problem([...prefix, 'metadata', 'name'], 'Required value');
-  }
   validateObject(context, subject, entry, object, prefix);
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
