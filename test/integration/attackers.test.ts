@@ -57,6 +57,7 @@ import {
   certificateUser,
   clientCsr,
   NODE_OPS_GROUP,
+  whoAmI,
 } from '../support/users.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -160,13 +161,6 @@ function writer(client: KubeClient, dryRun: boolean): Writer {
 }
 const dry = (u: CertUser) => writer(u.client, true);
 const real = (u: CertUser) => writer(u.client, false);
-
-/** Who the API server takes the client for; anyone may ask, so only impersonation is tested. */
-function whoAmI(client: KubeClient): Promise<unknown> {
-  return client.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
-  });
-}
 
 function bindPod(client: KubeClient, ns: string, pod: string, node: string): Promise<unknown> {
   return client.request('POST', `/api/v1/namespaces/${ns}/pods/${pod}/binding`, {
@@ -941,6 +935,7 @@ describe('9.1 impersonation and new namespaces', () => {
     ['dave', 'impersonate a kubelet', () => ({ user: `system:node:${nodeFree}`, groups: ['system:nodes'] })],
   ];
   for (const [actor, what, as] of impersonations) {
+    // Anyone may ask who they are, so a refusal here can only be the impersonation's.
     attack('9.1', actor, what, 'refused', () => attempt(() => whoAmI(users[actor].client.as(as()))));
   }
   const namespaces: Array<[UserKey, string, string]> = [

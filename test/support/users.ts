@@ -132,6 +132,16 @@ function clientKubeConfig(base: KubeConfig, name: string, certPem: string, keyPe
   return kc;
 }
 
+/** Who the API server takes the client for (a SelfSubjectReview, which anyone may ask for). */
+export async function whoAmI(client: KubeClient): Promise<{ username: string; groups?: string[] }> {
+  const review = await client.request<{ status: { userInfo: { username: string; groups?: string[] } } }>(
+    'POST',
+    '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+    { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } },
+  );
+  return review.status.userInfo;
+}
+
 /**
  * Makes a real user: a new EC key, a CSR for the kube-apiserver-client signer that the admin
  * approves, the signed certificate as the credential, and a SelfSubjectReview to prove the
@@ -168,12 +178,7 @@ export async function certificateUser(
   }
   const kc = clientKubeConfig(loadKubeConfig(inject('kubeconfig')), name, certPem, key.privateKey);
   const client = await KubeClient.fromKubeConfig(kc, { userAgent: `tenantry-test-${name}` });
-  const review = await client.request<{ status: { userInfo: { username: string; groups?: string[] } } }>(
-    'POST',
-    '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-    { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } },
-  );
-  const seen = review.status.userInfo;
+  const seen = await whoAmI(client);
   if (seen.username !== name || !groups.every((g) => seen.groups?.includes(g))) {
     client.close();
     throw new Error(`the API server authenticates ${name} as ${JSON.stringify(seen)}`);
