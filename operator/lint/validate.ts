@@ -11,11 +11,12 @@ import { validateMetadata } from './metadata.ts';
 
 /**
  * Schema errors after which the API server does not evaluate CEL rules (missing, unsupported,
- * too long, too many, wrong type), and unknown fields, which strict decoding refuses before
- * any validation.
+ * too long, too many, wrong type or format), and unknown fields, which strict decoding refuses
+ * before any validation.
  */
 const BLOCKING_KEYWORDS = new Set([
   'required',
+  'format',
   'enum',
   'maxLength',
   'maxItems',
