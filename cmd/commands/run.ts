@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { startOperator } from '../../operator/app.ts';
-import { parseCidrs } from '../../operator/archive/endpoint-policy.ts';
+import { parseAllowList } from '../../operator/archive/endpoint-policy.ts';
 import { parseDuration, parseFeatureFlags } from '../../operator/config.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { checkWindowSize } from '../../operator/metering/windows.ts';
@@ -116,9 +116,9 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       ? { host: '127.0.0.1', port: -1 }
       : parsePort(opts.probeAddress, '--probe-address');
   const denialAudit = denialAuditOptions(opts);
-  let allowCidrs: string[];
+  let allowed: { allowCidrs: string[]; allowHosts: string[] };
   try {
-    allowCidrs = parseCidrs(opts.archiveEndpointAllow ?? []);
+    allowed = parseAllowList(opts.archiveEndpointAllow ?? []);
   } catch (e) {
     throw new CliError(`--archive-endpoint-allow: ${(e as Error).message}`);
   }
@@ -151,7 +151,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       dnsServers: opts.dnsServer ?? [],
       identityCa: opts.identityCaFile ? readFileSync(opts.identityCaFile, 'utf8') : undefined,
       meteringWindowMs,
-      archiveEndpoints: { allowHttp: opts.archiveAllowHttp ?? false, allowCidrs },
+      archiveEndpoints: { allowHttp: opts.archiveAllowHttp ?? false, ...allowed },
       denialAudit,
     },
     stop.signal,
@@ -218,7 +218,7 @@ export function runCommand(): Command {
     )
     .option(
       '--archive-endpoint-allow <cidrs>',
-      'address ranges AuditArchive endpoints may resolve to although not public (an on-premises S3), comma-separated or repeated; loopback, link-local, private and cluster-internal addresses are refused otherwise',
+      'address ranges (CIDRs) and cluster-internal host names (`name` or `.suffix`) AuditArchive endpoints may use although not public (an on-premises S3), comma-separated or repeated; loopback, link-local, private and cluster-internal addresses and names are refused otherwise',
       (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').filter(Boolean)],
     )
     .option(

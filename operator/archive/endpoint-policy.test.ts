@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkEndpoint, forbiddenAddress, guardedLookup, parseCidrs } from './endpoint-policy.ts';
+import {
+  checkEndpoint,
+  forbiddenAddress,
+  guardedLookup,
+  parseAllowList,
+  parseCidrs,
+} from './endpoint-policy.ts';
 
 describe('checkEndpoint', () => {
   it('accepts https to a public name or address', () => {
@@ -26,6 +32,18 @@ describe('checkEndpoint', () => {
       expect(checkEndpoint(url), url).toMatch(why);
     }
   });
+  it('refuses cluster-internal and local names, unless the platform allows them', () => {
+    expect(checkEndpoint('https://kubernetes.default.svc')).toMatch(/cluster-internal service name/);
+    expect(checkEndpoint('https://minio.storage.svc.cluster.local:9000')).toMatch(/cluster-internal/);
+    expect(checkEndpoint('https://minio')).toMatch(/single-label name/);
+    expect(checkEndpoint('https://localhost')).toMatch(/local machine/);
+    expect(
+      checkEndpoint('https://minio.storage.svc.cluster.local:9000', {
+        allowHosts: ['.storage.svc.cluster.local'],
+      }),
+    ).toBeUndefined();
+  });
+
   it('lets the platform allow ranges it trusts', () => {
     expect(
       checkEndpoint('http://127.0.0.1:7070', { allowHttp: true, allowCidrs: ['127.0.0.0/8'] }),
@@ -34,6 +52,17 @@ describe('checkEndpoint', () => {
   it('refuses credentials in the URL and what is not a URL', () => {
     expect(checkEndpoint('https://key:secret@s3.example.com')).toMatch(/must not carry credentials/);
     expect(checkEndpoint('not a url')).toMatch(/is not a URL/);
+  });
+});
+
+describe('parseAllowList', () => {
+  it('tells CIDRs from host names and names a wrong entry', () => {
+    expect(parseAllowList(['10.0.0.0/8', '.svc.cluster.local', 's3.storage'])).toEqual({
+      allowCidrs: ['10.0.0.0/8'],
+      allowHosts: ['.svc.cluster.local', 's3.storage'],
+    });
+    expect(() => parseAllowList(['http://x'])).toThrow(/not a CIDR/);
+    expect(() => parseAllowList(['bad host!'])).toThrow(/neither a CIDR/);
   });
 });
 

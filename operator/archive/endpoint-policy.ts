@@ -13,7 +13,29 @@ export interface EndpointPolicy {
   allowHttp?: boolean;
   /** Address ranges permitted even though they are not public, as CIDRs (`10.20.0.0/16`, `127.0.0.1/32`). */
   allowCidrs?: readonly string[];
+  /**
+   * Cluster-internal host names permitted: exact names, or suffixes starting with a dot
+   * (`.storage.svc.cluster.local`). Their addresses must still be public or in allowCidrs.
+   */
+  allowHosts?: readonly string[];
 }
+
+/**
+ * Names that reach the cluster's own services or the machine itself, whatever they resolve to
+ * from where the check runs: single-label names (resolved through the pod's search domains),
+ * `.svc`, `.cluster.local`, `localhost`.
+ */
+function internalName(host: string): string | undefined {
+  if (host === 'localhost' || host.endsWith('.localhost')) return 'the local machine';
+  if (!host.includes('.')) return 'a single-label name, which resolves to a cluster service';
+  if (host.endsWith('.svc') || host.endsWith('.cluster.local') || host.includes('.svc.')) {
+    return 'a cluster-internal service name';
+  }
+  return undefined;
+}
+
+const hostAllowed = (host: string, allow: readonly string[]) =>
+  allow.some((a) => (a.startsWith('.') ? host.endsWith(a) : host === a));
 
 /** Ranges that are never public: loopback, link-local (cloud metadata), private, CGNAT, multicast, reserved. */
 const NOT_PUBLIC: ReadonlyArray<[string, number, 'ipv4' | 'ipv6', string]> = [
@@ -43,7 +65,26 @@ function blockListOf(cidrs: readonly string[]): BlockList {
   return list;
 }
 
-/** Parses `--archive-endpoint-allow` CIDRs, saying which one is wrong. */
+/**
+ * Splits `--archive-endpoint-allow` into CIDRs and host names (`name` or `.suffix`), saying
+ * which entry is neither.
+ */
+export function parseAllowList(list: readonly string[]): { allowCidrs: string[]; allowHosts: string[] } {
+  const allowCidrs: string[] = [];
+  const allowHosts: string[] = [];
+  for (const entry of list) {
+    if (entry.includes('/')) allowCidrs.push(...parseCidrs([entry]));
+    else if (/^\.?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(entry))
+      allowHosts.push(entry);
+    else
+      throw new Error(
+        `"${entry}" is neither a CIDR (10.20.0.0/16) nor a host name (s3.storage.svc or .svc.cluster.local)`,
+      );
+  }
+  return { allowCidrs, allowHosts };
+}
+
+/** Parses CIDRs, saying which one is wrong. */
 export function parseCidrs(list: readonly string[]): string[] {
   for (const cidr of list) {
     const [address = '', bits, extra] = cidr.split('/');
@@ -95,7 +136,11 @@ export function checkEndpoint(endpoint: string, policy: EndpointPolicy = {}): st
     return `endpoint ${endpoint} must use https${url.protocol === 'http:' ? ' (the platform has not allowed plain http)' : ''}`;
   }
   if (url.username || url.password) return `endpoint ${url.host} must not carry credentials; use the Secret`;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const internal = isIP(host) ? undefined : internalName(host);
+  if (internal && !hostAllowed(host, policy.allowHosts ?? [])) {
+    return `endpoint ${endpoint} is ${internal}, which the operator does not call on a tenant's behalf`;
+  }
   if (isIP(host)) {
     const why = forbiddenAddress(host, policy);
     if (why) return `endpoint ${endpoint} is ${why}, which the operator does not call on a tenant's behalf`;

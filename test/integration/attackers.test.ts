@@ -471,7 +471,8 @@ let closeUsers = () => {};
 
 beforeAll(async () => {
   admin = await adminClient();
-  ({ stop: stopOperator } = await startTestOperator(admin));
+  // A real platform's archive policy: https to public addresses only (this file runs no S3 server).
+  ({ stop: stopOperator } = await startTestOperator(admin, { archiveEndpoints: {} }));
   const saKc = await serviceAccountKubeConfig(
     admin,
     loadKubeConfig(inject('kubeconfig')),
@@ -1194,9 +1195,28 @@ describe('9.9 archive endpoints the operator would call', () => {
   ];
   const archiveAt = (endpoint: string) => () =>
     dry(users.alice).create(AddOnResource, archiveAddOn(sysA, uniqueName('arc'), endpoint));
+  // Admission can't know the platform's allowances; the operator judges the URL, and every
+  // address it resolves to, before it calls anything: Provisioned=False EndpointNotAllowed.
+  const neverCalled = async (endpoint: string, undo: Undo): Promise<Seen> => {
+    const name = uniqueName('arc');
+    const refused = await attempt(
+      () => users.alice.client.create(AddOnResource, archiveAddOn(sysA, name, endpoint)),
+      'endpoint',
+    );
+    if (refused.verdict !== 'accepted') return refused;
+    undo(() => admin.delete(AddOnResource, name, sysA).catch(() => {}));
+    return waitFor(`the operator to refuse calling ${endpoint}`, async (): Promise<Seen | false> => {
+      const a = await admin.get<AddOn>(AddOnResource, name, sysA);
+      const c = a.status?.conditions?.find((x) => x.type === 'Provisioned');
+      if (!c || c.status !== 'False') return false;
+      return c.reason === 'EndpointNotAllowed'
+        ? { verdict: 'not-called', detail: c.message }
+        : { verdict: 'error', detail: `${c.reason}: ${c.message}` };
+    }).catch((e: unknown) => ({ verdict: 'error' as const, detail: String(e) }));
+  };
   for (const endpoint of endpoints) {
-    attack('9.9', 'alice', `an archive at ${endpoint}`, 'refused', () =>
-      attempt(archiveAt(endpoint), 'endpoint'),
+    attack('9.9', 'alice', `an archive at ${endpoint}`, ['refused', 'not-called'], (undo) =>
+      neverCalled(endpoint, undo),
     );
   }
   attack('9.9', 'alice', 'an archive at https://s3.example.com', 'accepted', () =>

@@ -5,7 +5,7 @@ import { waitFor } from './wait.ts';
 /**
  * What became of an attack: `refused` (403/422 with a message that says what), `accepted`,
  * `repaired` (accepted, then undone by the operator in time), or a row's own outcome
- * (`stamped`, `evicted`, ...); `unclear` is a refusal whose message does not say what was
+ * (`stamped`, `evicted`, `not-called` (the operator refused to call a URL), ...); `unclear` is a refusal whose message does not say what was
  * refused, `error` anything else that went wrong.
  */
 export type Verdict =
@@ -15,6 +15,7 @@ export type Verdict =
   | 'stamped'
   | 'evicted'
   | 'not-chosen'
+  | 'not-called'
   | 'intact'
   | 'changed'
   | 'unclear'

@@ -7,6 +7,7 @@ import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
 import type { Tenant } from '../../operator/api/v1alpha1/index.ts';
 import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { type RunningOperator, startOperator } from '../../operator/app.ts';
+import type { EndpointPolicy } from '../../operator/archive/endpoint-policy.ts';
 import { parseFeatureFlags } from '../../operator/config.ts';
 import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
 import { serviceAccountKubeConfig } from '../../operator/install/token.ts';
@@ -36,6 +37,8 @@ export async function startTestOperator(
     meteringWindowMs?: number;
     /** Receive the test cluster's audit events and record admission denials. */
     denialAudit?: boolean;
+    /** Default: http and loopback allowed, for the tests' S3 server; `{}` is a real platform's default. */
+    archiveEndpoints?: EndpointPolicy;
   } = {},
 ): Promise<{ op: RunningOperator; stop: () => Promise<void> }> {
   const kc = loadKubeConfig(inject('kubeconfig'));
@@ -55,7 +58,7 @@ export async function startTestOperator(
       ...(opts.identityCa ? { identityCa: opts.identityCa } : {}),
       ...(opts.meteringWindowMs ? { meteringWindowMs: opts.meteringWindowMs } : {}),
       // The tests' S3 server listens on loopback over http, which a real platform would not allow.
-      archiveEndpoints: { allowHttp: true, allowCidrs: ['127.0.0.0/8', '::1/128'] },
+      archiveEndpoints: opts.archiveEndpoints ?? { allowHttp: true, allowCidrs: ['127.0.0.0/8', '::1/128'] },
       ...(opts.denialAudit && inject('denialAudit').port
         ? { denialAudit: { ...inject('denialAudit'), host: '127.0.0.1' } }
         : {}),
