@@ -138,4 +138,10 @@ export const EntitlementReason = {
   PriceMissing: 'PriceMissing',
   /** A metering source (an archive bucket) can't be read; the watermark waits for it. */
   SourceUnavailable: 'SourceUnavailable',
+  /**
+   * The stored ledger does not verify (a seal, the chain between days, or a deleted day): the
+   * message names the ConfigMap and the first record. Nothing is metered on or signed until it
+   * is restored.
+   */
+  LedgerTampered: 'LedgerTampered',
 } as const;

@@ -151,6 +151,11 @@ export interface LedgerPartition {
   records: MeteringRecord[];
   /** The ledger's window size when it is not an hour. */
   windowMs?: number;
+  /**
+   * Digest (`sha256:<hex>`) of the previous partition's stored bytes, written when that one
+   * had closed, so the partitions form a chain (see seal.ts).
+   */
+  previous?: string;
 }
 
 /**

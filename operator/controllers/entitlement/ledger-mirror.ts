@@ -5,7 +5,8 @@ import {
   ledgerMirrorName,
   MANAGED_BY,
 } from '../../api/names.ts';
-import { type Ledger, partitionBounds, partitionLedger } from '../../metering/ledger.ts';
+import { type Ledger, ledgerKey, partitionBounds, partitionLedger } from '../../metering/ledger.ts';
+import type { StoredPartition } from '../../metering/seal.ts';
 import { toMs } from '../../metering/windows.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import { isAlreadyExists, isNotFound } from '../../runtime/kube/errors.ts';
@@ -18,7 +19,12 @@ import { Builtin } from '../../runtime/kube/resource.ts';
  * audit archive picks the copies up. The open day is in the Entitlement's status and the
  * authoritative ledger stays in the operator's namespace, beyond the tenant's lifetime.
  */
-export async function mirrorClosedDays(client: KubeClient, ledger: Ledger, namespace: string): Promise<void> {
+export async function mirrorClosedDays(
+  client: KubeClient,
+  ledger: Ledger,
+  namespace: string,
+  stored: () => Promise<StoredPartition[]>,
+): Promise<void> {
   const wm = toMs(ledger.watermark);
   const closed = partitionLedger(ledger, 'day').filter((p) => partitionBounds(p.period).end <= wm);
   if (!closed.length) return;
@@ -30,9 +36,14 @@ export async function mirrorClosedDays(client: KubeClient, ledger: Ledger, names
     if (isNotFound(e)) return; // the tenant is gone with its namespace
     throw e;
   }
-  for (const part of closed) {
+  const missing = closed.filter((p) => !existing.has(ledgerMirrorName(p.period)));
+  if (!missing.length) return;
+  // The copies are the sealed bytes themselves, so tenants can check them as the operator does.
+  const sealed = new Map((await stored()).map((p) => [p.name, p]));
+  for (const part of missing) {
     const name = ledgerMirrorName(part.period);
-    if (existing.has(name)) continue;
+    const copy = sealed.get(ledgerKey(ledger.tenant, part.period));
+    if (!copy) continue;
     try {
       await client.create(Builtin.ConfigMap, {
         metadata: {
@@ -45,7 +56,7 @@ export async function mirrorClosedDays(client: KubeClient, ledger: Ledger, names
           },
         },
         immutable: true,
-        data: { 'ledger.json': JSON.stringify(part) },
+        data: { 'ledger.json': copy.json, ...(copy.seal ? { 'seal.json': copy.seal } : {}) },
       });
     } catch (e) {
       if (!isAlreadyExists(e) && !isNotFound(e)) throw e;

@@ -9,11 +9,13 @@ import { invoicePreview, statusRecords } from '../../billing/preview.ts';
 import { InvoiceError, type InvoiceLine, invoiceLines } from '../../billing/pricing.ts';
 import { isCurrent, loadReport, storeReport } from '../../billing/report-store.ts';
 import { meteredReport, signReport } from '../../billing/signed-report.ts';
+import { readPublicKeys } from '../../evidence/keystore.ts';
 import type { StatementSigner } from '../../evidence/sign.ts';
 import { readJournal, reservationsOf } from '../../metering/journal.ts';
 import type { Ledger } from '../../metering/ledger.ts';
 import type { MeteringInputs } from '../../metering/record.ts';
-import { advanceStoredLedger } from '../../metering/store.ts';
+import { LedgerTamperedError } from '../../metering/seal.ts';
+import { advanceStoredLedger, loadLedger } from '../../metering/store.ts';
 import { iso, periodBounds, periodOf, toMs } from '../../metering/windows.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ConditionInput } from '../../runtime/conditions.ts';
@@ -31,8 +33,10 @@ export interface MeteringDeps {
   s3?: S3Factory;
   /** Which archive endpoints the operator calls on the tenant's behalf. */
   endpoints?: EndpointPolicy | undefined;
-  /** Signs invoice reports; absent when signing is off. */
+  /** Signs invoice reports and seals the ledger; absent when signing is off. */
   signer?: StatementSigner | undefined;
+  /** Called when a tenant's stored ledger fails verification (a metric). */
+  onTampered?: ((tenant: string) => void) | undefined;
 }
 
 export interface MeteringResult {
@@ -217,10 +221,35 @@ export async function meter(
     };
   }
   const since = e.metadata.creationTimestamp ?? iso(now);
-  const ledger = await advanceStoredLedger(deps.client, deps.namespace, tenant, since, inputs, now - grace, {
-    windowMs: deps.windowMs,
-  });
-  await mirrorClosedDays(deps.client, ledger, systemNamespaceOf(tenant));
+  let ledger: Ledger;
+  try {
+    ledger = await advanceStoredLedger(deps.client, deps.namespace, tenant, since, inputs, now - grace, {
+      windowMs: deps.windowMs,
+      signer: deps.signer,
+      publicKeys: deps.signer ? await readPublicKeys(deps.client, deps.namespace) : undefined,
+      reportedWatermark: e.status?.watermark,
+    });
+  } catch (err) {
+    if (!(err instanceof LedgerTamperedError)) throw err;
+    // Nothing is metered on, and nothing signed, from a ledger the operator did not write.
+    deps.onTampered?.(tenant);
+    return {
+      status: e.status?.watermark ? { watermark: e.status.watermark } : {},
+      condition: {
+        type: EntitlementCondition.Metered,
+        status: 'False',
+        reason: EntitlementReason.LedgerTampered,
+        message: `${err.message}; no report is signed until the ledger is restored from the audit archive or the records are re-metered`,
+      },
+      requeueAfterMs: Math.min(60_000, untilNextWindow),
+    };
+  }
+  await mirrorClosedDays(
+    deps.client,
+    ledger,
+    systemNamespaceOf(tenant),
+    async () => (await loadLedger(deps.client, deps.namespace, tenant, since, deps.windowMs)).partitions,
+  );
   const current = statusOf(e, ledger, periodOf(now));
   const status = current.status;
   // Reports need every SKU priced: without, the Metered condition says which price is missing.

@@ -1,3 +1,4 @@
+import { Counter, type Registry } from 'prom-client';
 import { MANAGED_SELECTOR, systemNamespaceOf } from '../../api/names.ts';
 import { AddOnResource, EntitlementResource } from '../../api/v1alpha1/index.ts';
 import { HOUR_MS } from '../../metering/windows.ts';
@@ -41,9 +42,21 @@ export function entitlementController(deps: ControllerDeps): ControllerDefinitio
               windowMs: deps.meteringWindowMs ?? HOUR_MS,
               signer: deps.signer,
               endpoints: deps.archiveEndpoints,
+              onTampered: ledgerFailures(deps.registry),
             }
           : undefined,
       }),
     ),
   };
+}
+
+/** Counts ledgers that failed verification, per tenant: an alert, since nobody but the operator writes them. */
+function ledgerFailures(registry: Registry): (tenant: string) => void {
+  const counter = new Counter({
+    name: 'tenantry_ledger_verification_failures_total',
+    help: 'Metering passes that found a tenant ledger changed by someone other than the operator (nothing was signed)',
+    labelNames: ['tenant'],
+    registers: [registry],
+  });
+  return (tenant) => counter.inc({ tenant });
 }
