@@ -16,6 +16,7 @@ import {
 import { readPublicKeys } from '../../operator/evidence/keystore.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import type { Ledger } from '../../operator/metering/ledger.ts';
+import { verifyLedger } from '../../operator/metering/seal.ts';
 import { loadLedger } from '../../operator/metering/store.ts';
 import { iso, periodBounds, toMs } from '../../operator/metering/windows.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
@@ -37,6 +38,32 @@ interface BillingOptions {
 
 const currentPeriod = () => new Date().toISOString().slice(0, 7);
 
+/**
+ * The tenant's ledger, checked as the operator checks it before signing: the seals under the
+ * published keys, the chain from day to day, and that nothing the operator reported metered is
+ * missing. A ledger that does not verify is not printed from: exit 1, naming the first record.
+ */
+async function verifiedLedger(
+  client: KubeClient,
+  namespace: string,
+  tenant: string,
+  period: string,
+  e: EntitlementObject | undefined,
+): Promise<Ledger> {
+  const { ledger, partitions } = await loadLedger(client, namespace, tenant, `${period}-01T00:00:00Z`);
+  const problems = verifyLedger(partitions, {
+    publicKeys: await readPublicKeys(client, namespace),
+    requireSeals: e?.status?.ledgerSealed === true || partitions.some((p) => p.seal),
+    reportedWatermark: e?.status?.watermark,
+    tenant,
+  });
+  if (problems.length) {
+    const lines = problems.map((p) => `${p.partition}: ${p.message}`);
+    throw new CliError(`the ledger of ${tenant} does not verify:\n  ${lines.join('\n  ')}`, EXIT.findings);
+  }
+  return ledger;
+}
+
 async function linesFor(
   client: KubeClient,
   e: EntitlementObject,
@@ -45,7 +72,7 @@ async function linesFor(
   loaded?: Ledger,
 ) {
   const tenant = e.spec.tenantRef.name;
-  const ledger = loaded ?? (await loadLedger(client, namespace, tenant, `${period}-01T00:00:00Z`)).ledger;
+  const ledger = loaded ?? (await verifiedLedger(client, namespace, tenant, period, e));
   const lines = invoiceLines(ledger.records, e.spec.prices ?? [], { tenant, period });
   // The command checks what it prints: every line must equal the sum of its records.
   const problems = reconcileInvoice(lines, ledger.records);
@@ -76,7 +103,7 @@ async function tenantInvoice(
   namespace: string,
   publicKeys: () => Promise<Record<string, string>>,
 ): Promise<TenantInvoice> {
-  const { ledger } = await loadLedger(client, namespace, tenant, `${period}-01T00:00:00Z`);
+  const ledger = await verifiedLedger(client, namespace, tenant, period, e);
   const stored = await loadReport(client, namespace, tenant, period);
   if (!stored) {
     if (!e)

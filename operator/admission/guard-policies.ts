@@ -1,5 +1,9 @@
 import {
   GROUP_PLATFORM_ADMINS,
+  LABEL_EVIDENCE,
+  LABEL_INVOICE,
+  LABEL_JOURNAL,
+  LABEL_LEDGER,
   LABEL_MANAGED_BY,
   LABEL_NODE_AGENTS,
   LABEL_POOL_NAMESPACE,
@@ -7,6 +11,7 @@ import {
   LABEL_TENANT,
   MANAGED_BY,
 } from '../api/names.ts';
+import { PUBLIC_KEYS_CONFIGMAP as PUBLIC_KEYS } from '../evidence/keystore.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
 import { DENY_AND_AUDIT } from './denials.ts';
 
@@ -199,5 +204,67 @@ export function staticGuardAdmission(namespace: string): AnyObject[] {
     binding(GUARD_NAMESPACES, {}),
     guardRailsPolicy(namespace),
     binding(GUARD_RAILS, { matchExpressions: [{ key: LABEL_TENANT, operator: 'Exists' }] }),
+    recordsPolicy(namespace),
+    binding(GUARD_RECORDS, {}),
   ];
+}
+
+export const GUARD_RECORDS = 'tenantry.dev-billing-records';
+
+/**
+ * (c) What bills and evidence are made of: the metering ledger, the journal of ended
+ * reservations, signed invoice reports, receipts and their copies in tenant namespaces, and
+ * the published public keys that verify them. Only the operator may create, change or delete
+ * them; not even a cluster admin (system:masters is not exempt), so an edit is refused rather
+ * than only detected. The namespace controller may delete them with their namespace.
+ */
+function recordsPolicy(namespace: string): AnyObject {
+  const operator = `system:serviceaccount:${namespace}:tenantry`;
+  const labelled = (obj: string) =>
+    `(has(${obj}.metadata.labels) && ['${LABEL_LEDGER}', '${LABEL_INVOICE}', '${LABEL_JOURNAL}', '${LABEL_EVIDENCE}'].exists(k, k in ${obj}.metadata.labels))`;
+  const named = (obj: string) =>
+    `(${obj}.metadata.namespace == '${namespace}' && (${obj}.metadata.name == '${PUBLIC_KEYS}' || ['tenantry-ledger-', 'tenantry-invoice-', 'tenantry-reservations-'].exists(p, ${obj}.metadata.name.startsWith(p))))`;
+  const record = (obj: string) => `(${labelled(obj)} || ${named(obj)})`;
+  return {
+    apiVersion: ADMISSION,
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name: GUARD_RECORDS, labels },
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: {
+        resourceRules: [
+          {
+            apiGroups: [''],
+            apiVersions: ['v1'],
+            operations: ['CREATE', 'UPDATE', 'DELETE'],
+            resources: ['configmaps'],
+          },
+        ],
+      },
+      matchConditions: [
+        { name: 'not-the-operator', expression: `request.userInfo.username != '${operator}'` },
+        {
+          name: 'not-a-namespace-deletion',
+          expression: `!(request.operation == 'DELETE' && request.userInfo.username in ['system:serviceaccount:kube-system:namespace-controller', 'system:kube-controller-manager'])`,
+        },
+      ],
+      variables: [
+        {
+          name: 'guarded',
+          expression: `(request.operation != 'CREATE' && ${record('oldObject')}) || (request.operation != 'DELETE' && ${record('object')})`,
+        },
+        {
+          name: 'name',
+          expression: `request.operation == 'DELETE' ? oldObject.metadata.name : object.metadata.name`,
+        },
+      ],
+      validations: [
+        {
+          expression: '!variables.guarded',
+          messageExpression: `'ConfigMap ' + request.namespace + '/' + variables.name + ' is a billing or evidence record of Tenantry: only the operator may ' + request.operation.lowerAscii() + ' it (the ledger, reports and receipts are sealed; a change would be refused when verified)'`,
+          reason: 'Forbidden',
+        },
+      ],
+    },
+  };
 }

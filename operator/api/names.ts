@@ -79,6 +79,8 @@ export const ANNOTATION_SIGNED_AT = 'tenantry.dev/signed-at';
 export const LABEL_LEDGER = 'tenantry.dev/ledger';
 /** The period of a signed invoice report ConfigMap. */
 export const LABEL_INVOICE = 'tenantry.dev/invoice';
+/** Marks a tenant's journal of ended dedicated-node reservations (a metering source). */
+export const LABEL_JOURNAL = 'tenantry.dev/journal';
 
 /** A tenant's signed invoice report of a period (operator namespace; final ones also in the tenant's). */
 export const reportConfigMapName = (tenant: string, period: string) => `tenantry-invoice-${tenant}-${period}`;

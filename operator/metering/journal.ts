@@ -11,7 +11,7 @@
  * Whatever metering misses in the node list was therefore released before the journal was
  * read, and is in it.
  */
-import { journalName, LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY } from '../api/names.ts';
+import { journalName, LABEL_JOURNAL, LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY } from '../api/names.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import { isAlreadyExists, isConflict } from '../runtime/kube/errors.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
@@ -66,7 +66,7 @@ export async function recordEnded(
       metadata: {
         name: journalName(tenant),
         namespace,
-        labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_TENANT]: tenant },
+        labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_TENANT]: tenant, [LABEL_JOURNAL]: 'reservations' },
         ...(cm ? { resourceVersion: cm.metadata.resourceVersion } : {}),
       },
       data: { 'ended.json': JSON.stringify(next) },

@@ -12,7 +12,7 @@ import type { StatementSigner } from '../evidence/sign.ts';
 import { canonicalJson, makeStatement, sha256Hex, subjectFromBytes } from '../evidence/statement.ts';
 import { VerificationError, verifyBundle } from '../evidence/verify.ts';
 import type { LedgerPartition } from './ledger.ts';
-import { partitionBounds } from './ledger.ts';
+import { ledgerKey, partitionBounds } from './ledger.ts';
 import type { MeteringRecord } from './record.ts';
 import { toMs } from './windows.ts';
 
@@ -67,6 +67,8 @@ export interface VerifyLedgerOptions {
   requireSeals: boolean;
   /** The watermark the operator last reported: the ledger must reach it (nothing deleted). */
   reportedWatermark?: string | undefined;
+  /** Whose ledger: names the ConfigMap of a day that is missing altogether. */
+  tenant?: string | undefined;
 }
 
 /**
@@ -100,8 +102,11 @@ export function verifyLedger(stored: readonly StoredPartition[], opts: VerifyLed
   }
   const last = parts.at(-1)?.p;
   if (opts.reportedWatermark && (!last || toMs(last.watermark) < toMs(opts.reportedWatermark))) {
+    // Name the day that should hold the last window the operator reported.
+    const day = new Date(toMs(opts.reportedWatermark) - 1).toISOString().slice(0, 10);
+    const missing = opts.tenant ? ledgerKey(opts.tenant, day) : (parts.at(-1)?.s.name ?? day);
     problems.push({
-      partition: parts.at(-1)?.s.name ?? '(none)',
+      partition: missing,
       message: `the ledger ends at ${last?.watermark ?? 'nothing'} but the operator had metered up to ${opts.reportedWatermark}: records were deleted`,
     });
   }

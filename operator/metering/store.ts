@@ -107,6 +107,8 @@ export interface LedgerIntegrity {
   publicKeys?: Record<string, string> | undefined;
   /** The watermark the operator last reported (Entitlement status): the ledger must reach it. */
   reportedWatermark?: string | undefined;
+  /** The operator has sealed this ledger before (Entitlement status): every day must be sealed. */
+  sealed?: boolean | undefined;
 }
 
 /**
@@ -130,8 +132,10 @@ export async function advanceStoredLedger(
     const stored = await loadLedger(client, namespace, tenant, since, opts.windowMs);
     const problems = verifyLedger(stored.partitions, {
       publicKeys: opts.publicKeys,
-      requireSeals: opts.signer !== undefined && stored.partitions.some((p) => p.seal),
+      requireSeals:
+        opts.signer !== undefined && (opts.sealed === true || stored.partitions.some((p) => p.seal)),
       reportedWatermark: opts.reportedWatermark,
+      tenant,
     });
     if (problems.length) throw new LedgerTamperedError(tenant, problems);
     const next = advance(stored.ledger, inputs, now);

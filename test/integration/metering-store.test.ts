@@ -1,31 +1,54 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
 import type { Entitlement, Price } from '../../operator/api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../operator/api/v1alpha1/index.ts';
 import { invoiceLines } from '../../operator/billing/pricing.ts';
 import { reconcileInvoice } from '../../operator/billing/reconcile-invoice.ts';
-import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
+import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
+import { serviceAccountKubeConfig } from '../../operator/install/token.ts';
 import type { MeteringInputs } from '../../operator/metering/record.ts';
 import { advanceStoredLedger, loadLedger } from '../../operator/metering/store.ts';
-import type { KubeClient } from '../../operator/runtime/kube/client.ts';
+import { apply } from '../../operator/runtime/apply.ts';
+import { KubeClient } from '../../operator/runtime/kube/client.ts';
+import type { AnyObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { tenantry } from '../support/cli.ts';
 import { adminClient, uniqueName } from '../support/cluster.ts';
 
 let admin: KubeClient;
+/** The ledger's writer: the operator's ServiceAccount, the only identity admission lets write it. */
+let writer: KubeClient;
 const namespaces: string[] = [];
+const WRITER_ROLE = 'test:ledger-writer';
 
 beforeAll(async () => {
   admin = await adminClient();
+  const kc = loadKubeConfig(inject('kubeconfig'));
+  writer = await KubeClient.fromKubeConfig(
+    await serviceAccountKubeConfig(admin, kc, DEFAULT_NAMESPACE, OPERATOR_NAME),
+  );
+  await apply(admin, Builtin.ClusterRole, {
+    metadata: { name: WRITER_ROLE },
+    rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create', 'update'] }],
+  } as AnyObject);
 });
 afterAll(async () => {
   for (const ns of namespaces) await admin.delete(Builtin.Namespace, ns).catch(() => {});
+  await admin.delete(Builtin.ClusterRole, WRITER_ROLE).catch(() => {});
+  writer.close();
   admin.close();
 });
 
+/** A namespace of its own for a ledger, where the operator's ServiceAccount may write it. */
 async function namespace(): Promise<string> {
   const name = uniqueName('meter');
   await admin.create(Builtin.Namespace, { metadata: { name } });
   namespaces.push(name);
+  await admin.create(Builtin.RoleBinding, {
+    metadata: { name: 'ledger-writer', namespace: name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: WRITER_ROLE },
+    subjects: [{ kind: 'ServiceAccount', name: OPERATOR_NAME, namespace: DEFAULT_NAMESPACE }],
+  } as AnyObject);
   return name;
 }
 
@@ -89,12 +112,12 @@ describe('the stored metering ledger', () => {
   it('gives the same invoice after random kills and retries as an undisturbed run', async () => {
     const calm = await namespace();
     const crashy = await namespace();
-    for (const now of steps) await advanceStoredLedger(admin, calm, 'acme', since, inputs, now);
+    for (const now of steps) await advanceStoredLedger(writer, calm, 'acme', since, inputs, now);
     for (const now of steps) {
       // Up to three kills at random points of each step, then a run that gets through.
       for (let k = 0; k < 3; k++) {
         await advanceStoredLedger(
-          dying(admin, Math.floor(Math.random() * 3)),
+          dying(writer, Math.floor(Math.random() * 3)),
           crashy,
           'acme',
           since,
@@ -102,10 +125,10 @@ describe('the stored metering ledger', () => {
           now,
         ).catch(() => {});
       }
-      await advanceStoredLedger(admin, crashy, 'acme', since, inputs, now);
+      await advanceStoredLedger(writer, crashy, 'acme', since, inputs, now);
     }
-    const a = (await loadLedger(admin, calm, 'acme', since)).ledger;
-    const b = (await loadLedger(admin, crashy, 'acme', since)).ledger;
+    const a = (await loadLedger(writer, calm, 'acme', since)).ledger;
+    const b = (await loadLedger(writer, crashy, 'acme', since)).ledger;
     expect(b.watermark).toBe(a.watermark);
     expect(b.records.map((r) => r.id).sort()).toEqual(a.records.map((r) => r.id).sort());
     const invoiceA = invoiceLines(a.records, prices, { tenant: 'acme', period: '2026-11' });
@@ -123,16 +146,16 @@ describe('the stored metering ledger', () => {
     const ns = await namespace();
     const now = steps[4] ?? 0;
     await Promise.all([
-      advanceStoredLedger(admin, ns, 'acme', since, inputs, now),
-      advanceStoredLedger(admin, ns, 'acme', since, inputs, now),
+      advanceStoredLedger(writer, ns, 'acme', since, inputs, now),
+      advanceStoredLedger(writer, ns, 'acme', since, inputs, now),
     ]);
-    const { ledger } = await loadLedger(admin, ns, 'acme', since);
+    const { ledger } = await loadLedger(writer, ns, 'acme', since);
     const ids = ledger.records.map((r) => r.id);
     expect(ids).toEqual([...new Set(ids)]);
     const solo = await namespace();
-    await advanceStoredLedger(admin, solo, 'acme', since, inputs, now);
+    await advanceStoredLedger(writer, solo, 'acme', since, inputs, now);
     expect(ids.sort()).toEqual(
-      (await loadLedger(admin, solo, 'acme', since)).ledger.records.map((r) => r.id).sort(),
+      (await loadLedger(writer, solo, 'acme', since)).ledger.records.map((r) => r.id).sort(),
     );
   });
 
@@ -144,7 +167,7 @@ describe('the stored metering ledger', () => {
       metadata: { name: tenant },
       spec: { tenantRef: { name: tenant }, plan: 'enterprise', prices },
     } as Entitlement);
-    const ledger = await advanceStoredLedger(admin, DEFAULT_NAMESPACE, tenant, since, inputs, steps[5] ?? 0);
+    const ledger = await advanceStoredLedger(writer, DEFAULT_NAMESPACE, tenant, since, inputs, steps[5] ?? 0);
     const csv = await tenantry(['invoice', '--period', '2026-11', '--tenant', tenant, '-o', 'csv']);
     expect(csv.code, csv.stderr).toBe(0);
     const [header, ...rows] = csv.stdout.trim().split(/\r?\n/);

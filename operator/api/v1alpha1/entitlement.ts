@@ -217,6 +217,11 @@ export interface EntitlementStatus {
   /** Everything metered up to this time is reflected in records and the invoice preview. */
   watermark?: Time;
   /**
+   * The stored ledger is sealed by the operator: from then on a day without a seal is a
+   * tampering, not a ledger from before sealing.
+   */
+  ledgerSealed?: boolean;
+  /**
    * Metering records of the current billing period, compacted to one per SKU and day.
    * @listType atomic
    */

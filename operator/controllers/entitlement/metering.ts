@@ -40,7 +40,7 @@ export interface MeteringDeps {
 }
 
 export interface MeteringResult {
-  status: Pick<EntitlementStatus, 'watermark' | 'records' | 'invoicePreview'>;
+  status: Pick<EntitlementStatus, 'watermark' | 'records' | 'invoicePreview' | 'ledgerSealed'>;
   condition: ConditionInput;
   requeueAfterMs: number;
 }
@@ -228,13 +228,17 @@ export async function meter(
       signer: deps.signer,
       publicKeys: deps.signer ? await readPublicKeys(deps.client, deps.namespace) : undefined,
       reportedWatermark: e.status?.watermark,
+      sealed: e.status?.ledgerSealed === true,
     });
   } catch (err) {
     if (!(err instanceof LedgerTamperedError)) throw err;
     // Nothing is metered on, and nothing signed, from a ledger the operator did not write.
     deps.onTampered?.(tenant);
     return {
-      status: e.status?.watermark ? { watermark: e.status.watermark } : {},
+      status: {
+        ...(e.status?.watermark ? { watermark: e.status.watermark } : {}),
+        ...(e.status?.ledgerSealed ? { ledgerSealed: true } : {}),
+      },
       condition: {
         type: EntitlementCondition.Metered,
         status: 'False',
@@ -251,7 +255,10 @@ export async function meter(
     async () => (await loadLedger(deps.client, deps.namespace, tenant, since, deps.windowMs)).partitions,
   );
   const current = statusOf(e, ledger, periodOf(now));
-  const status = current.status;
+  const status = {
+    ...current.status,
+    ...(deps.signer || e.status?.ledgerSealed ? { ledgerSealed: true } : {}),
+  };
   // Reports need every SKU priced: without, the Metered condition says which price is missing.
   const problem =
     current.problem ?? (deps.signer ? await signReports(deps, deps.signer, e, ledger) : undefined);
