@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GUARD_RECORDS } from '../../operator/admission/guard-policies.ts';
-import { staticAdmission } from '../../operator/admission/static.ts';
 import type { AddOn, Entitlement } from '../../operator/api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
@@ -14,6 +12,7 @@ import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { computeManifest, entitlementManifest } from '../support/addons.ts';
 import { tenantry } from '../support/cli.ts';
 import { adminClient, startTestOperator, tenantManifest, uniqueName, waitReady } from '../support/cluster.ts';
+import { restoreRecordsGuard, switchRecordsGuardOff } from '../support/records-guard.ts';
 import { waitFor } from '../support/wait.ts';
 
 // A billing auditor's attack on the ledger, as a cluster admin: every edit is refused at
@@ -145,29 +144,12 @@ async function refusedAtAdmission(p: Promise<unknown>): Promise<void> {
 }
 
 async function switchGuardOff(): Promise<void> {
-  await admin.delete(Builtin.ValidatingAdmissionPolicyBinding, GUARD_RECORDS).catch(() => {});
-  // The API server's policy cache follows the deletion within a moment: wait until an edit passes.
-  await waitFor('the guard to be off', async () => {
-    const cm = (await partitions())[0];
-    if (!cm) return false;
-    return admin
-      .request('PUT', `/api/v1/namespaces/${DEFAULT_NAMESPACE}/configmaps/${cm.metadata.name}`, {
-        query: { dryRun: 'All' },
-        body: { apiVersion: 'v1', kind: 'ConfigMap', ...cm },
-      })
-      .then(
-        () => true,
-        () => false,
-      );
-  });
+  const [probe] = await partitions();
+  if (!probe) throw new Error('no partition');
+  await switchRecordsGuardOff(admin, probe);
 }
 
-async function restoreGuard(): Promise<void> {
-  const binding = staticAdmission(DEFAULT_NAMESPACE).find(
-    (o) => o.kind === 'ValidatingAdmissionPolicyBinding' && o.metadata.name === GUARD_RECORDS,
-  ) as AnyObject;
-  await apply(admin, Builtin.ValidatingAdmissionPolicyBinding, binding);
-}
+const restoreGuard = () => restoreRecordsGuard(admin);
 
 describe('the metering ledger', () => {
   it('refuses a cluster admin every edit, deletion and re-creation of a ledger record', async () => {

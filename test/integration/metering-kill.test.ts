@@ -22,6 +22,7 @@ import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { tenantry } from '../support/cli.ts';
 import { adminClient, tenantManifest, uniqueName } from '../support/cluster.ts';
 import { type OperatorProcess, operatorKubeconfigFile, spawnOperator } from '../support/process.ts';
+import { restoreRecordsGuard, switchRecordsGuardOff } from '../support/records-guard.ts';
 import { cosignVerifyBlob } from '../support/tools.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -256,10 +257,19 @@ describe('metering under SIGKILL', () => {
     const forged = JSON.parse(cm.data['report.json'] ?? '{}') as { lines: Array<{ amountMinor: number }> };
     for (const l of forged.lines) l.amountMinor = Math.floor(l.amountMinor / 2);
     cm.data['report.json'] = `${JSON.stringify(forged, null, 2)}\n`;
-    await admin.update(Builtin.ConfigMap, cm);
-    const refused = await tenantry(['invoice', '--period', period, '--tenant', tenant]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/signed report of .* does not verify/);
+    // Admission refuses the forgery; with the guard taken away, the signature still exposes it.
+    await expect(admin.update(Builtin.ConfigMap, cm)).rejects.toThrow(
+      /billing or evidence record of Tenantry/,
+    );
+    await switchRecordsGuardOff(admin, cm);
+    try {
+      await admin.update(Builtin.ConfigMap, cm);
+      const refused = await tenantry(['invoice', '--period', period, '--tenant', tenant]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/signed report of .* does not verify/);
+    } finally {
+      await restoreRecordsGuard(admin);
+    }
 
     console.info(
       `${kills} kills; ${ledger.records.length} records over ${ended.length} reservations, ${reservedMs} node-ms`,
