@@ -12,6 +12,14 @@ export const CommonReason = {
   Pending: 'Pending',
   /** The spec can't be acted on as it stands (a TerminalError); fix the spec. */
   InvalidSpec: 'InvalidSpec',
+  /** The API server refused a request the reconcile made as invalid (422); the message is the server's. */
+  Invalid: 'Invalid',
+  /**
+   * A ValidatingAdmissionPolicy denied a request the reconcile made (Stalled, not retried): the
+   * message names the policy and gives its words. Often the operator runs with credentials
+   * other than its ServiceAccount, which Tenantry's own policies let through.
+   */
+  AdmissionDenied: 'AdmissionDenied',
 } as const;
 
 /** Conditions of a Tenant besides Ready, Reconciling and Stalled. */
