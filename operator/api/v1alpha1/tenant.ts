@@ -298,10 +298,7 @@ export interface TenantDomainStatus {
   verifiedAt?: Time;
 }
 
-/**
- * pass; warn (works, but worth fixing); fail (sign-in breaks); skip (could not run because a
- * check it depends on failed, e.g. discovery: that check's fix covers it).
- */
+/** How an identity check came out; IdentityCheck.status says what each value means. */
 export type IdentityCheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 /** Outcome of one identity provider health check. */
