@@ -1,18 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { Command } from 'commander';
+import { EntitlementCondition } from '../../operator/api/conditions.ts';
 import { LABEL_INVOICE, LABEL_TENANT } from '../../operator/api/names.ts';
 import type { Entitlement } from '../../operator/api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../operator/api/v1alpha1/index.ts';
 import { invoiceLines } from '../../operator/billing/pricing.ts';
 import { reconcileInvoice } from '../../operator/billing/reconcile-invoice.ts';
 import { loadReport } from '../../operator/billing/report-store.ts';
-import {
-  type MeteredReport,
-  meteredReport,
-  reportFileName,
-  verifyReport,
-} from '../../operator/billing/signed-report.ts';
+import { type MeteredReport, meteredReport, verifyReport } from '../../operator/billing/signed-report.ts';
 import { readPublicKeys } from '../../operator/evidence/keystore.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import type { Ledger } from '../../operator/metering/ledger.ts';
@@ -21,6 +15,8 @@ import { loadLedger } from '../../operator/metering/store.ts';
 import { iso, periodBounds, toMs } from '../../operator/metering/windows.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { writeInvoiceBundles } from '../billing/bundle-dir.ts';
+import { unsignedNote } from '../billing/unsigned.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { clientFor } from '../kubeconfig.ts';
 import { invoiceCsv, reportsJson, usageJson, usageText } from '../render/invoice.ts';
@@ -114,7 +110,18 @@ async function tenantInvoice(
     const { lines } = await linesFor(client, e, period, namespace, ledger);
     const end = periodBounds(period).end;
     const wm = toMs(ledger.watermark);
-    process.stderr.write(`warning: the report of ${tenant} for ${period} is not signed (signing is off)\n`);
+    const metered = e.status?.conditions?.find((c) => c.type === EntitlementCondition.Metered);
+    process.stderr.write(
+      unsignedNote({
+        tenant,
+        period,
+        entitledSince: e.metadata.creationTimestamp,
+        records: ledger.records,
+        watermark: ledger.watermark,
+        signingKeys: Object.keys(await publicKeys()).length,
+        metered: metered && metered.status !== 'True' ? metered : undefined,
+      }),
+    );
     return {
       report: meteredReport(lines, {
         tenant,
@@ -207,13 +214,15 @@ async function invoice(opts: BillingOptions & { bundleDir?: string }): Promise<v
       invoices.push(await tenantInvoice(client, t, entitlements.get(t), period, opts.namespace, publicKeys));
     }
     if (opts.bundleDir) {
-      mkdirSync(opts.bundleDir, { recursive: true });
-      for (const { report, signed } of invoices) {
-        if (!signed) continue;
-        const base = path.join(opts.bundleDir, reportFileName(report.tenant, period));
-        writeFileSync(base, signed.reportJson);
-        writeFileSync(base.replace(/\.json$/, '.sigstore.json'), JSON.stringify(signed.bundle));
-      }
+      const signed = invoices.flatMap(({ report, signed: s }) =>
+        s ? [{ ...s, tenant: report.tenant, period }] : [],
+      );
+      const commands = writeInvoiceBundles(opts.bundleDir, signed, await publicKeys());
+      process.stderr.write(
+        commands.length
+          ? `wrote ${commands.length} signed report${commands.length === 1 ? '' : 's'} with bundle and key to ${opts.bundleDir}; verify with:\n${commands.map((c) => `${c}\n`).join('')}`
+          : `wrote no report to ${opts.bundleDir}: none of ${period} is signed\n`,
+      );
     }
     process.stdout.write(
       opts.output === 'csv'

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { systemNamespaceOf } from '../../operator/api/names.ts';
 import type { Tenant } from '../../operator/api/v1alpha1/index.ts';
@@ -10,7 +9,9 @@ import type { AnyObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { clientFor } from '../kubeconfig.ts';
+import { identityCheckLines } from '../render/identity-checks.ts';
 import { collectAnswers, type SignupAnswers, type SignupFlags } from '../signup/answers.ts';
+import { readClientSecretFile } from '../signup/secret-file.ts';
 
 type TenantObject = Tenant;
 const IDP_SECRET = 'tenantry-idp';
@@ -78,6 +79,11 @@ async function follow(
       out.say(
         `  ${mark} ${c.type}: ${c.reason}${c.status === 'True' ? '' : ` — ${c.message}`} (${elapsed()})`,
       );
+      // The same status write carries the check results the condition sums up.
+      if (c.type === 'IdentityConnected' && c.status === 'False') {
+        for (const l of identityCheckLines([...(s?.identity?.checks ?? []), ...(s?.identity?.scim ?? [])]))
+          out.say(l);
+      }
     }
     for (const r of s?.receipts ?? []) {
       if (seen.has(r.configMap)) continue;
@@ -132,7 +138,7 @@ async function signup(opts: SignupOptions): Promise<void> {
   if (!['text', 'json'].includes(opts.output))
     throw new CliError(`--output must be text or json, got "${opts.output}"`);
   const timeoutMs = parseDuration(opts.timeout);
-  const answers = await collectAnswers(opts, (f) => readFileSync(f, 'utf8').trim());
+  const answers = await collectAnswers(opts, readClientSecretFile);
   const client = await clientFor(opts);
   const json = opts.output === 'json';
   const out: Progress = { say: (l) => (json ? undefined : process.stderr.write(`${l}\n`)) };
@@ -176,6 +182,7 @@ async function signup(opts: SignupOptions): Promise<void> {
             firstReceipt: first,
             onboarding: tenant.status?.onboarding,
             conditions: tenant.status?.conditions,
+            identity: tenant.status?.identity,
           },
           null,
           2,

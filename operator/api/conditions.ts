@@ -12,6 +12,14 @@ export const CommonReason = {
   Pending: 'Pending',
   /** The spec can't be acted on as it stands (a TerminalError); fix the spec. */
   InvalidSpec: 'InvalidSpec',
+  /** The API server refused a request the reconcile made as invalid (422); the message is the server's. */
+  Invalid: 'Invalid',
+  /**
+   * A ValidatingAdmissionPolicy denied a request the reconcile made (Stalled, not retried): the
+   * message names the policy and gives its words. Often the operator runs with credentials
+   * other than its ServiceAccount, which Tenantry's own policies let through.
+   */
+  AdmissionDenied: 'AdmissionDenied',
 } as const;
 
 /** Conditions of a Tenant besides Ready, Reconciling and Stalled. */
@@ -33,7 +41,17 @@ export const TenantReason = {
   NamespaceTerminating: 'NamespaceTerminating',
   /** The restricted and regulated profiles connect identity only after the domain is verified. */
   WaitingForDomainVerification: 'WaitingForDomainVerification',
-  /** The Secret with the IdP client secret is missing (often: being created right now). */
+  /**
+   * IdentityConnected=Unknown: the Secret with the IdP client secret does not exist yet, and the
+   * tenant's system namespace is new enough that it is most likely on its way (the signup
+   * wizard and GitOps tools can only create it once the namespace exists). The identity
+   * checks run once it exists; still missing after the grace period, it is ClientSecretMissing.
+   */
+  WaitingForClientSecret: 'WaitingForClientSecret',
+  /**
+   * The Secret with the IdP client secret is still missing well after the system namespace
+   * was created: create it (Stalled); the message names the Secret and key.
+   */
   ClientSecretMissing: 'ClientSecretMissing',
 } as const;
 

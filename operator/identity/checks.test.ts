@@ -23,7 +23,7 @@ describe('runIdentityChecks without a reachable provider', () => {
       fix: expect.stringContaining('Directory (tenant) ID'),
     });
     for (const r of results.slice(1))
-      expect(r).toMatchObject({ status: 'fail', message: 'skipped: discovery failed' });
+      expect(r).toMatchObject({ status: 'skip', message: 'skipped: discovery failed' });
   });
 
   it('refuses a plain http issuer', async () => {

@@ -10,7 +10,7 @@ import type { AuthorizationOutcome } from './classify.ts';
 import { assessClockSkew } from './clock.ts';
 import { withDeadline } from './deadline.ts';
 import { type DiscoveryDocument, discoveryUrl } from './discovery.ts';
-import { type CheckResult, fail, redact, SKIPPED_DISCOVERY, toResult, type Verdict } from './result.ts';
+import { type CheckResult, redact, SKIPPED_DISCOVERY, skip, toResult, type Verdict } from './result.ts';
 import { transportVerdict } from './transport-verdict.ts';
 
 export type { IdentityCheckOptions, IdentityConfig } from './checks/context.ts';
@@ -58,7 +58,7 @@ export async function runIdentityChecks(
             async (signal) => run(d.doc as DiscoveryDocument, signal),
             (err) => transportVerdict(err, what),
           )
-        : fail(SKIPPED_DISCOVERY),
+        : skip(SKIPPED_DISCOVERY),
     );
 
   let authorization: AuthorizationOutcome | undefined;
@@ -77,7 +77,7 @@ export async function runIdentityChecks(
       checkClientCredentials(ctx, doc, signal),
     ),
     clockSkew: discovery.then((d) =>
-      d.clock ? assessClockSkew(d.clock.date, d.clock.receivedAt) : fail(SKIPPED_DISCOVERY),
+      d.clock ? assessClockSkew(d.clock.date, d.clock.receivedAt) : skip(SKIPPED_DISCOVERY),
     ),
   };
   const settled = await Promise.all(IDENTITY_CHECKS.map((c) => verdicts[c.id]));

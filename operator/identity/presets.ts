@@ -72,7 +72,7 @@ const genericFixes: PresetFixes = {
   clientId: (c) =>
     `Client '${c.clientId}' is unknown to ${c.issuer}: copy the client id of the application registered there`,
   clientSecret: (c) =>
-    `Copy the current client secret of client '${c.clientId}' into the Secret referenced by spec.identity.clientSecretRef (it may have been rotated or expired)`,
+    `Copy the current client secret of client '${c.clientId}' from the IdP (it may have been rotated or expired)`,
   codeFlow: (c) => `Allow the authorization code grant for client '${c.clientId}' in the IdP`,
   scopes: (c) => `Enable scopes ${quoteList(c.scopes)} at the IdP, or remove them from spec.identity.scopes`,
   emailClaim: () => `Release the 'email' claim to this client (request the 'email' scope)`,

@@ -1,5 +1,10 @@
-/** Outcome of one identity check: pass, warn (works, but worth fixing) or fail (sign-in breaks). */
-export type CheckStatus = 'pass' | 'warn' | 'fail';
+import type { IdentityCheckStatus } from '../api/v1alpha1/index.ts';
+
+/**
+ * Outcome of one identity check: pass, warn (works, but worth fixing), fail (sign-in breaks)
+ * or skip (could not run because a check it needs failed), as Tenant status shows it.
+ */
+export type CheckStatus = IdentityCheckStatus;
 
 /** One identity provider or SCIM health check, as shown in Tenant status. */
 export interface CheckResult {
@@ -24,6 +29,7 @@ export interface Verdict {
 export const pass = (message: string): Verdict => ({ status: 'pass', message });
 export const warn = (message: string, fix?: string): Verdict => ({ status: 'warn', message, fix });
 export const fail = (message: string, fix?: string): Verdict => ({ status: 'fail', message, fix });
+export const skip = (message: string): Verdict => ({ status: 'skip', message });
 
 /** Message of a check that could not run because discovery failed. */
 export const SKIPPED_DISCOVERY = 'skipped: discovery failed';

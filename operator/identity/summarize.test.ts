@@ -39,13 +39,29 @@ describe('summarize', () => {
   it('reports DiscoveryFailed and counts the skipped checks instead of repeating them', () => {
     const s = summarize([
       { id: 'discovery', title: '', status: 'fail', message: 'refused', fix: 'start it' },
-      { id: 'issuer', title: '', status: 'fail', message: SKIPPED_DISCOVERY },
-      { id: 'jwks', title: '', status: 'fail', message: SKIPPED_DISCOVERY },
+      { id: 'issuer', title: '', status: 'skip', message: SKIPPED_DISCOVERY },
+      { id: 'jwks', title: '', status: 'skip', message: SKIPPED_DISCOVERY },
     ]);
     expect(s.reason).toBe('DiscoveryFailed');
     expect(s.message).toBe(
       '1 identity check failed: discovery: refused (fix: start it); 2 dependent checks skipped (issuer, jwks)',
     );
+  });
+
+  it('never counts a skipped check as a failure, nor as a pass', () => {
+    const one = summarize([
+      { id: 'discovery', title: '', status: 'fail', message: 'refused' },
+      { id: 'clockSkew', title: '', status: 'skip', message: SKIPPED_DISCOVERY },
+    ]);
+    expect(one.message).toBe(
+      '1 identity check failed: discovery: refused; 1 dependent check skipped (clockSkew)',
+    );
+    const unverified = summarize([ok('discovery'), { id: 'jwks', title: '', status: 'skip', message: 'x' }]);
+    expect(unverified).toEqual({
+      connected: true,
+      reason: 'PassedWithWarnings',
+      message: 'no identity check failed; 1 dependent check skipped (jwks)',
+    });
   });
 
   it('caps long messages and handles no results', () => {

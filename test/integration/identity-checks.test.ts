@@ -52,7 +52,7 @@ const allPass = {
   clientCredentials: 'pass',
   clockSkew: 'pass',
 };
-const skipped = { status: 'fail', message: 'skipped: discovery failed' };
+const skipped = { status: 'skip', message: 'skipped: discovery failed' };
 
 describe('identity checks against a real OpenID provider', () => {
   it('passes every check for a correct configuration, and reports IdentityConnected', async () => {
@@ -94,16 +94,24 @@ describe('identity checks against a real OpenID provider', () => {
     expect(summarize(results).message).toContain('redirectUri: the provider rejected redirect URI');
   });
 
-  it('fails the clientCredentials check for a wrong secret, with the fix in Entra terms, never showing the secret', async () => {
+  it('fails the clientCredentials check for a wrong secret, with the fix in Entra terms and the Secret to update, never showing the secret', async () => {
     const wrongSecret = 'not-the-secret-at-all';
     const results = await runIdentityChecks(
-      { ...base, preset: 'entra', clientSecret: wrongSecret },
+      {
+        ...base,
+        preset: 'entra',
+        clientSecret: wrongSecret,
+        clientSecretRef: { namespace: 'acme-system', name: 'tenantry-idp', key: 'client-secret' },
+      },
       { ca: idp.ca },
     );
     expect(statuses(results)).toEqual({ ...allPass, clientCredentials: 'fail' });
     const c = byId(results).clientCredentials;
     expect(c?.message).toContain('invalid_client');
     expect(c?.fix).toContain('Certificates & secrets');
+    expect(c?.fix).toContain(
+      'then put it in Secret acme-system/tenantry-idp, key client-secret: kubectl -n acme-system create secret generic tenantry-idp --from-file=client-secret=FILE',
+    );
     const verdict = summarize(results);
     expect(verdict).toMatchObject({ connected: false, reason: 'ChecksFailed' });
     expect(JSON.stringify({ results, verdict })).not.toContain(wrongSecret);
@@ -145,7 +153,12 @@ describe('identity checks against a real OpenID provider', () => {
     expect(discovery?.message).toContain('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     expect(discovery?.fix).toContain('--identity-ca-file');
     for (const r of Object.values(rest)) expect(r).toMatchObject(skipped);
-    expect(summarize(results)).toMatchObject({ connected: false, reason: 'DiscoveryFailed' });
+    const verdict = summarize(results);
+    expect(verdict).toMatchObject({ connected: false, reason: 'DiscoveryFailed' });
+    // Only discovery failed; the others could not run.
+    expect(verdict.message).toMatch(
+      /^1 identity check failed: discovery: .*; 7 dependent checks skipped \(issuer, jwks, scopes, claims, redirectUri, clientCredentials, clockSkew\)$/,
+    );
   });
 
   it('fails discovery when the provider is down (connection refused)', async () => {

@@ -7,8 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCosign } from '../../devcluster/tools.ts';
 import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
+import type { AnyObject } from '../../operator/runtime/kube/object.ts';
+import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { tenantry } from '../support/cli.ts';
-import { adminClient, startTestOperator, type TenantObject, uniqueName } from '../support/cluster.ts';
+import {
+  adminClient,
+  startTestOperator,
+  type TenantObject,
+  tenantManifest,
+  uniqueName,
+} from '../support/cluster.ts';
 import { type Dnsmasq, startDnsmasq } from '../support/dnsmasq.ts';
 import { startTestProvider, type TestProvider } from '../support/oidc-provider.ts';
 import { waitFor } from '../support/wait.ts';
@@ -64,6 +72,19 @@ const signupArgs = (name: string, extra: string[] = []) => [
   '--owner',
   'alice@example.com',
   ...extra,
+];
+
+/** Flags of the test provider's keycloak client, with the secret from `secretFrom` if given. */
+const idpFlags = (opts: { issuer?: string; secretFrom?: string } = {}) => [
+  '--idp',
+  'keycloak',
+  '--issuer',
+  opts.issuer ?? idp.issuer,
+  '--client-id',
+  'tenantry-console',
+  '--redirect-uri',
+  REDIRECT,
+  ...(opts.secretFrom ? ['--client-secret-file', opts.secretFrom] : []),
 ];
 
 describe('tenantry signup', () => {
@@ -181,28 +202,96 @@ describe('tenantry signup', () => {
     const wrongSecret = path.join(path.dirname(secretFile), 'wrong');
     writeFileSync(wrongSecret, 'not-the-secret');
     const result = await tenantry(
-      signupArgs(name, [
-        '--idp',
-        'keycloak',
-        '--issuer',
-        idp.issuer,
-        '--client-id',
-        'tenantry-console',
-        '--client-secret-file',
-        wrongSecret,
-        '--redirect-uri',
-        REDIRECT,
-        '--timeout',
-        '1m',
-      ]),
+      signupArgs(name, [...idpFlags({ secretFrom: wrongSecret }), '--timeout', '1m']),
     );
     expect(result.code, result.stderr).toBe(1);
     const t = await admin.get<TenantObject>(TenantResource, name);
     const failing = t.status?.identity?.checks?.filter((c) => c.status === 'fail') ?? [];
     expect(failing.map((c) => c.id)).toEqual(['clientCredentials']);
     expect(failing[0]?.fix).toMatch(/Credentials|secret/i);
+    // The fix says which Secret and key to put the right secret in.
+    expect(failing[0]?.fix).toContain(
+      `then put it in Secret ${name}-system/tenantry-idp, key client-secret: kubectl -n ${name}-system create secret generic tenantry-idp --from-file=client-secret=FILE`,
+    );
+    expect(result.stderr).toContain('      ✗ clientCredentials (fail): the token endpoint rejected');
+    // The wizard writes the Secret right after the namespace appears: never reported missing.
+    expect(result.stderr).not.toContain('ClientSecretMissing');
     expect(t.status?.conditions?.find((c) => c.type === 'IdentityConnected')?.status).toBe('False');
     expect(JSON.stringify(t.status)).not.toContain('not-the-secret');
+    await admin.delete(TenantResource, name);
+  });
+
+  it('lists the checks discovery held back as skipped, not failed', async () => {
+    const name = uniqueName('nodisc');
+    const result = await tenantry(
+      signupArgs(name, [
+        ...idpFlags({ issuer: `${idp.issuer}/no-such-realm`, secretFrom: secretFile }),
+        '--timeout',
+        '1m',
+      ]),
+    );
+    expect(result.code, result.stderr).toBe(1);
+    const t = await admin.get<TenantObject>(TenantResource, name);
+    const checks = t.status?.identity?.checks ?? [];
+    expect(checks.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual(['discovery']);
+    // The provider answered (404), so its clock could still be read.
+    expect(checks.filter((c) => c.status === 'skip').map((c) => c.id)).toEqual([
+      'issuer',
+      'jwks',
+      'scopes',
+      'claims',
+      'redirectUri',
+      'clientCredentials',
+    ]);
+    expect(t.status?.conditions?.find((c) => c.type === 'IdentityConnected')?.message).toMatch(
+      /^1 identity check failed: discovery: .* answered HTTP 404.*; 6 dependent checks skipped \(issuer, jwks, scopes, claims, redirectUri, clientCredentials\)$/,
+    );
+    expect(result.stderr).toContain('      ✗ discovery (fail):');
+    expect(result.stderr).toContain('      - issuer (skip): skipped: discovery failed');
+    expect(result.stderr).not.toMatch(/✗ (issuer|jwks|clockSkew)/);
+    await admin.delete(TenantResource, name);
+  });
+
+  it('waits for a client Secret on its way instead of calling it missing, and checks once it is there', async () => {
+    const name = uniqueName('latesecret');
+    await admin.create(
+      TenantResource,
+      tenantManifest(name, {
+        identity: {
+          preset: 'keycloak',
+          issuer: idp.issuer,
+          clientId: 'tenantry-console',
+          redirectUri: REDIRECT,
+          clientSecretRef: { name: 'tenantry-idp' },
+        },
+      }),
+    );
+    const identity = (t: TenantObject | undefined) =>
+      t?.status?.conditions?.find(
+        (c) => c.type === 'IdentityConnected' && c.observedGeneration === t.metadata.generation,
+      );
+    const waiting = await waitFor('IdentityConnected to be decided', async () => {
+      const t = await admin.get<TenantObject>(TenantResource, name);
+      return identity(t) ? t : undefined;
+    });
+    expect(identity(waiting)).toMatchObject({
+      status: 'Unknown',
+      reason: 'WaitingForClientSecret',
+      message: `waiting for Secret ${name}-system/tenantry-idp, key client-secret with the client secret; the identity checks run once it exists`,
+    });
+    expect(waiting.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe(
+      'WaitingForClientSecret',
+    );
+    expect(waiting.status?.conditions?.find((c) => c.type === 'Stalled')).toBeUndefined();
+    await admin.create(Builtin.Secret, {
+      metadata: { name: 'tenantry-idp', namespace: `${name}-system` },
+      stringData: { 'client-secret': 's3cret-value' },
+    } as AnyObject);
+    const connected = await waitFor('IdentityConnected=True once the Secret exists', async () => {
+      const t = await admin.get<TenantObject>(TenantResource, name);
+      return identity(t)?.status === 'True' ? t : undefined;
+    });
+    expect(connected.status?.identity?.checks?.every((c) => c.status === 'pass')).toBe(true);
     await admin.delete(TenantResource, name);
   });
 
@@ -217,6 +306,10 @@ describe('tenantry signup', () => {
     const missing = await tenantry(['signup', '--no-input', '--name', name]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--region/);
+    const noFile = path.join(path.dirname(secretFile), 'no-such-file');
+    const unreadable = await tenantry(signupArgs(name, idpFlags({ secretFrom: noFile })));
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toBe(`error: --client-secret-file ${noFile}: cannot read it (no such file)\n`);
     expect(await admin.find(TenantResource, name)).toBeUndefined();
   });
 });

@@ -298,12 +298,18 @@ export interface TenantDomainStatus {
   verifiedAt?: Time;
 }
 
+/** How an identity check came out; IdentityCheck.status says what each value means. */
+export type IdentityCheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
 /** Outcome of one identity provider health check. */
 export interface IdentityCheck {
   /** Identifier of the check, for example discovery, issuer, jwks, redirectUri. */
   id: string;
-  /** pass, warn or fail. */
-  status: string;
+  /**
+   * pass; warn (works, but worth fixing); fail (sign-in breaks); skip (could not run because a
+   * check it depends on failed, e.g. discovery: that check's fix covers it).
+   */
+  status: IdentityCheckStatus;
   /** What the check found. */
   message: string;
   /** What to change to make it pass, in the identity provider's terms. */

@@ -3,9 +3,11 @@ import { systemNamespaceOf } from '../../api/names.ts';
 import type { IdentityCheck, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
 import { type CheckResult, runIdentityChecks, summarize } from '../../identity/checks.ts';
 import { probeScim } from '../../identity/scim.ts';
+import { type SecretLocation, secretCommand, secretName } from '../../identity/secret-location.ts';
 import type { CheckSchedule } from '../../runtime/check-schedule.ts';
 import { type Clock, isoTime } from '../../runtime/clock.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
+import type { Namespace } from '../../runtime/kube/core.ts';
 import type { AnyObject } from '../../runtime/kube/object.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
 import type { Outcome } from '../../runtime/reconcile/outcome.ts';
@@ -27,8 +29,18 @@ export const NO_IDENTITY: Outcome<TenantStatus> = {
   status: { identity: undefined },
 };
 
+/**
+ * How long after the system namespace was created a missing client Secret counts as on its way:
+ * whoever writes it (the signup wizard, a GitOps tool retrying) can only do so once the
+ * namespace exists, and does so within seconds.
+ */
+export const CLIENT_SECRET_GRACE_MS = 2 * 60_000;
+const DEFAULT_SECRET_KEY = 'client-secret';
 const PASSING_RECHECK_MS = 30 * 60_000;
-const MISSING_SECRET_RECHECK_MS = 1_000;
+/** While the Secret is on its way: look again soon. */
+const AWAITED_SECRET_RECHECK_MS = 1_000;
+/** Once it is overdue a person has to create it; nothing watches Secrets, so look now and then. */
+const MISSING_SECRET_RECHECK_MS = 30_000;
 const failingRecheck = (attempt: number) => Math.min(5 * 60_000, 5_000 * 2 ** Math.max(0, attempt - 1));
 
 /**
@@ -78,10 +90,24 @@ export async function checkIdentity(
       ref.name,
       namespace,
     );
-    const value = s?.data?.[ref.key ?? 'client-secret'];
+    const value = s?.data?.[ref.key ?? DEFAULT_SECRET_KEY];
     return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
   };
+  const secretRef: SecretLocation | undefined = spec.clientSecretRef && {
+    namespace,
+    name: spec.clientSecretRef.name,
+    key: spec.clientSecretRef.key ?? DEFAULT_SECRET_KEY,
+  };
   const clientSecret = spec.clientSecretRef ? await secret(spec.clientSecretRef) : undefined;
+  const missingSecret = secretRef !== undefined && clientSecret === undefined;
+  if (missingSecret) {
+    const graceLeft = await secretGraceLeft(deps, namespace);
+    if (graceLeft > 0) {
+      // Waiting is no failure of the provider's: it does not lengthen the checks' backoff.
+      const wait = deps.schedule.ran(key, input, true, () => Math.min(AWAITED_SECRET_RECHECK_MS, graceLeft));
+      return waitingForSecret(tenant, secretRef, wait);
+    }
+  }
   const opts = {
     ...(deps.ca ? { ca: deps.ca } : {}),
     ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
@@ -95,6 +121,7 @@ export async function checkIdentity(
         clientId: spec.clientId,
         redirectUri: spec.redirectUri,
         ...(clientSecret !== undefined ? { clientSecret } : {}),
+        ...(secretRef ? { clientSecretRef: secretRef } : {}),
         ...(spec.scopes ? { scopes: spec.scopes } : {}),
         ...(spec.groupsClaim ? { groupsClaim: spec.groupsClaim } : {}),
       },
@@ -102,15 +129,13 @@ export async function checkIdentity(
     ),
     spec.scim ? scimChecks(spec.scim, secret, opts) : Promise.resolve(undefined),
   ]);
-  const missingSecret = spec.clientSecretRef && clientSecret === undefined;
   const all = [...checks, ...(scim ?? [])];
   const verdict = summarize(all);
   const connected = verdict.connected && !missingSecret;
-  const message = missingSecret
-    ? `Secret ${namespace}/${spec.clientSecretRef?.name} (key ${spec.clientSecretRef?.key ?? 'client-secret'}) with the client secret is missing; ${verdict.message}`
-    : verdict.message;
-  // A missing Secret is usually one being created right now (the signup wizard writes it once
-  // the system namespace exists): look again soon, and report progress rather than a failure.
+  const message =
+    missingSecret && secretRef
+      ? `${secretName(secretRef)} with the client secret is missing; create it: ${secretCommand(secretRef)}; ${verdict.message}`
+      : verdict.message;
   const wait = deps.schedule.ran(key, input, connected, (attempt) =>
     connected ? PASSING_RECHECK_MS : missingSecret ? MISSING_SECRET_RECHECK_MS : failingRecheck(attempt),
   );
@@ -136,6 +161,36 @@ export async function checkIdentity(
     },
     requeueAfterMs: wait,
   };
+}
+
+/**
+ * Nothing is checked without a secret that is on its way: a check now would only find the
+ * client public and the condition failing, neither of which is so. The last results stand.
+ */
+function waitingForSecret(tenant: Tenant, ref: SecretLocation, wait: number): Outcome<TenantStatus> {
+  return {
+    conditions: [
+      {
+        type: IdentityConnected,
+        status: 'Unknown',
+        reason: TenantReason.WaitingForClientSecret,
+        message: `waiting for ${secretName(ref)} with the client secret; the identity checks run once it exists`,
+      },
+    ],
+    status: { identity: tenant.status?.identity },
+    requeueAfterMs: wait,
+  };
+}
+
+/**
+ * How much longer a missing client Secret counts as on its way: the grace period from the
+ * system namespace's creation (all of it while the namespace is still being made).
+ */
+async function secretGraceLeft(deps: IdentityDeps, namespace: string): Promise<number> {
+  const ns = await deps.client.find<Namespace>(Builtin.Namespace, namespace);
+  const created = Date.parse(ns?.metadata.creationTimestamp ?? '');
+  if (Number.isNaN(created)) return CLIENT_SECRET_GRACE_MS;
+  return Math.max(0, created + CLIENT_SECRET_GRACE_MS - deps.clock.now());
 }
 
 async function scimChecks(

@@ -76,6 +76,34 @@ describe('Tenant readiness', () => {
     });
   });
 
+  it('keeps a tenant whose client Secret is on its way in progress, and stalls it once the Secret is overdue', () => {
+    const identity = (status: 'Unknown' | 'False', reason: string): StepResult => ({
+      type: IdentityConnected,
+      status,
+      reason,
+      message: 'Secret t-system/idp',
+    });
+    const waiting = tenantStatus(
+      tenant,
+      [provisioned, identity('Unknown', 'WaitingForClientSecret')],
+      { namespaces },
+      clock,
+    );
+    expect(read(waiting)).toBe('InProgress');
+    expect(waiting.conditions?.find((c) => c.type === 'Ready')?.reason).toBe('WaitingForClientSecret');
+    const missing = tenantStatus(
+      tenant,
+      [provisioned, identity('False', 'ClientSecretMissing')],
+      { namespaces },
+      clock,
+    );
+    expect(read(missing)).toBe('Failed');
+    expect(missing.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'ClientSecretMissing',
+    });
+  });
+
   it('drops conditions and fields of steps that no longer apply', () => {
     const withDomain = {
       ...tenant,

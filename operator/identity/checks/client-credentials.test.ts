@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../result.ts';
-import { attributeUnknownClient, checkClientCredentials, tokenRequest } from './client-credentials.ts';
+import {
+  attributeUnknownClient,
+  checkClientCredentials,
+  clientSecretFix,
+  tokenRequest,
+} from './client-credentials.ts';
 import { testContext, testDoc } from './testing.ts';
 
 // The token endpoint is never reached here: these cases end before a request, or are pure.
@@ -28,6 +33,26 @@ describe('checkClientCredentials before any request', () => {
       message: 'the token endpoint accepts no client secret (it offers private_key_jwt, none)',
       fix: 'Allow client_secret_basic or client_secret_post for this client at the provider',
     });
+  });
+});
+
+describe('clientSecretFix', () => {
+  it('names the Secret and key to update, with a command that reads the value from a file', () => {
+    const ctx = testContext({
+      preset: 'keycloak',
+      clientSecret: 'wrong',
+      clientSecretRef: { namespace: 'acme-system', name: 'tenantry-idp', key: 'client-secret' },
+    });
+    expect(clientSecretFix(ctx)).toBe(
+      `${ctx.preset.fixes.clientSecret(ctx.fix)}; then put it in Secret acme-system/tenantry-idp, key client-secret: kubectl -n acme-system create secret generic tenantry-idp --from-file=client-secret=FILE --dry-run=client -o yaml | kubectl apply -f -`,
+    );
+    expect(clientSecretFix(ctx)).not.toContain('wrong');
+  });
+
+  it('points at spec.identity.clientSecretRef when the caller did not say where the secret is kept', () => {
+    expect(clientSecretFix(testContext({ clientSecret: 'x' }))).toBe(
+      "Copy the current client secret of client 'tenantry-acme' from the IdP (it may have been rotated or expired); then put it in the Secret and key spec.identity.clientSecretRef names",
+    );
   });
 });
 
@@ -64,7 +89,7 @@ describe('attributeUnknownClient', () => {
     status: 'fail',
     message:
       "the token endpoint rejected the credentials of client 'tenantry-acme' (client_secret_basic): HTTP 401",
-    fix: ctx.preset.fixes.clientSecret(ctx.fix),
+    fix: clientSecretFix(ctx),
   };
 
   it('blames the client id when the authorization endpoint did not know the client', () => {

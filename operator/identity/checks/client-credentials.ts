@@ -3,6 +3,7 @@ import { type AuthorizationOutcome, classifyTokenResponse } from '../classify.ts
 import type { DiscoveryDocument } from '../discovery.ts';
 import { type HttpResponse, httpsRequest } from '../http.ts';
 import { type CheckResult, fail, pass, type Verdict, warn } from '../result.ts';
+import { secretCommand, secretName } from '../secret-location.ts';
 import { transportVerdict } from '../transport-verdict.ts';
 import type { CheckContext } from './context.ts';
 
@@ -83,8 +84,20 @@ export async function checkClientCredentials(
   }
   return fail(
     `the token endpoint rejected the credentials of client '${clientId}' (${methods.join(' and ')}): ${refused}`,
-    unknownClient ? fixes.clientId(ctx.fix) : fixes.clientSecret(ctx.fix),
+    unknownClient ? fixes.clientId(ctx.fix) : clientSecretFix(ctx),
   );
+}
+
+/**
+ * The fix for a secret the provider refused: where to get the current one, in the provider's
+ * terms, and which Secret and key of the cluster to put it in, when the caller said.
+ */
+export function clientSecretFix(ctx: CheckContext): string {
+  const ref = ctx.config.clientSecretRef;
+  const where = ref
+    ? `${secretName(ref)}: ${secretCommand(ref)}`
+    : 'the Secret and key spec.identity.clientSecretRef names';
+  return `${ctx.preset.fixes.clientSecret(ctx.fix)}; then put it in ${where}`;
 }
 
 /** Headers and form of the probing token request, with the credentials sent by `method`. */

@@ -1,4 +1,5 @@
 import { type FixContext, getPreset, groupsClaimFor, type IdentityPreset, type Preset } from '../presets.ts';
+import type { SecretLocation } from '../secret-location.ts';
 
 /** What to check: the tenant's OpenID Connect client at its identity provider. */
 export interface IdentityConfig {
@@ -6,6 +7,8 @@ export interface IdentityConfig {
   issuer: string;
   clientId: string;
   clientSecret?: string;
+  /** Where the client secret is kept, so the fix for a wrong one names the Secret and key to update. */
+  clientSecretRef?: SecretLocation;
   redirectUri: string;
   scopes?: string[];
   groupsClaim?: string;

@@ -157,6 +157,44 @@ describe('a failed part says so in the condition it owns', () => {
     expect(draft.condition('Provisioned')).toMatchObject({ status: 'False', reason: 'Invalid' });
   });
 
+  it("takes a request an admission policy denied for configuration no retry can fix, in the policy's words", async () => {
+    const draft = new StatusDraft<Status>({ conditions: [ready(1)] }, 2, clock);
+    const denied = new ApiError(
+      403,
+      'Forbidden',
+      `nodes "n1" is forbidden: ValidatingAdmissionPolicy 'tenantry.dev-pool-nodes' with binding 'tenantry.dev-pool-nodes' denied request: the pool labels of a node are managed by Tenantry`,
+    );
+    await draft.step('DedicatedCompute', () => Promise.reject(denied), 'Provisioned');
+    draft.summarize(policy, 'ok');
+    const s = draft.result();
+    const error = draft.error();
+    expect(error).toBeInstanceOf(TerminalError);
+    expect((error as TerminalError).reason).toBe('AdmissionDenied');
+    expect(s.conditions?.find((c) => c.type === 'Provisioned')).toMatchObject({
+      status: 'False',
+      reason: 'AdmissionDenied',
+      message: `DedicatedCompute: ${denied.message}`,
+      observedGeneration: 2,
+    });
+    expect(s.conditions?.find((c) => c.type === 'Stalled')).toMatchObject({
+      status: 'True',
+      reason: 'AdmissionDenied',
+    });
+    expect(read(s, 2)).toBe('Failed');
+  });
+
+  it('keeps retrying a 403 that is not a policy denial (RBAC: a binding may be on its way)', async () => {
+    const draft = new StatusDraft<Status>(undefined, 1, clock);
+    const rbac = new ApiError(
+      403,
+      'Forbidden',
+      'nodes "n1" is forbidden: User "system:serviceaccount:x:y" cannot patch resource "nodes" in API group "" at the cluster scope',
+    );
+    await draft.step('DedicatedCompute', () => Promise.reject(rbac), 'Provisioned');
+    expect(draft.error()).not.toBeInstanceOf(TerminalError);
+    expect(draft.condition('Provisioned')).toMatchObject({ status: 'Unknown', reason: 'Retrying' });
+  });
+
   it('keeps a verdict reached for this generation through a passing outage', async () => {
     const draft = new StatusDraft<Status>({ conditions: [ready(3)] }, 3, clock);
     await draft.step(

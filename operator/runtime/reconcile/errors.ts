@@ -1,4 +1,4 @@
-import { isInvalid } from '../kube/errors.ts';
+import { ApiError, isInvalid } from '../kube/errors.ts';
 
 /**
  * An error that retrying cannot fix (input that is wrong as it stands). The object is marked
@@ -36,13 +36,31 @@ export class ReconcileErrors extends Error {
   }
 }
 
+/** Reason of a request an admission policy of the cluster denied. */
+export const ADMISSION_DENIED = 'AdmissionDenied';
+
 /**
- * The API server refusing a request as invalid (422, or 400 BadRequest) is input no retry can
- * fix until the spec changes: a TerminalError with the server's message.
+ * The API server's words for a request a ValidatingAdmissionPolicy refused, whatever status
+ * code the policy's validation chose (403 Forbidden by default, 422 for reason Invalid).
+ */
+const POLICY_DENIAL = /ValidatingAdmissionPolicy '[^']+' with binding '[^']+' denied request/;
+
+export const isAdmissionDenied = (e: unknown): boolean =>
+  e instanceof ApiError && [400, 403, 422].includes(e.code) && POLICY_DENIAL.test(e.message);
+
+/**
+ * Refusals no retry can fix until the spec or the cluster's configuration changes become
+ * TerminalErrors with the server's message: a request an admission policy denied (the same
+ * request is denied again, however often it is sent) and one the API server found invalid
+ * (422, or 400 BadRequest). Any other 403 (RBAC) stays retryable: a missing grant is
+ * often a role binding still being applied.
  */
 export function asTerminal(e: unknown): unknown {
-  if (e instanceof TerminalError || !isInvalid(e)) return e;
-  return new TerminalError((e as Error).message, { reason: 'Invalid', cause: e });
+  if (e instanceof TerminalError) return e;
+  if (isAdmissionDenied(e))
+    return new TerminalError((e as Error).message, { reason: ADMISSION_DENIED, cause: e });
+  if (isInvalid(e)) return new TerminalError((e as Error).message, { reason: 'Invalid', cause: e });
+  return e;
 }
 
 export function messageOf(e: unknown): string {
