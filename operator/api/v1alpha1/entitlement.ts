@@ -169,7 +169,7 @@ export interface EntitlementSpec {
 export interface MeteringRecord {
   /** SKU of the price list the usage is charged under. */
   sku: string;
-  /** Amount used, in the SKU's unit. */
+  /** Amount used, in the unit of the SKU's price. */
   quantity: Quantity;
   /** Start of the interval (inclusive). */
   start: Time;
@@ -242,7 +242,7 @@ export interface EntitlementStatus {
   /** Everything metered up to this time is reflected in records and the invoice preview. */
   watermark?: Time;
   /**
-   * Metering records of the current billing period, compacted to one per SKU and day.
+   * Metering records of the current billing period, compacted to one per SKU, price and day.
    * @listType atomic
    */
   records?: MeteringRecord[];
@@ -252,7 +252,10 @@ export interface EntitlementStatus {
 
 // The price rules sit on the root because only there do they see status.watermark; on an
 // update of the spec the API server keeps the stored status, so they compare against the
-// watermark Tenantry wrote, not one in the request.
+// watermark Tenantry wrote, not one in the request. The messages name the first SKU through
+// map(x, cond, text)[0]: the API server's cost estimate refuses filter() followed by string
+// concatenation, join() and string(timestamp) here (estimated at over 100x the budget), and
+// cel.bind is not declared for messageExpression.
 /**
  * Entitlement is what a tenant has bought: its plan, feature grants, quotas, allowed
  * add-ons, policy obligations and price list. There is one per tenant; it is managed by
@@ -261,11 +264,11 @@ export interface EntitlementStatus {
  * or back-dating them, and Tenantry checks again before it signs a report.
  * @validation rule=!has(self.status) || !has(self.status.watermark) || !has(oldSelf.spec.prices) || oldSelf.spec.prices.all(p, p.effectiveFrom >= self.status.watermark || (has(self.spec.prices) && self.spec.prices.exists(q, q.sku == p.sku && q.effectiveFrom == p.effectiveFrom && q.unit == p.unit && q.unitPriceMinor == p.unitPriceMinor && q.currency == p.currency)))
  *   message=a price in effect before status.watermark priced usage already metered: it cannot be changed or removed; add a new price with effectiveFrom after the watermark
- *   messageExpression=cel.bind(bad, oldSelf.spec.prices.filter(p, p.effectiveFrom < self.status.watermark && !(has(self.spec.prices) && self.spec.prices.exists(q, q.sku == p.sku && q.effectiveFrom == p.effectiveFrom && q.unit == p.unit && q.unitPriceMinor == p.unitPriceMinor && q.currency == p.currency)))[0], 'the price of ' + bad.sku + ' effective from ' + string(bad.effectiveFrom) + ' priced usage already metered (status.watermark ' + string(self.status.watermark) + '): it cannot be changed or removed; add a new price of ' + bad.sku + ' with effectiveFrom after the watermark')
+ *   messageExpression=oldSelf.spec.prices.map(p, p.effectiveFrom < self.status.watermark && !(has(self.spec.prices) && self.spec.prices.exists(q, q.sku == p.sku && q.effectiveFrom == p.effectiveFrom && q.unit == p.unit && q.unitPriceMinor == p.unitPriceMinor && q.currency == p.currency)), 'the price of ' + p.sku + ' in effect before status.watermark priced usage already metered: it cannot be changed or removed; add a new price with effectiveFrom after the watermark instead')[0]
  *   fieldPath=.spec.prices
  * @validation rule=!has(self.status) || !has(self.status.watermark) || !has(self.spec.prices) || self.spec.prices.all(q, q.effectiveFrom >= self.status.watermark || (has(oldSelf.spec.prices) && oldSelf.spec.prices.exists(p, p.sku == q.sku && p.effectiveFrom == q.effectiveFrom)))
  *   message=a new price may not take effect before status.watermark: usage up to the watermark is already metered; set its effectiveFrom after the watermark
- *   messageExpression=cel.bind(bad, self.spec.prices.filter(q, q.effectiveFrom < self.status.watermark && !(has(oldSelf.spec.prices) && oldSelf.spec.prices.exists(p, p.sku == q.sku && p.effectiveFrom == q.effectiveFrom)))[0], 'a new price of ' + bad.sku + ' effective from ' + string(bad.effectiveFrom) + ' would reprice usage already metered (status.watermark ' + string(self.status.watermark) + '): set its effectiveFrom after the watermark')
+ *   messageExpression=self.spec.prices.map(q, q.effectiveFrom < self.status.watermark && !(has(oldSelf.spec.prices) && oldSelf.spec.prices.exists(p, p.sku == q.sku && p.effectiveFrom == q.effectiveFrom)), 'a new price of ' + q.sku + ' takes effect before status.watermark and would reprice usage already metered: set its effectiveFrom after the watermark')[0]
  *   fieldPath=.spec.prices
  * @shortName ent
  * @category tenantry
