@@ -3,6 +3,7 @@ import { EntitlementCondition } from '../../operator/api/conditions.ts';
 import { LABEL_INVOICE, LABEL_TENANT } from '../../operator/api/names.ts';
 import type { Entitlement } from '../../operator/api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../operator/api/v1alpha1/index.ts';
+import { REPORT_VERSIONS } from '../../operator/billing/invoice-report.ts';
 import { invoiceLines } from '../../operator/billing/pricing.ts';
 import { reconcileInvoice } from '../../operator/billing/reconcile-invoice.ts';
 import { loadReport } from '../../operator/billing/report-store.ts';
@@ -141,6 +142,12 @@ async function tenantInvoice(
     );
   }
   const { report } = verified;
+  // Older versions stay readable (the signature is over their bytes); a newer one needs a newer CLI.
+  if (!REPORT_VERSIONS.includes(report.version))
+    throw new CliError(
+      `the signed report of ${tenant} for ${period} has format version ${report.version}; this tenantry reads ${REPORT_VERSIONS.join(', ')}: upgrade it`,
+      EXIT.findings,
+    );
   if (report.tenant !== tenant || report.period !== period)
     throw new CliError(
       `the report stored for ${tenant} ${period} is of ${report.tenant} ${report.period}`,

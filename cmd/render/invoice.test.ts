@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Price } from '../../operator/api/v1alpha1/entitlement.ts';
 import { invoiceDigest, invoiceReport } from '../../operator/billing/invoice-report.ts';
 import type { InvoiceLine } from '../../operator/billing/pricing.ts';
 import { invoiceLines } from '../../operator/billing/pricing.ts';
@@ -22,13 +23,16 @@ describe('reports', () => {
     expect(csv.endsWith('\r\n')).toBe(true);
     const rows = csv.split('\r\n');
     expect(rows[0]).toBe(
-      'tenant,period,sku,description,quantity,unit,unitPriceMinor,amountMinor,currency,quantityBase,baseUnit,recordCount,snapshotDigest',
+      'tenant,period,sku,description,quantity,unit,unitPriceMinor,amountMinor,currency,quantityBase,baseUnit,recordCount,snapshotDigest,effectiveFrom',
     );
     expect(rows[1]).toBe(
-      `acme,2026-11,archive-gib-hours,"Node, ""large""\nEU",2,GiB-hour,1,2,EUR,${lines[0]?.quantityBase},byte-ms,4,${lines[0]?.snapshotDigest}`,
+      `acme,2026-11,archive-gib-hours,"Node, ""large""\nEU",2,GiB-hour,1,2,EUR,${lines[0]?.quantityBase},byte-ms,4,${lines[0]?.snapshotDigest},1970-01-01T00:00:00Z`,
     );
     expect(rows).toHaveLength(lines.length + 2); // header, lines, trailing empty
     expect(invoiceCsv([])).toBe(`${rows[0]}\r\n`);
+    // Lines of version 1 reports name no price time: the column stays empty.
+    const v1 = invoiceCsv(lines.map(({ effectiveFrom: _, ...l }) => l)).split('\r\n');
+    expect(v1[1]?.endsWith(`,${lines[0]?.snapshotDigest},`)).toBe(true);
   });
 
   it('JSON carries the report and a digest over the canonical report', () => {
@@ -73,6 +77,22 @@ describe('usage', () => {
     expect(usageText({ ...usage, lines: [] })).toBe(
       'usage of acme in 2026-11, metered until 2026-12-01T02:00:00.000Z\n  no metered usage yet\n',
     );
+  });
+
+  it('prints a row per price where a price changed in the period, saying from when', () => {
+    const changed = [
+      ...prices,
+      { ...(prices[0] as Price), unitPriceMinor: 200, effectiveFrom: '2026-11-30T22:30:00Z' },
+    ];
+    const split = invoiceLines(ledger.records, changed, { tenant: 'acme', period: '2026-11' });
+    expect(
+      usageText({ ...usage, lines: split })
+        .split('\n')
+        .slice(3, 5),
+    ).toEqual([
+      '  dedicated-node-hours           2.666667 node-hour        3.33 EUR',
+      '  dedicated-node-hours                  1 node-hour        2.00 EUR  price from 2026-11-30T22:30:00Z',
+    ]);
   });
 
   it('prints JSON with the watermark as meteredUntil', () => {

@@ -22,6 +22,8 @@ export const CSV_COLUMNS = [
   'baseUnit',
   'recordCount',
   'snapshotDigest',
+  // Last, so readers that go by position keep working; empty for lines of version 1 reports.
+  'effectiveFrom',
 ] as const;
 
 /** An RFC 4180 field: quoted when it holds a comma, a double quote, CR or LF; quotes doubled. */
@@ -41,6 +43,7 @@ export function invoiceCsv(lines: readonly InvoiceLine[]): string {
     const values: Record<(typeof CSV_COLUMNS)[number], string | number> = {
       ...l,
       recordCount: l.recordIds.length,
+      effectiveFrom: l.effectiveFrom ?? '',
     };
     rows.push(CSV_COLUMNS.map((c) => csvField(values[c])).join(','));
   }
@@ -84,11 +87,15 @@ export function usageJson(u: Usage): string {
   return jsonDocument({ tenant: u.tenant, period: u.period, meteredUntil: u.meteredUntil, lines: u.lines });
 }
 
-/** `tenantry usage`: one row per line, amounts in major units. */
+/**
+ * `tenantry usage`: one row per line, amounts in major units; a SKU whose price changed in the
+ * period has a row per price, each saying from when its price applies.
+ */
 export function usageText(u: Usage): string {
   let out = `usage of ${u.tenant} in ${u.period}, metered until ${u.meteredUntil}\n`;
   for (const l of u.lines) {
-    out += `  ${l.sku.padEnd(24)} ${l.quantity.padStart(14)} ${l.unit.padEnd(10)} ${(Number(l.amountMinor) / 100).toFixed(2).padStart(10)} ${l.currency}\n`;
+    const since = l.effectiveFrom && Date.parse(l.effectiveFrom) > 0 ? `  price from ${l.effectiveFrom}` : '';
+    out += `  ${l.sku.padEnd(24)} ${l.quantity.padStart(14)} ${l.unit.padEnd(10)} ${(Number(l.amountMinor) / 100).toFixed(2).padStart(10)} ${l.currency}${since}\n`;
   }
   if (!u.lines.length) out += '  no metered usage yet\n';
   return out;

@@ -1,14 +1,23 @@
 /**
  * The invoice report of a tenant and period: its lines with totals per currency, and the
  * digest the operator's signed report (`signed-report.ts`) carries and the CLI prints.
+ *
+ * Format versions (`version`), all still read and checked:
+ * 1. one line per SKU, lines without `effectiveFrom` (prices had no effective dates);
+ * 2. one line per SKU and price, each line naming the `effectiveFrom` of its price.
  */
 
 import { canonicalJson, sha256Hex } from '../evidence/statement.ts';
 import { InvoiceError, type InvoiceLine } from './pricing.ts';
 
+/** The version reports are written in. */
+export const REPORT_VERSION = 2;
+/** Every version this code reads. */
+export const REPORT_VERSIONS: readonly number[] = [1, 2];
+
 export interface InvoiceReport {
   kind: 'InvoiceReport';
-  version: 1;
+  version: number;
   tenant: string;
   period: string;
   lines: InvoiceLine[];
@@ -34,7 +43,7 @@ export function invoiceReport(
     if (!Number.isSafeInteger(t)) throw new InvoiceError('total exceeds the safe integer range');
     totals[l.currency] = t;
   }
-  return { kind: 'InvoiceReport', version: 1, tenant, period, lines: [...lines], totals };
+  return { kind: 'InvoiceReport', version: REPORT_VERSION, tenant, period, lines: [...lines], totals };
 }
 
 /** sha256 of canonical JSON of the report: what gets signed. */

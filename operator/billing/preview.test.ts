@@ -65,6 +65,7 @@ describe('invoicePreview', () => {
           description: 'Archived objects',
           quantity: '2',
           unitPriceMinor: 2,
+          effectiveFrom: '1970-01-01T00:00:00Z',
           amountMinor: 4,
         },
         {
@@ -72,6 +73,7 @@ describe('invoicePreview', () => {
           description: 'Dedicated node',
           quantity: '25.5',
           unitPriceMinor: 125,
+          effectiveFrom: '1970-01-01T00:00:00Z',
           amountMinor: 3188, // 3187.5 rounded half-up
         },
       ],

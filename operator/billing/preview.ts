@@ -8,11 +8,12 @@ import type {
   InvoicePreview,
   Price,
 } from '../api/v1alpha1/entitlement.ts';
+import { sumQuantities } from '../metering/ledger.ts';
 import type { Meter, MeteringRecord } from '../metering/record.ts';
 import type { Instant } from '../metering/windows.ts';
 import { iso, periodBounds, toMs } from '../metering/windows.ts';
 import type { InvoiceLine } from './pricing.ts';
-import { formatDecimal, InvoiceError, skuOf, unitSize } from './pricing.ts';
+import { formatDecimal, InvoiceError, pricedGroups, unitSize } from './pricing.ts';
 
 /**
  * The invoice preview of the lines' period. Lines must share one currency (the preview has
@@ -36,6 +37,7 @@ export function invoicePreview(
       description: l.description,
       quantity: l.quantity,
       unitPriceMinor: l.unitPriceMinor,
+      ...(l.effectiveFrom === undefined ? {} : { effectiveFrom: l.effectiveFrom }),
       amountMinor: l.amountMinor,
     });
   }
@@ -52,41 +54,40 @@ export function invoicePreview(
 }
 
 /**
- * Records of the period compacted to one per SKU and UTC day, as `status.records` wants
- * them: quantity in the price's unit (decimal, at most 6 fractional digits, half-up),
- * `start`/`end` the first window's start and the last window's end of that day. Sorted by
- * day, then SKU. Throws `InvoiceError` for a SKU without a fitting price.
+ * Records of the period compacted to one per SKU, price and UTC day, as `status.records`
+ * wants them: quantity in the price's unit (decimal, at most 6 fractional digits, half-up),
+ * `start`/`end` the first window's start and the last window's end of that day at that
+ * price. Sorted by day, then SKU, then the price's effective time. Throws `InvoiceError` for
+ * a window without a fitting price.
  */
 export function statusRecords(
   records: readonly MeteringRecord[],
   prices: readonly Price[],
   opts: { tenant: string; period: string; skus?: Partial<Record<Meter, string>> },
 ): ApiMeteringRecord[] {
-  const bounds = periodBounds(opts.period);
-  const groups = new Map<string, { sku: string; sum: bigint; start: number; end: number; size: bigint }>();
-  const seen = new Set<string>();
-  for (const r of records) {
-    const start = toMs(r.window.start);
-    if (r.tenant !== opts.tenant || start < bounds.start || start >= bounds.end || seen.has(r.id)) continue;
-    seen.add(r.id);
-    const sku = skuOf(r.meter, opts.skus);
-    const key = `${r.window.start.slice(0, 10)}\u0000${sku}`;
-    let g = groups.get(key);
-    if (!g) {
-      const price = prices.find((p) => p.sku === sku);
-      if (!price) throw new InvoiceError(`no price for SKU ${sku} in the entitlement's price list`);
-      g = { sku, sum: 0n, start, end: start, size: unitSize(r.unit, price.unit, sku) };
-      groups.set(key, g);
+  const out: Array<ApiMeteringRecord & { order: string }> = [];
+  for (const { sku, price, records: rs } of pricedGroups(records, prices, opts)) {
+    const size = unitSize((rs[0] as MeteringRecord).unit, price.price.unit, sku);
+    const days = new Map<string, MeteringRecord[]>();
+    for (const r of rs) {
+      const day = r.window.start.slice(0, 10);
+      const list = days.get(day) ?? [];
+      list.push(r);
+      days.set(day, list);
     }
-    g.sum += BigInt(r.quantity);
-    g.start = Math.min(g.start, start);
-    g.end = Math.max(g.end, toMs(r.window.end));
+    for (const [day, dayRecords] of days) {
+      const first = dayRecords[0] as MeteringRecord;
+      const last = dayRecords.at(-1) as MeteringRecord;
+      out.push({
+        order: `${day}\u0000${sku}\u0000${price.effectiveFrom}`,
+        sku,
+        quantity: formatDecimal(sumQuantities(dayRecords), size),
+        start: iso(toMs(first.window.start)),
+        end: iso(toMs(last.window.end)),
+      });
+    }
   }
-  const out: ApiMeteringRecord[] = [];
-  for (const key of [...groups.keys()].sort()) {
-    const g = groups.get(key);
-    if (g)
-      out.push({ sku: g.sku, quantity: formatDecimal(g.sum, g.size), start: iso(g.start), end: iso(g.end) });
-  }
-  return out;
+  return out
+    .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0))
+    .map(({ order: _, ...r }) => r);
 }

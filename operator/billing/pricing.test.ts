@@ -12,7 +12,7 @@ import { reconcileInvoice } from './reconcile-invoice.ts';
 import { inputs, ledger, prices, START } from './testdata.ts';
 
 describe('arithmetic', () => {
-  it('rounds half-up exactly once', () => {
+  it('rounds half up exactly once', () => {
     expect(divRoundHalfUp(5n, 10n)).toBe(1n);
     expect(divRoundHalfUp(4n, 10n)).toBe(0n);
     expect(divRoundHalfUp(15n, 10n)).toBe(2n);
@@ -102,6 +102,67 @@ describe('invoiceLines', () => {
     });
     expect(line?.quantity).toBe('0.5');
     expect(line?.amountMinor).toBe(1);
+  });
+
+  it('rounds the issue 10 example half up: 124 563 node-ms at 600 000 per node-hour is 20 761', () => {
+    const r = computeRecord('acme', 'dedicated-node-hours', windowOf(START), {
+      reservations: [{ node: 'n1', from: START, to: START + 124_563 }],
+    }) as MeteringRecord;
+    const [line] = invoiceLines([r], [{ ...(prices[0] as Price), unitPriceMinor: 600_000 }], {
+      tenant: 'acme',
+      period: '2026-11',
+    });
+    expect(line?.quantityBase).toBe('124563');
+    expect(line?.amountMinor).toBe(20_761); // 20 760.5 exactly; half to even would give 20 760
+  });
+
+  it('prices each window at the price in effect at its start: a line per SKU and price', () => {
+    // November's node windows: 20:00 (40 min), 21:00, 22:00, 23:00. The new price takes
+    // effect at 22:30, inside the 22:00 window, so it applies from the 23:00 window on.
+    const changed: Price[] = [
+      ...prices,
+      { ...(prices[0] as Price), unitPriceMinor: 200, effectiveFrom: '2026-11-30T22:30:00Z' },
+    ];
+    const lines = invoiceLines(ledger.records, changed, { tenant: 'acme', period: '2026-11' });
+    const node = lines.filter((l) => l.sku === 'dedicated-node-hours');
+    expect(node.map((l) => [l.effectiveFrom, l.unitPriceMinor, l.quantity, l.amountMinor])).toEqual([
+      ['1970-01-01T00:00:00Z', 125, '2.666667', 333], // 2⅔ × 125 = 333.33
+      ['2026-11-30T22:30:00Z', 200, '1', 200],
+    ]);
+    const starts = (l: InvoiceLine) =>
+      l.recordIds.map((id) => ledger.records.find((r) => r.id === id)?.window.start);
+    expect(starts(node[1] as InvoiceLine)).toEqual(['2026-11-30T23:00:00.000Z']);
+    expect(invoiceReport(lines).totals).toEqual({ EUR: 2 + 2 + 333 + 200 });
+    expect(reconcileInvoice(lines, ledger.records)).toEqual([]);
+    // The other SKUs keep one line at the price they always had.
+    expect(lines.filter((l) => l.sku !== 'dedicated-node-hours')).toEqual(
+      invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-11' }).filter(
+        (l) => l.sku !== 'dedicated-node-hours',
+      ),
+    );
+    // A price that takes effect after the period does not touch it; one before every window
+    // of the SKU replaces the old price for the whole period.
+    const later = [
+      ...prices,
+      { ...(prices[0] as Price), unitPriceMinor: 1, effectiveFrom: '2026-12-01T00:00:00Z' },
+    ];
+    expect(invoiceLines(ledger.records, later, { tenant: 'acme', period: '2026-11' })).toEqual(
+      invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-11' }),
+    );
+    const dec = invoiceLines(ledger.records, later, { tenant: 'acme', period: '2026-12' });
+    expect(dec.find((l) => l.sku === 'dedicated-node-hours')).toMatchObject({
+      unitPriceMinor: 1,
+      amountMinor: 2,
+    });
+  });
+
+  it('refuses windows without a price in effect, naming the SKU and the time', () => {
+    const late = prices.map((p) =>
+      p.sku === 'archive-objects' ? { ...p, effectiveFrom: '2026-12-01T00:00:00Z' } : p,
+    );
+    expect(() => invoiceLines(ledger.records, late, { tenant: 'acme', period: '2026-11' })).toThrow(
+      'no price for SKU archive-objects in effect at 2026-11-30T23:00:00.000Z',
+    );
   });
 
   it('excludes other tenants and periods and counts a duplicated record once', () => {

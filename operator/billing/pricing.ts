@@ -3,8 +3,11 @@
  *
  * Mapping meter → SKU: by default the SKU is the meter's name (`dedicated-node-hours`,
  * `archive-gib-hours`, `archive-objects`); `opts.skus` overrides it per meter (e.g.
- * `{ 'dedicated-node-hours': 'dedicated-node-hour' }`). One line per SKU that has records in
- * the period; a record belongs to the period (`YYYY-MM`, UTC) of its window's start.
+ * `{ 'dedicated-node-hours': 'dedicated-node-hour' }`). A record belongs to the period
+ * (`YYYY-MM`, UTC) of its window's start and is priced by its SKU's price in effect at that
+ * start (`price-list.ts`). One line per SKU and price with records in the period: a price
+ * change in the period gives the SKU a line up to it and one from it, each at its own price
+ * and naming the price's `effectiveFrom`.
  *
  * Units: a record's quantity is an exact integer in its meter's base unit (see
  * `operator/metering/record.ts`). The price's `unit` must be one the base unit converts to:
@@ -12,10 +15,15 @@
  * (730 GiB-hours) or `object`.
  *
  * Rounding, once per line and nowhere else: `amountMinor = round(quantityBase ×
- * unitPriceMinor / unitSize)`, half-up (a remainder of exactly half rounds away from zero;
- * amounts are never negative), computed in BigInt from the exact base quantity. `quantity`
- * is the same quantity in the price's unit, as a decimal string rounded half-up to at most
- * 6 fractional digits (trailing zeros dropped) — for display; `quantityBase` is the exact
+ * unitPriceMinor / unitSize)`, computed in BigInt from the exact base quantity, half up: a
+ * remainder of exactly half rounds to the next minor unit (amounts are never negative, so
+ * this is also half away from zero). Half up rather than half to even because it is what
+ * invoices and the tools that check them use (commercial rounding; a spreadsheet's ROUND),
+ * so an auditor reproduces every amount by hand; the drift half-to-even avoids comes from
+ * rounding many small amounts and adding them up, which never happens here: each line is
+ * rounded once, from its exact quantity, and the total adds those lines. `quantity` is the
+ * same quantity in the price's unit, as a decimal string rounded the same way to at most 6
+ * fractional digits (trailing zeros dropped) — for display; `quantityBase` is the exact
  * value that `reconcileInvoice` (`reconcile-invoice.ts`) checks and the amount is computed from.
  */
 
@@ -24,6 +32,10 @@ import { canonicalJson, sha256Hex } from '../evidence/statement.ts';
 import { sumQuantities } from '../metering/ledger.ts';
 import type { BaseUnit, Meter, MeteringRecord } from '../metering/record.ts';
 import { periodBounds, toMs } from '../metering/windows.ts';
+import { InvoiceError } from './invoice-error.ts';
+import { type EffectivePrice, priceAt, priceList } from './price-list.ts';
+
+export { InvoiceError };
 
 /** How many base units one priced unit is. */
 export const UNIT_SIZES: Readonly<Record<BaseUnit, Readonly<Record<string, bigint>>>> = {
@@ -57,6 +69,11 @@ export interface InvoiceLine {
   quantityBase: string;
   baseUnit: BaseUnit;
   unitPriceMinor: number;
+  /**
+   * When the line's price took effect (ISO 8601 UTC): every record of the line starts at or
+   * after it and before the SKU's next price. Absent in version 1 reports, one line per SKU.
+   */
+  effectiveFrom?: string;
   /** quantityBase × unitPriceMinor / unit size, rounded half-up once. */
   amountMinor: number;
   currency: string;
@@ -64,10 +81,6 @@ export interface InvoiceLine {
   recordIds: string[];
   /** sha256 of canonical JSON of `[{ id, quantity, sourceDigest }]` of the records, in `recordIds` order. */
   snapshotDigest: string;
-}
-
-export class InvoiceError extends Error {
-  override name = 'InvoiceError';
 }
 
 export function skuOf(meter: Meter, skus?: Partial<Record<Meter, string>>): string {
@@ -126,17 +139,29 @@ export function lineAmount(
   return { quantity: formatDecimal(quantityBase, size), amountMinor: Number(a) };
 }
 
+/** Records of one SKU priced by one of its prices, ordered by window start. */
+export interface PricedGroup {
+  sku: string;
+  price: EffectivePrice;
+  records: MeteringRecord[];
+}
+
+const byStart = (a: MeteringRecord, b: MeteringRecord) =>
+  toMs(a.window.start) - toMs(b.window.start) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /**
- * One line per SKU with usage in the period, sorted by SKU. Records of other tenants or
- * other periods are ignored; a record id seen twice counts once (it must then be identical).
- * Throws `InvoiceError` when a metered SKU has no price or a price's unit does not fit.
+ * The tenant's records of the period grouped by SKU and the price in effect at each window's
+ * start, sorted by SKU, then effective time. Records of other tenants or other periods are
+ * ignored; a record id seen twice counts once (it must then be identical). Throws
+ * `InvoiceError` when a metered window has no price.
  */
-export function invoiceLines(
+export function pricedGroups(
   ledgerRecords: readonly MeteringRecord[],
   entitlementPrices: readonly Price[],
   opts: InvoiceOptions,
-): InvoiceLine[] {
+): PricedGroup[] {
   periodBounds(opts.period); // validates
+  const list = priceList(entitlementPrices);
   const byId = new Map<string, MeteringRecord>();
   for (const r of ledgerRecords) {
     if (r.tenant !== opts.tenant || !inPeriod(r, opts.period)) continue;
@@ -146,33 +171,40 @@ export function invoiceLines(
     }
     byId.set(r.id, r);
   }
-  const bySku = new Map<string, MeteringRecord[]>();
+  const groups = new Map<string, PricedGroup>();
   for (const r of byId.values()) {
     const sku = skuOf(r.meter, opts.skus);
-    let list = bySku.get(sku);
-    if (!list) {
-      list = [];
-      bySku.set(sku, list);
-    }
-    list.push(r);
+    const price = priceAt(list, sku, toMs(r.window.start));
+    const key = `${sku}\u0000${price.effectiveFrom}`;
+    const group = groups.get(key) ?? { sku, price, records: [] };
+    group.records.push(r);
+    groups.set(key, group);
   }
-  const lines: InvoiceLine[] = [];
-  for (const sku of [...bySku.keys()].sort()) {
-    const records = (bySku.get(sku) ?? []).sort(
-      (a, b) => toMs(a.window.start) - toMs(b.window.start) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    );
-    const first = records[0];
-    if (!first) continue;
-    const baseUnit = first.unit;
+  return [...groups.values()]
+    .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : a.price.fromMs - b.price.fromMs))
+    .map((g) => ({ ...g, records: g.records.sort(byStart) }));
+}
+
+/**
+ * One line per SKU and price with usage in the period, sorted by SKU, then effective time
+ * (see `pricedGroups` for which records count). Throws `InvoiceError` when a metered window
+ * has no price or a price's unit does not fit.
+ */
+export function invoiceLines(
+  ledgerRecords: readonly MeteringRecord[],
+  entitlementPrices: readonly Price[],
+  opts: InvoiceOptions,
+): InvoiceLine[] {
+  return pricedGroups(ledgerRecords, entitlementPrices, opts).map(({ sku, price: effective, records }) => {
+    const baseUnit = (records[0] as MeteringRecord).unit;
     if (records.some((r) => r.unit !== baseUnit)) throw new InvoiceError(`records of ${sku} mix units`);
-    const price = entitlementPrices.find((p) => p.sku === sku);
-    if (!price) throw new InvoiceError(`no price for SKU ${sku} in the entitlement's price list`);
+    const { price } = effective;
     if (!Number.isSafeInteger(price.unitPriceMinor) || price.unitPriceMinor < 0) {
       throw new InvoiceError(`unitPriceMinor of ${sku} must be a non-negative integer`);
     }
     const size = unitSize(baseUnit, price.unit, sku);
     const quantityBase = sumQuantities(records);
-    lines.push({
+    return {
       tenant: opts.tenant,
       period: opts.period,
       sku,
@@ -182,10 +214,10 @@ export function invoiceLines(
       quantityBase: quantityBase.toString(),
       baseUnit,
       unitPriceMinor: price.unitPriceMinor,
+      effectiveFrom: effective.effectiveFrom,
       currency: price.currency,
       recordIds: records.map((r) => r.id),
       snapshotDigest: snapshotDigest(records),
-    });
-  }
-  return lines;
+    };
+  });
 }

@@ -5,13 +5,38 @@
 
 import { sumQuantities } from '../metering/ledger.ts';
 import type { Meter, MeteringRecord } from '../metering/record.ts';
+import { toMs } from '../metering/windows.ts';
 import { type InvoiceLine, inPeriod, lineAmount, skuOf, snapshotDigest, UNIT_SIZES } from './pricing.ts';
+
+/**
+ * For lines naming their price's effective time: the windows the price covers, from it to
+ * the effective time of the next line of the same tenant, period and SKU.
+ */
+function priceSpans(lines: readonly InvoiceLine[]): Map<InvoiceLine, { from: number; until: number }> {
+  const bySku = new Map<string, Array<{ line: InvoiceLine; from: number }>>();
+  for (const line of lines) {
+    if (line.effectiveFrom === undefined) continue;
+    const from = Date.parse(line.effectiveFrom);
+    const key = `${line.tenant}\u0000${line.period}\u0000${line.sku}`;
+    bySku.set(key, [...(bySku.get(key) ?? []), { line, from: Number.isNaN(from) ? Infinity : from }]);
+  }
+  const spans = new Map<InvoiceLine, { from: number; until: number }>();
+  for (const group of bySku.values()) {
+    group.sort((a, b) => a.from - b.from);
+    group.forEach(({ line, from }, i) => {
+      spans.set(line, { from, until: group[i + 1]?.from ?? Infinity });
+    });
+  }
+  return spans;
+}
 
 /**
  * Checks lines against the records: each line's `quantityBase` equals the exact sum of its
  * records, `quantity`, `amountMinor` and `snapshotDigest` follow from them, every record is
  * of the line's tenant, period and SKU, no record is on two lines, and no record of a
- * line's tenant, period and SKU is left off. Returns the problems, empty when it reconciles.
+ * line's tenant, period and SKU is left off. A line naming its price's `effectiveFrom`
+ * (report version 2) holds only windows starting from then until the SKU's next priced
+ * line. Returns the problems, empty when it reconciles.
  */
 export function reconcileInvoice(
   lines: readonly InvoiceLine[],
@@ -21,6 +46,7 @@ export function reconcileInvoice(
   const problems: string[] = [];
   const byId = new Map(records.map((r) => [r.id, r]));
   const onLine = new Map<string, string>();
+  const priceSpan = priceSpans(lines);
   for (const line of lines) {
     const where = `line ${line.sku} (${line.tenant} ${line.period})`;
     const rs: MeteringRecord[] = [];
@@ -40,6 +66,12 @@ export function reconcileInvoice(
         problems.push(`${where}: record ${id} is of meter ${r.meter}`);
       if (r.unit !== line.baseUnit)
         problems.push(`${where}: record ${id} is in ${r.unit}, not ${line.baseUnit}`);
+      const span = priceSpan.get(line);
+      const start = toMs(r.window.start);
+      if (span && (start < span.from || start >= span.until))
+        problems.push(
+          `${where}: record ${id} (${r.window.start}) is not in the span of the price effective from ${line.effectiveFrom}`,
+        );
       rs.push(r);
     }
     const sum = sumQuantities(rs);

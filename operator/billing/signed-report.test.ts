@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { generateSigningKey, publicKeyPem } from '../evidence/keys.ts';
 import { signStatement } from '../evidence/sign.ts';
 import { VerificationError } from '../evidence/verify.ts';
+import { REPORT_VERSION } from './invoice-report.ts';
+import { invoiceLines } from './pricing.ts';
+import { reconcileInvoice } from './reconcile-invoice.ts';
 import { isCurrent } from './report-store.ts';
 import { meteredReport, signReport, verifyReport } from './signed-report.ts';
+import { ledger, prices } from './testdata.ts';
+import v1 from './testdata-v1-report.json' with { type: 'json' };
 
 const key = generateSigningKey();
 const other = generateSigningKey();
@@ -51,5 +56,24 @@ describe('signed invoice reports', () => {
     expect(isCurrent({ reportJson: final.reportJson, bundleJson: '' }, { ...report, digest: 'x' })).toBe(
       true,
     );
+  });
+});
+
+describe('reports signed before prices had effective dates', () => {
+  it('still verify and reconcile, and differ from a report of today only by version and price times', () => {
+    const { report } = verifyReport(v1.reportJson, v1.bundle, v1.publicKeys);
+    expect(report.version).toBe(1);
+    expect(report.lines.every((l) => l.effectiveFrom === undefined)).toBe(true);
+    expect(reconcileInvoice(report.lines, ledger.records)).toEqual([]);
+    const today = meteredReport(invoiceLines(ledger.records, prices, { tenant: 'acme', period: '2026-11' }), {
+      tenant: 'acme',
+      period: '2026-11',
+      meteredUntil: report.meteredUntil,
+      final: true,
+    });
+    expect(today.version).toBe(REPORT_VERSION);
+    expect(today.lines.map(({ effectiveFrom: _, ...l }) => l)).toEqual(report.lines);
+    expect(today.totals).toEqual(report.totals);
+    expect(today.digest).not.toBe(report.digest);
   });
 });

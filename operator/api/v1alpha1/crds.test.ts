@@ -188,10 +188,14 @@ describe('Tenant', () => {
 });
 
 describe('Entitlement', () => {
-  it('belongs to one tenant for good and keys prices by sku', () => {
+  it('belongs to one tenant for good and keys prices by sku and effective time', () => {
     expect(crd(EntitlementResource).spec.names.shortNames).toEqual(['ent']);
     expect(rules(EntitlementResource, 'spec.tenantRef').map((r) => r.rule)).toEqual(['self == oldSelf']);
-    expect(at(EntitlementResource, 'spec.prices')['x-kubernetes-list-map-keys']).toEqual(['sku']);
+    expect(at(EntitlementResource, 'spec.prices')['x-kubernetes-list-map-keys']).toEqual([
+      'sku',
+      'effectiveFrom',
+    ]);
+    expect(at(EntitlementResource, 'spec.prices.[].effectiveFrom').default).toBe('1970-01-01T00:00:00Z');
     expect(at(EntitlementResource, 'spec.prices.[].currency').pattern).toBe('^[A-Z]{3}$');
     expect(at(EntitlementResource, 'spec.prices.[].unitPriceMinor')).toMatchObject({
       type: 'integer',

@@ -69,11 +69,15 @@ export interface EntitlementObligations {
   addOnApproval?: AddOnApprovalPolicy;
 }
 
-/** One line of the tenant's price list. */
+/**
+ * One price of the tenant's price list: what a unit of a SKU costs from `effectiveFrom` on.
+ * A SKU may have several, one per effective time; a metering window is priced by the entry of
+ * its SKU in effect at the window's start (the latest `effectiveFrom` at or before it).
+ */
 export interface Price {
   /**
    * Stock-keeping unit that metering records refer to, for example `dedicated-node-hour`.
-   * Unique in the list.
+   * Unique in the list together with effectiveFrom.
    * @minLength 1
    * @maxLength 63
    * @pattern ^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$
@@ -99,8 +103,22 @@ export interface Price {
   /**
    * ISO 4217 currency code, for example EUR.
    * @pattern ^[A-Z]{3}$
+   * @maxLength 3
    */
   currency: string;
+  /**
+   * When this price takes effect, in UTC to the second (`2026-12-01T00:00:00Z`); left out,
+   * from the beginning. It applies to every metering window that starts at or after it,
+   * until the SKU's next price takes effect. One spelling per instant, so a SKU cannot be
+   * priced twice for the same time. A price in effect before status.watermark priced usage
+   * already metered: it cannot be changed or removed, and no price may be added before the
+   * watermark (admission refuses both); change a price by adding one with a later
+   * effectiveFrom.
+   * @default "1970-01-01T00:00:00Z"
+   * @maxLength 20
+   * @pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$
+   */
+  effectiveFrom?: Time;
 }
 
 /** Desired state of an entitlement, set by the platform. */
@@ -132,9 +150,11 @@ export interface EntitlementSpec {
    */
   obligations?: EntitlementObligations;
   /**
-   * Price list used for metering and the invoice preview.
+   * Price list used for metering and the invoice preview, with each SKU's price history:
+   * entries are keyed by sku and effectiveFrom.
    * @listType map
    * @listMapKey sku
+   * @listMapKey effectiveFrom
    * @maxItems 200
    */
   prices?: Price[];
@@ -149,7 +169,7 @@ export interface EntitlementSpec {
 export interface MeteringRecord {
   /** SKU of the price list the usage is charged under. */
   sku: string;
-  /** Amount used, in the SKU's unit. */
+  /** Amount used, in the unit of the SKU's price. */
   quantity: Quantity;
   /** Start of the interval (inclusive). */
   start: Time;
@@ -157,21 +177,25 @@ export interface MeteringRecord {
   end: Time;
 }
 
-/** One line of the invoice preview. */
+/** One line of the invoice preview: a SKU's usage at one of its prices. */
 export interface InvoiceLine {
   /** SKU charged. */
   sku: string;
   /** Text of the line, from the price list. */
   description: string;
-  /** Amount used in the period, in the SKU's unit. */
+  /** Amount used in the period at this price, in the price's unit. */
   quantity: Quantity;
   /**
    * Price of one unit, in the currency's minor unit.
    * @minimum 0
    */
   unitPriceMinor: int64;
+  /** effectiveFrom of the price the line used. */
+  effectiveFrom?: Time;
   /**
-   * quantity × unitPriceMinor, rounded half to even, in the currency's minor unit.
+   * quantity × unitPriceMinor in the currency's minor unit, computed exactly from the
+   * metered quantity and rounded once per line, half up (an exact half rounds to the next
+   * unit; amounts are never negative).
    * @minimum 0
    */
   amountMinor: int64;
@@ -186,7 +210,8 @@ export interface InvoicePreview {
   /** ISO 4217 currency of the amounts. */
   currency: string;
   /**
-   * One line per SKU used in the period.
+   * One line per SKU and price used in the period (a price change in the period gives the
+   * SKU a line before it and one after).
    * @listType atomic
    */
   lines?: InvoiceLine[];
@@ -222,7 +247,7 @@ export interface EntitlementStatus {
    */
   ledgerSealed?: boolean;
   /**
-   * Metering records of the current billing period, compacted to one per SKU and day.
+   * Metering records of the current billing period, compacted to one per SKU, price and day.
    * @listType atomic
    */
   records?: MeteringRecord[];
@@ -230,10 +255,26 @@ export interface EntitlementStatus {
   invoicePreview?: InvoicePreview;
 }
 
+// The price rules sit on the root because only there do they see status.watermark; on an
+// update of the spec the API server keeps the stored status, so they compare against the
+// watermark Tenantry wrote, not one in the request. The messages name the first SKU through
+// map(x, cond, text)[0]: the API server's cost estimate refuses filter() followed by string
+// concatenation, join() and string(timestamp) here (estimated at over 100x the budget), and
+// cel.bind is not declared for messageExpression.
 /**
  * Entitlement is what a tenant has bought: its plan, feature grants, quotas, allowed
  * add-ons, policy obligations and price list. There is one per tenant; it is managed by
  * the platform, not by the tenant.
+ * Prices in effect before status.watermark are frozen: admission refuses changing, removing
+ * or back-dating them, and Tenantry checks again before it signs a report.
+ * @validation rule=!has(self.status) || !has(self.status.watermark) || !has(oldSelf.spec.prices) || oldSelf.spec.prices.all(p, p.effectiveFrom >= self.status.watermark || (has(self.spec.prices) && self.spec.prices.exists(q, q.sku == p.sku && q.effectiveFrom == p.effectiveFrom && q.unit == p.unit && q.unitPriceMinor == p.unitPriceMinor && q.currency == p.currency)))
+ *   message=a price in effect before status.watermark priced usage already metered: it cannot be changed or removed; add a new price with effectiveFrom after the watermark
+ *   messageExpression=oldSelf.spec.prices.map(p, p.effectiveFrom < self.status.watermark && !(has(self.spec.prices) && self.spec.prices.exists(q, q.sku == p.sku && q.effectiveFrom == p.effectiveFrom && q.unit == p.unit && q.unitPriceMinor == p.unitPriceMinor && q.currency == p.currency)), 'the price of ' + p.sku + ' in effect before status.watermark priced usage already metered: it cannot be changed or removed; add a new price with effectiveFrom after the watermark instead')[0]
+ *   fieldPath=.spec.prices
+ * @validation rule=!has(self.status) || !has(self.status.watermark) || !has(self.spec.prices) || self.spec.prices.all(q, q.effectiveFrom >= self.status.watermark || (has(oldSelf.spec.prices) && oldSelf.spec.prices.exists(p, p.sku == q.sku && p.effectiveFrom == q.effectiveFrom)))
+ *   message=a new price may not take effect before status.watermark: usage up to the watermark is already metered; set its effectiveFrom after the watermark
+ *   messageExpression=self.spec.prices.map(q, q.effectiveFrom < self.status.watermark && !(has(oldSelf.spec.prices) && oldSelf.spec.prices.exists(p, p.sku == q.sku && p.effectiveFrom == q.effectiveFrom)), 'a new price of ' + q.sku + ' takes effect before status.watermark and would reprice usage already metered: set its effectiveFrom after the watermark')[0]
+ *   fieldPath=.spec.prices
  * @shortName ent
  * @category tenantry
  * @subresource status

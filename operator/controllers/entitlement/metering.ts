@@ -6,6 +6,7 @@ import { connectBucket, type S3Factory } from '../../archive/connect.ts';
 import type { EndpointPolicy } from '../../archive/endpoint-policy.ts';
 import { type ArchivedVersion, archiveUsage, listVersions } from '../../archive/usage.ts';
 import { invoicePreview, statusRecords } from '../../billing/preview.ts';
+import { repricedSinceSigned } from '../../billing/price-freeze.ts';
 import { InvoiceError, type InvoiceLine, invoiceLines } from '../../billing/pricing.ts';
 import { isCurrent, loadReport, storeReport } from '../../billing/report-store.ts';
 import { meteredReport, signReport } from '../../billing/signed-report.ts';
@@ -156,6 +157,8 @@ async function signReports(
     });
     const stored = await loadReport(deps.client, deps.namespace, tenant, period);
     if (!isCurrent(stored, report)) {
+      const repriced = repricedSinceSigned(stored, lines);
+      if (repriced) return `the ${period} report is not signed: ${repriced}`;
       const signed = await signReport(signer, report);
       await storeReport(deps.client, deps.namespace, report, signed);
       if (report.final)
