@@ -154,6 +154,11 @@ export const EntitlementReason = {
   UpToDate: 'UpToDate',
   /** A metered SKU has no price in spec.prices: the period's report can't be priced. */
   PriceMissing: 'PriceMissing',
+  /**
+   * The price list now prices windows already in a signed report differently (a past price was
+   * changed behind admission's back): the report is not signed again; restore the price.
+   */
+  PriceChanged: 'PriceChanged',
   /** A metering source (an archive bucket) can't be read; the watermark waits for it. */
   SourceUnavailable: 'SourceUnavailable',
   /**

@@ -18,7 +18,7 @@ import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { computeManifest } from '../support/addons.ts';
 import { tenantry } from '../support/cli.ts';
-import { adminClient, tenantManifest, uniqueName } from '../support/cluster.ts';
+import { adminClient, operatorClient, tenantManifest, uniqueName } from '../support/cluster.ts';
 import { dedicatedEntitlement } from '../support/pool.ts';
 import { type OperatorProcess, operatorKubeconfigFile, spawnOperator } from '../support/process.ts';
 import { waitFor } from '../support/wait.ts';
@@ -145,8 +145,9 @@ describe('prices with effective dates', () => {
       },
       { timeoutMs: 60_000 },
     );
-    // The API server stores the default: "from the beginning" is the epoch.
-    expect(before.spec.prices).toEqual([{ ...first, effectiveFrom: '1970-01-01T00:00:00Z' }]);
+    // Stored as written (no default inside the list, so re-applying it changes nothing); an
+    // absent effectiveFrom means from the beginning.
+    expect(before.spec.prices).toEqual([first]);
 
     // Admission: the first price has priced metered usage, so it is frozen.
     const pastTime = new Date(Date.parse(before.status?.watermark ?? '') - 60_000).toISOString().slice(0, 19);
@@ -164,7 +165,7 @@ describe('prices with effective dates', () => {
         { ...first, unitPriceMinor: 1, effectiveFrom: `${later}Z` },
         { ...first, unitPriceMinor: 2, effectiveFrom: `${later}Z` },
       ]),
-    ).toMatch(/spec\.prices\[2\]: Duplicate value: .*"effectiveFrom":"[^"]+","sku":"dedicated-node-hours"/);
+    ).toMatch(/spec\.prices: Invalid value: each SKU may have one price per effectiveFrom/);
     expect(await refusal([first, { ...first, effectiveFrom: `${later}.000Z` }])).toMatch(
       /spec\.prices\[1\]\.effectiveFrom/,
     );
@@ -253,8 +254,11 @@ describe('prices with effective dates', () => {
       final: false,
       digest: invoiceDigest(v1Body),
     };
-    const signer = keyStoreSigner(new KeyStore(admin, { namespace: DEFAULT_NAMESPACE }));
-    await storeReport(admin, DEFAULT_NAMESPACE, v1, await signReport(signer, v1));
+    // Written as the operator of before effective dates would have: as the operator.
+    const op = await operatorClient(admin);
+    const signer = keyStoreSigner(new KeyStore(op, { namespace: DEFAULT_NAMESPACE }));
+    await storeReport(op, DEFAULT_NAMESPACE, v1, await signReport(signer, v1));
+    op.close();
     const old = await invoiceJson(period);
     expect(old.version).toBe(1);
     expect(old.lines.map((l) => [l.sku, l.effectiveFrom, l.amountMinor])).toEqual([
@@ -287,7 +291,7 @@ describe('prices with effective dates', () => {
       const c = metered(e);
       return c?.status === 'False' ? c : false;
     });
-    expect(refused.reason).toBe(EntitlementReason.PriceMissing);
+    expect(refused.reason).toBe(EntitlementReason.PriceChanged);
     expect(refused.message).toContain(
       `usage of ${SKU} already signed at ${SECOND_PRICE} EUR per node-hour (effective from ${effectiveFrom}) would now be priced at ${SECOND_PRICE + 1} EUR per node-hour`,
     );

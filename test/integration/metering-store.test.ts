@@ -1,19 +1,17 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Entitlement, Price } from '../../operator/api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../operator/api/v1alpha1/index.ts';
 import { invoiceLines } from '../../operator/billing/pricing.ts';
 import { reconcileInvoice } from '../../operator/billing/reconcile-invoice.ts';
 import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
-import { serviceAccountKubeConfig } from '../../operator/install/token.ts';
 import type { MeteringInputs } from '../../operator/metering/record.ts';
 import { advanceStoredLedger, loadLedger } from '../../operator/metering/store.ts';
 import { apply } from '../../operator/runtime/apply.ts';
-import { KubeClient } from '../../operator/runtime/kube/client.ts';
+import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import type { AnyObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { tenantry } from '../support/cli.ts';
-import { adminClient, uniqueName } from '../support/cluster.ts';
+import { adminClient, operatorClient, uniqueName } from '../support/cluster.ts';
 
 let admin: KubeClient;
 /** The ledger's writer: the operator's ServiceAccount, the only identity admission lets write it. */
@@ -23,10 +21,7 @@ const WRITER_ROLE = 'test:ledger-writer';
 
 beforeAll(async () => {
   admin = await adminClient();
-  const kc = loadKubeConfig(inject('kubeconfig'));
-  writer = await KubeClient.fromKubeConfig(
-    await serviceAccountKubeConfig(admin, kc, DEFAULT_NAMESPACE, OPERATOR_NAME),
-  );
+  writer = await operatorClient(admin);
   await apply(admin, Builtin.ClusterRole, {
     metadata: { name: WRITER_ROLE },
     rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create', 'update'] }],

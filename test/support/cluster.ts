@@ -21,6 +21,20 @@ export async function adminClient(): Promise<KubeClient> {
   return KubeClient.fromKubeConfig(loadKubeConfig(inject('kubeconfig')), { userAgent: 'tenantry-test' });
 }
 
+/**
+ * A client with the operator's ServiceAccount credentials: the one identity admission lets
+ * write billing and evidence records, for tests that write them as the operator would.
+ */
+export async function operatorClient(admin: KubeClient): Promise<KubeClient> {
+  const kc = loadKubeConfig(inject('kubeconfig'));
+  return KubeClient.fromKubeConfig(
+    await serviceAccountKubeConfig(admin, kc, DEFAULT_NAMESPACE, OPERATOR_NAME),
+    {
+      userAgent: 'tenantry-operator',
+    },
+  );
+}
+
 /** A name no other test uses, so tests never see each other's objects. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;

@@ -191,11 +191,13 @@ describe('Entitlement', () => {
   it('belongs to one tenant for good and keys prices by sku and effective time', () => {
     expect(crd(EntitlementResource).spec.names.shortNames).toEqual(['ent']);
     expect(rules(EntitlementResource, 'spec.tenantRef').map((r) => r.rule)).toEqual(['self == oldSelf']);
-    expect(at(EntitlementResource, 'spec.prices')['x-kubernetes-list-map-keys']).toEqual([
-      'sku',
-      'effectiveFrom',
+    // One entry per sku and effectiveFrom, checked by a rule: a list key would need a default
+    // inside the list, and a default there makes every unchanged kubectl apply a change.
+    expect(at(EntitlementResource, 'spec.prices')['x-kubernetes-list-type']).toBe('atomic');
+    expect(rules(EntitlementResource, 'spec.prices').map((r) => r.rule)).toEqual([
+      "self.all(p, self.exists_one(q, q.sku == p.sku && (has(q.effectiveFrom) ? q.effectiveFrom : timestamp('1970-01-01T00:00:00Z')) == (has(p.effectiveFrom) ? p.effectiveFrom : timestamp('1970-01-01T00:00:00Z'))))",
     ]);
-    expect(at(EntitlementResource, 'spec.prices.[].effectiveFrom').default).toBe('1970-01-01T00:00:00Z');
+    expect(at(EntitlementResource, 'spec.prices.[].effectiveFrom').default).toBeUndefined();
     expect(at(EntitlementResource, 'spec.prices.[].currency').pattern).toBe('^[A-Z]{3}$');
     expect(at(EntitlementResource, 'spec.prices.[].unitPriceMinor')).toMatchObject({
       type: 'integer',

@@ -113,8 +113,8 @@ export interface Price {
    * priced twice for the same time. A price in effect before status.watermark priced usage
    * already metered: it cannot be changed or removed, and no price may be added before the
    * watermark (admission refuses both); change a price by adding one with a later
-   * effectiveFrom.
-   * @default "1970-01-01T00:00:00Z"
+   * effectiveFrom. (Not defaulted by the API server: a default inside the list would make
+   * every unchanged `kubectl apply` a change.)
    * @maxLength 20
    * @pattern ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$
    */
@@ -151,11 +151,10 @@ export interface EntitlementSpec {
   obligations?: EntitlementObligations;
   /**
    * Price list used for metering and the invoice preview, with each SKU's price history:
-   * entries are keyed by sku and effectiveFrom.
-   * @listType map
-   * @listMapKey sku
-   * @listMapKey effectiveFrom
-   * @maxItems 200
+   * one entry per sku and effectiveFrom.
+   * @listType atomic
+   * @maxItems 100
+   * @validation rule=self.all(p, self.exists_one(q, q.sku == p.sku && (has(q.effectiveFrom) ? q.effectiveFrom : timestamp('1970-01-01T00:00:00Z')) == (has(p.effectiveFrom) ? p.effectiveFrom : timestamp('1970-01-01T00:00:00Z')))) message=each SKU may have one price per effectiveFrom: two entries of a SKU take effect at the same time
    */
   prices?: Price[];
   /**
@@ -267,13 +266,13 @@ export interface EntitlementStatus {
  * the platform, not by the tenant.
  * Prices in effect before status.watermark are frozen: admission refuses changing, removing
  * or back-dating them, and Tenantry checks again before it signs a report.
- * @validation rule=!has(self.status) || !has(self.status.watermark) || !has(oldSelf.spec.prices) || oldSelf.spec.prices.all(p, p.effectiveFrom >= self.status.watermark || (has(self.spec.prices) && self.spec.prices.exists(q, q.sku == p.sku && q.effectiveFrom == p.effectiveFrom && q.unit == p.unit && q.unitPriceMinor == p.unitPriceMinor && q.currency == p.currency)))
+ * @validation rule=!has(self.status) || !has(self.status.watermark) || !has(oldSelf.spec.prices) || oldSelf.spec.prices.all(p, (has(p.effectiveFrom) ? p.effectiveFrom : timestamp('1970-01-01T00:00:00Z')) >= self.status.watermark || (has(self.spec.prices) && self.spec.prices.exists(q, q.sku == p.sku && (has(q.effectiveFrom) ? q.effectiveFrom : timestamp('1970-01-01T00:00:00Z')) == (has(p.effectiveFrom) ? p.effectiveFrom : timestamp('1970-01-01T00:00:00Z')) && q.unit == p.unit && q.unitPriceMinor == p.unitPriceMinor && q.currency == p.currency)))
  *   message=a price in effect before status.watermark priced usage already metered: it cannot be changed or removed; add a new price with effectiveFrom after the watermark
- *   messageExpression=oldSelf.spec.prices.map(p, p.effectiveFrom < self.status.watermark && !(has(self.spec.prices) && self.spec.prices.exists(q, q.sku == p.sku && q.effectiveFrom == p.effectiveFrom && q.unit == p.unit && q.unitPriceMinor == p.unitPriceMinor && q.currency == p.currency)), 'the price of ' + p.sku + ' in effect before status.watermark priced usage already metered: it cannot be changed or removed; add a new price with effectiveFrom after the watermark instead')[0]
+ *   messageExpression=oldSelf.spec.prices.map(p, (has(p.effectiveFrom) ? p.effectiveFrom : timestamp('1970-01-01T00:00:00Z')) < self.status.watermark && !(has(self.spec.prices) && self.spec.prices.exists(q, q.sku == p.sku && (has(q.effectiveFrom) ? q.effectiveFrom : timestamp('1970-01-01T00:00:00Z')) == (has(p.effectiveFrom) ? p.effectiveFrom : timestamp('1970-01-01T00:00:00Z')) && q.unit == p.unit && q.unitPriceMinor == p.unitPriceMinor && q.currency == p.currency)), 'the price of ' + p.sku + ' in effect before status.watermark priced usage already metered: it cannot be changed or removed; add a new price with effectiveFrom after the watermark instead')[0]
  *   fieldPath=.spec.prices
- * @validation rule=!has(self.status) || !has(self.status.watermark) || !has(self.spec.prices) || self.spec.prices.all(q, q.effectiveFrom >= self.status.watermark || (has(oldSelf.spec.prices) && oldSelf.spec.prices.exists(p, p.sku == q.sku && p.effectiveFrom == q.effectiveFrom)))
+ * @validation rule=!has(self.status) || !has(self.status.watermark) || !has(self.spec.prices) || self.spec.prices.all(q, (has(q.effectiveFrom) ? q.effectiveFrom : timestamp('1970-01-01T00:00:00Z')) >= self.status.watermark || (has(oldSelf.spec.prices) && oldSelf.spec.prices.exists(p, p.sku == q.sku && (has(p.effectiveFrom) ? p.effectiveFrom : timestamp('1970-01-01T00:00:00Z')) == (has(q.effectiveFrom) ? q.effectiveFrom : timestamp('1970-01-01T00:00:00Z')))))
  *   message=a new price may not take effect before status.watermark: usage up to the watermark is already metered; set its effectiveFrom after the watermark
- *   messageExpression=self.spec.prices.map(q, q.effectiveFrom < self.status.watermark && !(has(oldSelf.spec.prices) && oldSelf.spec.prices.exists(p, p.sku == q.sku && p.effectiveFrom == q.effectiveFrom)), 'a new price of ' + q.sku + ' takes effect before status.watermark and would reprice usage already metered: set its effectiveFrom after the watermark')[0]
+ *   messageExpression=self.spec.prices.map(q, (has(q.effectiveFrom) ? q.effectiveFrom : timestamp('1970-01-01T00:00:00Z')) < self.status.watermark && !(has(oldSelf.spec.prices) && oldSelf.spec.prices.exists(p, p.sku == q.sku && (has(p.effectiveFrom) ? p.effectiveFrom : timestamp('1970-01-01T00:00:00Z')) == (has(q.effectiveFrom) ? q.effectiveFrom : timestamp('1970-01-01T00:00:00Z')))), 'a new price of ' + q.sku + ' takes effect before status.watermark and would reprice usage already metered: set its effectiveFrom after the watermark')[0]
  *   fieldPath=.spec.prices
  * @shortName ent
  * @category tenantry

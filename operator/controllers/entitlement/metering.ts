@@ -121,6 +121,12 @@ async function gather(
   };
 }
 
+/** Why a period's report is not signed. */
+interface Unsigned {
+  reason: string;
+  message: string;
+}
+
 /**
  * Signs the report of every period from the one the status last showed to the one of the
  * last metered window: the period so far, and a final report for each period metered to
@@ -131,7 +137,7 @@ async function signReports(
   signer: StatementSigner,
   e: Entitlement,
   ledger: Ledger,
-): Promise<string | undefined> {
+): Promise<Unsigned | undefined> {
   const tenant = e.spec.tenantRef.name;
   const wm = toMs(ledger.watermark);
   if (wm <= toMs(ledger.since)) return undefined;
@@ -146,7 +152,12 @@ async function signReports(
     } catch (err) {
       // A period that cannot be priced (a price removed since) is not signed; the next
       // window tries again once the price list is complete.
-      if (err instanceof InvoiceError) return `the ${period} report is not signed: ${err.message}`;
+      if (err instanceof InvoiceError) {
+        return {
+          reason: EntitlementReason.PriceMissing,
+          message: `the ${period} report is not signed: ${err.message}`,
+        };
+      }
       throw err;
     }
     const report = meteredReport(lines, {
@@ -158,7 +169,12 @@ async function signReports(
     const stored = await loadReport(deps.client, deps.namespace, tenant, period);
     if (!isCurrent(stored, report)) {
       const repriced = repricedSinceSigned(stored, lines);
-      if (repriced) return `the ${period} report is not signed: ${repriced}`;
+      if (repriced) {
+        return {
+          reason: EntitlementReason.PriceChanged,
+          message: `the ${period} report is not signed: ${repriced}`,
+        };
+      }
       const signed = await signReport(signer, report);
       await storeReport(deps.client, deps.namespace, report, signed);
       if (report.final)
@@ -263,16 +279,19 @@ export async function meter(
     ...(deps.signer || e.status?.ledgerSealed ? { ledgerSealed: true } : {}),
   };
   // Reports need every SKU priced: without, the Metered condition says which price is missing.
-  const problem =
-    current.problem ?? (deps.signer ? await signReports(deps, deps.signer, e, ledger) : undefined);
+  const problem: Unsigned | undefined = current.problem
+    ? { reason: EntitlementReason.PriceMissing, message: current.problem }
+    : deps.signer
+      ? await signReports(deps, deps.signer, e, ledger)
+      : undefined;
   return {
     status,
     condition: problem
       ? {
           type: EntitlementCondition.Metered,
           status: 'False',
-          reason: EntitlementReason.PriceMissing,
-          message: problem,
+          reason: problem.reason,
+          message: problem.message,
         }
       : {
           type: EntitlementCondition.Metered,
