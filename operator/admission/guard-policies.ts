@@ -1,11 +1,13 @@
 import {
   GROUP_PLATFORM_ADMINS,
   LABEL_EVIDENCE,
+  LABEL_GROWTH_LOG,
   LABEL_INVOICE,
   LABEL_JOURNAL,
   LABEL_LEDGER,
   LABEL_MANAGED_BY,
   LABEL_NODE_AGENTS,
+  LABEL_NUDGE_PREFERENCES,
   LABEL_POOL_NAMESPACE,
   LABEL_REGION,
   LABEL_TENANT,
@@ -213,17 +215,18 @@ export const GUARD_RECORDS = 'tenantry.dev-billing-records';
 
 /**
  * (c) What bills and evidence are made of: the metering ledger, the journal of ended
- * reservations, signed invoice reports, receipts and their copies in tenant namespaces, and
- * the published public keys that verify them. Only the operator may create, change or delete
+ * reservations, signed invoice reports, receipts and their copies in tenant namespaces, the
+ * published public keys that verify them, and the growth log and nudge preferences that
+ * activation and nudges are decided from. Only the operator may create, change or delete
  * them; not even a cluster admin (system:masters is not exempt), so an edit is refused rather
  * than only detected. The namespace controller may delete them with their namespace.
  */
 function recordsPolicy(namespace: string): AnyObject {
   const operator = `system:serviceaccount:${namespace}:tenantry`;
   const labelled = (obj: string) =>
-    `(has(${obj}.metadata.labels) && ['${LABEL_LEDGER}', '${LABEL_INVOICE}', '${LABEL_JOURNAL}', '${LABEL_EVIDENCE}'].exists(k, k in ${obj}.metadata.labels))`;
+    `(has(${obj}.metadata.labels) && ['${LABEL_LEDGER}', '${LABEL_INVOICE}', '${LABEL_JOURNAL}', '${LABEL_EVIDENCE}', '${LABEL_GROWTH_LOG}', '${LABEL_NUDGE_PREFERENCES}'].exists(k, k in ${obj}.metadata.labels))`;
   const named = (obj: string) =>
-    `(${obj}.metadata.namespace == '${namespace}' && (${obj}.metadata.name == '${PUBLIC_KEYS}' || ['tenantry-ledger-', 'tenantry-invoice-', 'tenantry-reservations-'].exists(p, ${obj}.metadata.name.startsWith(p))))`;
+    `(${obj}.metadata.namespace == '${namespace}' && (${obj}.metadata.name == '${PUBLIC_KEYS}' || ['tenantry-ledger-', 'tenantry-invoice-', 'tenantry-reservations-', 'tenantry-growth-', 'tenantry-nudge-prefs-'].exists(p, ${obj}.metadata.name.startsWith(p))))`;
   const record = (obj: string) => `(${labelled(obj)} || ${named(obj)})`;
   return {
     apiVersion: ADMISSION,

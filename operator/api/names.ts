@@ -79,6 +79,10 @@ export const ANNOTATION_SIGNED_AT = 'tenantry.dev/signed-at';
 export const LABEL_LEDGER = 'tenantry.dev/ledger';
 /** The period of a signed invoice report ConfigMap. */
 export const LABEL_INVOICE = 'tenantry.dev/invoice';
+/** The day of a tenant's durable growth log ConfigMap (events of the activation checklist, nudges, ...). */
+export const LABEL_GROWTH_LOG = 'tenantry.dev/growth-log';
+/** Marks a tenant's nudge preferences, set by its admins through the tenant API. */
+export const LABEL_NUDGE_PREFERENCES = 'tenantry.dev/nudge-preferences';
 /** Marks a tenant's journal of ended dedicated-node reservations (a metering source). */
 export const LABEL_JOURNAL = 'tenantry.dev/journal';
 

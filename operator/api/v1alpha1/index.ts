@@ -9,6 +9,7 @@ export * from './addon.ts';
 export * from './common.ts';
 export * from './distributionbundle.ts';
 export * from './entitlement.ts';
+export * from './growth.ts';
 export * from './tenant.ts';
 export * from './upgradeplan.ts';
 

@@ -11,6 +11,7 @@ import type {
   Time,
 } from './common.ts';
 import { GROUP, VERSION } from './common.ts';
+import type { ActivationStatus, HealthStatus, NudgesStatus } from './growth.ts';
 
 /** Tenant is cluster-scoped: a tenant owns namespaces, so it can't live in one. */
 export const TenantResource = typed<Tenant>()({
@@ -284,6 +285,12 @@ export interface TenantStatus {
   receipts?: Receipt[];
   /** How long onboarding took. */
   onboarding?: OnboardingTiming;
+  /** The activation checklist (feature activationChecklist). */
+  activation?: ActivationStatus;
+  /** The health score with its components (feature growthInstrumentation). */
+  health?: HealthStatus;
+  /** Nudges in force for the tenant's admins (feature adminNudges). */
+  nudges?: NudgesStatus;
 }
 
 /** The DNS TXT challenge for the tenant's domain. */
