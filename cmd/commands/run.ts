@@ -159,9 +159,15 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   try {
     await running.done;
   } catch (e) {
-    if (!(e instanceof LostLeadershipError)) throw e;
-    log.error(`${e.message}; exiting (--exit-on-lost-leadership)`);
-    process.exitCode = EXIT.cluster;
+    if (e instanceof LostLeadershipError) {
+      log.error(`${e.message}; exiting (--exit-on-lost-leadership)`);
+      process.exitCode = EXIT.cluster;
+      return;
+    }
+    // The operator stopped for a reason it states (caches that never synced: RBAC or CRDs
+    // missing): one log line and a failing exit code, so the Pod restarts, not a stack trace.
+    log.error({ err: e instanceof Error ? e.message : String(e) }, 'the operator stopped');
+    process.exitCode = 1;
   } finally {
     client.close();
   }

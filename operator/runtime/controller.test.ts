@@ -145,6 +145,24 @@ describe('ControllerRunner', () => {
   });
 });
 
+describe('ControllerRunner, stopped', () => {
+  it('leaves what is still queued to the next leader instead of working it off', async () => {
+    let release = () => {};
+    const t = runner(async (_k, n) => {
+      if (n === 1) await new Promise<void>((resolve) => (release = resolve));
+      return undefined;
+    });
+    t.r.enqueue('a');
+    await t.handled(1);
+    t.r.enqueue('b');
+    t.r.enqueue('c');
+    const closing = t.close();
+    release();
+    await closing;
+    expect(t.calls).toEqual(['a']);
+  });
+});
+
 describe('ownerKeys', () => {
   const owned = (ref: object, namespace?: string) => ({
     metadata: { name: 'x', ...(namespace ? { namespace } : {}), ownerReferences: [ref as never] },

@@ -108,6 +108,11 @@ export class ControllerRunner {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      // Stopped (shut down, or leadership lost): what is still queued is the next leader's.
+      if (signal.aborted) {
+        this.queue.done(key);
+        return;
+      }
       try {
         await this.process(key, signal);
       } finally {

@@ -164,4 +164,39 @@ describe('Manager under leader election', () => {
     expect(t.reconciles[0]?.aborted).toBe(true);
     expect(await t.leading()).toBe(false);
   });
+
+  it('gives the lease up and fails start() when its caches never sync, rather than lead with nothing running', async () => {
+    api = new LeaseApi();
+    client = await localClient(api.server);
+    const clock = new FakeClock();
+    const manager = new Manager({
+      client,
+      clock,
+      log: silentLogger,
+      metrics: new RuntimeMetrics(undefined, { defaultMetrics: false }),
+      resyncMs: 0,
+      cacheSyncTimeoutMs: 200,
+      leaderElection: { namespace: 'ops', name: 'lead', identity: 'me' },
+    });
+    // Secrets are not served (404, as with a missing CRD or RBAC): the cache never syncs.
+    manager.add({ name: 'test', for: Builtin.Secret, reconciler: { reconcile: async () => undefined } });
+    const stop = new AbortController();
+    const result = manager.start(stop.signal).then(
+      () => 'resolved',
+      (e: Error) => e,
+    );
+    const deadline = Date.now() + 5000;
+    let settled: unknown;
+    void result.then((r) => {
+      settled = r;
+    });
+    while (settled === undefined && Date.now() < deadline) {
+      clock.advance(1000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(settled).toBeInstanceOf(Error);
+    expect((settled as Error).message).toMatch(/caches did not sync in time: secrets/);
+    expect(api.lease?.spec.holderIdentity).toBe('');
+    stop.abort();
+  });
 });

@@ -119,16 +119,27 @@ export class Manager {
   }
 
   /** Campaigns, leads until the lease is lost or the signal ends, and returns once the term's controllers have stopped. */
+  /**
+   * One term of leadership. Controllers that fail to start (caches that never sync: missing
+   * RBAC or CRDs) end the term: the lease is released for another replica and the failure is
+   * returned, rather than holding the lease with nothing running.
+   */
   private async term(elector: LeaderElector, name: string, signal: AbortSignal): Promise<'lost' | 'stopped'> {
     let running: Promise<void> = Promise.resolve();
-    const outcome = await elector.run(signal, (leading) => {
+    let failure: unknown;
+    const term = new AbortController();
+    const outcome = await elector.run(AbortSignal.any([signal, term.signal]), (leading) => {
       this.leading = true;
       this.opts.metrics.leader.set({ name }, 1);
-      running = this.runControllers(leading);
+      running = this.runControllers(leading).catch((e: unknown) => {
+        failure = e;
+        term.abort();
+      });
     });
     this.leading = false;
     this.opts.metrics.leader.set({ name }, 0);
     await running;
+    if (failure !== undefined) throw failure;
     return outcome;
   }
 
