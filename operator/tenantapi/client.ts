@@ -1,4 +1,3 @@
-import { systemNamespaceOf } from '../api/names.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import { ApiError } from '../runtime/kube/errors.ts';
 import { checkDocument, type TenantDocument } from './document.ts';
@@ -37,7 +36,7 @@ export async function fromTenantApi<K extends string, C extends object>(
   }
   let value: unknown;
   try {
-    value = await client.request('GET', tenantApiPath(systemNamespaceOf(tenant), resource), { query });
+    value = await client.request('GET', tenantApiPath(tenant, resource), { query });
   } catch (e) {
     if (e instanceof ApiError && e.code === 503)
       return { unavailable: `the APIService ${TENANT_API_SERVICE_NAME} stopped answering (${e.message})` };

@@ -35,39 +35,55 @@ export interface PipelineDeps {
 type Route =
   | { kind: 'group' }
   | { kind: 'versions' }
-  | { kind: 'resource'; namespace: string; resource: TenantApiResourceName };
+  | { kind: 'resource'; namespace: string; resource: TenantApiResourceName; name: string };
 
 const GROUP_PATH = `/apis/${TENANT_API_GROUP}`;
 const VERSION_PATH = `${GROUP_PATH}/${TENANT_API_VERSION}`;
 
+const segment = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new StatusError('BadRequest', `the path segment "${s}" is not valid percent-encoding`);
+  }
+};
+
 function route(pathname: string): Route {
   if (pathname === GROUP_PATH || pathname === `${GROUP_PATH}/`) return { kind: 'group' };
   if (pathname === VERSION_PATH || pathname === `${VERSION_PATH}/`) return { kind: 'versions' };
-  const m = /^\/namespaces\/([^/]+)\/([^/]+)\/?$/.exec(pathname.slice(VERSION_PATH.length));
-  if (pathname.startsWith(`${VERSION_PATH}/`) && m?.[1] && m[2] && Object.hasOwn(TENANT_API_RESOURCES, m[2]))
-    return { kind: 'resource', namespace: decodeURIComponent(m[1]), resource: m[2] as TenantApiResourceName };
+  const rest = pathname.startsWith(`${VERSION_PATH}/`) ? pathname.slice(VERSION_PATH.length) : '';
+  const m = /^\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?\/?$/.exec(rest);
+  const resource = m?.[2];
+  if (m?.[1] && resource && Object.hasOwn(TENANT_API_RESOURCES, resource)) {
+    const namespace = segment(m[1]);
+    if (m[3] === undefined)
+      throw new StatusError(
+        'NotFound',
+        `${resource} are one document per tenant: ask for ${VERSION_PATH}/namespaces/<tenant>-system/${resource}/<tenant>`,
+      );
+    return { kind: 'resource', namespace, resource: resource as TenantApiResourceName, name: segment(m[3]) };
+  }
   throw new StatusError('NotFound', `the server could not find the requested resource (${pathname})`);
 }
 
 const VERBS: Record<string, TenantApiVerb> = { GET: 'get', PUT: 'update' };
 
-/** Reads the body up to `max` bytes; a longer one is a 413 (the rest is not read). */
+/**
+ * Reads the body, keeping at most `max` bytes: a longer one is a 413 once it has been read to
+ * its end (answering mid-upload would leave the proxy writing into a closed connection), and
+ * the server's request timeout bounds how long that may take.
+ */
 function readBody(req: http.IncomingMessage, max: number): Promise<string> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > max) return Promise.reject(tooLarge(max));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > max) {
-        req.removeAllListeners('data');
-        reject(tooLarge(max));
-        return;
-      }
-      chunks.push(c);
+      if (size <= max) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () =>
+      size > max ? reject(tooLarge(max)) : resolve(Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', reject);
   });
 }
@@ -111,11 +127,7 @@ export function tenantApiPipeline(deps: PipelineDeps) {
           ? e
           : new StatusError('InternalError', `internal error: ${(e as Error)?.message ?? String(e)}`);
       const retry = err.details?.retryAfterSeconds;
-      reply(err.code, statusBody(err), {
-        ...(retry ? { 'Retry-After': String(retry) } : {}),
-        // The rest of an oversized body is never read: end the connection with the answer.
-        ...(err.reason === 'RequestEntityTooLarge' ? { Connection: 'close' } : {}),
-      });
+      reply(err.code, statusBody(err), retry ? { 'Retry-After': String(retry) } : {});
     };
     const serve = async () => {
       const body = await readBody(req, deps.maxBodyBytes);
@@ -146,14 +158,17 @@ export function tenantApiPipeline(deps: PipelineDeps) {
           { retryAfterSeconds: wait },
         );
       }
-      const decision = await deps.authorizer.decide(who, verb, r.resource, r.namespace);
-      if (!decision.allowed) throw forbidden(who.user, verb, r.resource, r.namespace, decision.reason);
+      const decision = await deps.authorizer.decide(who, verb, r.resource, r.namespace, r.name);
+      if (!decision.allowed) throw forbidden(who.user, { ...r, verb }, decision.reason);
+      // The tenant is the namespace's, by name; a Tenant must exist for it (only the platform creates them).
       const tenant = tenantOfSystemNamespace(r.namespace);
-      if (!tenant || !(await deps.ctx.client.find(TenantResource, tenant)))
+      if (tenant !== r.name || !(await deps.ctx.client.find(TenantResource, tenant)))
         throw new StatusError(
           'NotFound',
-          `${r.namespace} is no tenant's system namespace (no Tenant ${tenant ? `"${tenant}"` : 'is named by it'})`,
-          { name: r.namespace, group: TENANT_API_GROUP, kind: r.resource },
+          tenant === undefined || tenant !== r.name
+            ? `${r.resource} "${r.name}" not found in ${r.namespace}: the one there is named after the tenant whose system namespace it is${tenant ? ` ("${tenant}")` : ''}`
+            : `${r.resource} "${r.name}" not found: there is no Tenant "${tenant}"`,
+          { name: r.name, group: TENANT_API_GROUP, kind: r.resource },
         );
       if (verb === 'update' && !/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
         throw new StatusError('UnsupportedMediaType', 'the body of a PUT must be application/json');

@@ -13,19 +13,26 @@ export interface Decision {
 
 /** Asks the API server whether an identity may do a verb on a tenant API resource in a namespace. */
 export interface Authorizer {
-  decide(who: Identity, verb: TenantApiVerb, resource: string, namespace: string): Promise<Decision>;
+  decide(
+    who: Identity,
+    verb: TenantApiVerb,
+    resource: string,
+    namespace: string,
+    name: string,
+  ): Promise<Decision>;
 }
 
 const REVIEW_TIMEOUT_MS = 5_000;
 
 /**
- * A SubjectAccessReview for exactly that group, version, resource, verb and namespace, with the
- * caller's user, uid, groups and extra: RBAC decides, as it would for the API server's own
- * resources. Not cached, so a RoleBinding removed takes effect at the next request.
+ * A SubjectAccessReview for exactly that group, version, resource, verb, namespace and name,
+ * with the caller's user, uid, groups and extra: RBAC decides, as the API server decided before
+ * proxying (a bearer token sent directly meets this check alone). Not cached, so a RoleBinding
+ * removed takes effect at the next request.
  */
 export function subjectAccessReviewer(client: KubeClient): Authorizer {
   return {
-    async decide(who, verb, resource, namespace) {
+    async decide(who, verb, resource, namespace, name) {
       const review = await client.request<{ status?: { allowed?: boolean; reason?: string } }>(
         'POST',
         '/apis/authorization.k8s.io/v1/subjectaccessreviews',
@@ -44,6 +51,7 @@ export function subjectAccessReviewer(client: KubeClient): Authorizer {
                 resource,
                 verb,
                 namespace,
+                name,
               },
             },
           },

@@ -71,17 +71,16 @@ export function statusBody(e: StatusError): Record<string, unknown> {
   };
 }
 
-/** As the API server words a refusal: `evidence.api.tenantry.dev is forbidden: User "bob" cannot get ...`. */
+/** As the API server words a refusal: `evidence.api.tenantry.dev "acme" is forbidden: User "bob" cannot get ...`. */
 export function forbidden(
   user: string,
-  verb: string,
-  resource: string,
-  namespace: string,
+  request: { verb: string; resource: string; namespace: string; name: string },
   why?: string,
 ): StatusError {
+  const { verb, resource, namespace, name } = request;
   return new StatusError(
     'Forbidden',
-    `${resource}.${TENANT_API_GROUP} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${TENANT_API_GROUP}" in the namespace "${namespace}"${why ? `: ${why}` : ''}`,
-    { group: TENANT_API_GROUP, kind: resource },
+    `${resource}.${TENANT_API_GROUP} "${name}" is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${TENANT_API_GROUP}" in the namespace "${namespace}"${why ? `: ${why}` : ''}`,
+    { name, group: TENANT_API_GROUP, kind: resource },
   );
 }
