@@ -44,22 +44,23 @@ async function record(
   await appendEvents(ctx.client, ctx.namespace, tenant, [event]);
 }
 
-const getEvidence: Handler = async (ctx, req) => {
-  const doc = await collectEvidence(ctx.client, req.tenant, ctx.namespace);
+/** Records a view once its document is ready, unless the caller will not get it any more. */
+async function recordView(
+  ctx: HandlerContext,
+  req: ResourceRequest,
+  view: Pick<Parameters<typeof viewEvent>[0], 'resource' | 'digest' | 'items' | 'period'>,
+) {
   req.checkDeadline();
   await record(
     ctx,
     req.tenant,
-    viewEvent({
-      tenant: req.tenant,
-      resource: 'evidence',
-      who: req.who,
-      digest: doc.digest,
-      items: doc.items.length,
-      now: ctx.clock.now(),
-      origin: origin(ctx),
-    }),
+    viewEvent({ ...view, tenant: req.tenant, who: req.who, now: ctx.clock.now(), origin: origin(ctx) }),
   );
+}
+
+const getEvidence: Handler = async (ctx, req) => {
+  const doc = await collectEvidence(ctx.client, req.tenant, ctx.namespace);
+  await recordView(ctx, req, { resource: 'evidence', digest: doc.digest, items: doc.items.length });
   return doc;
 };
 
@@ -77,21 +78,7 @@ const getUsage: Handler = async (ctx, req) => {
       kind: 'usage',
     });
   }
-  req.checkDeadline();
-  await record(
-    ctx,
-    req.tenant,
-    viewEvent({
-      tenant: req.tenant,
-      resource: 'usage',
-      who: req.who,
-      digest: doc.digest,
-      items: doc.lines.length,
-      period,
-      now: ctx.clock.now(),
-      origin: origin(ctx),
-    }),
-  );
+  await recordView(ctx, req, { resource: 'usage', digest: doc.digest, items: doc.lines.length, period });
   return doc;
 };
 
