@@ -43,10 +43,11 @@ async function exportEvidence(opts: ExportOptions): Promise<void> {
       'doc' in got
         ? `through the tenant API (recorded in the growth log of ${opts.tenant})`
         : `read directly, not recorded: ${got.unavailable}`;
-    if (!doc.items.length) throw new CliError(`no evidence found for tenant "${opts.tenant}"`, EXIT.findings);
+    if (!doc.bundles.length)
+      throw new CliError(`no evidence found for tenant "${opts.tenant}"`, EXIT.findings);
     writeEvidence(doc, opts.out);
     process.stderr.write(
-      `exported ${doc.items.length} evidence bundles and ${Object.keys(doc.publicKeys).length} keys to ${opts.out} (${doc.digest}), ${via}\n`,
+      `exported ${doc.bundles.length} evidence bundles and ${Object.keys(doc.publicKeys).length} keys to ${opts.out} (${doc.digest}), ${via}\n`,
     );
   } finally {
     client.close();
@@ -59,7 +60,7 @@ function writeEvidence(doc: EvidenceDocument, out: string): void {
     writeFileSync(path.join(out, 'keys', `${keyId}.pem`), pem);
   const manifest = [];
   const exported: ExportedBundle[] = [];
-  for (const item of doc.items) {
+  for (const item of doc.bundles) {
     writeFileSync(path.join(out, bundleFileName(item.name)), item.bundle);
     if (item.subject !== undefined) writeFileSync(path.join(out, subjectFileName(item.name)), item.subject);
     const files = {

@@ -18,7 +18,7 @@ import { type TenantDocument, tenantDocument } from './document.ts';
 const SUBJECT_KEYS = ['subject.json', 'report.json'];
 
 /** One signed piece of evidence, with the exact bytes that verify. */
-export interface EvidenceItem {
+export interface EvidenceBundle {
   name: string;
   /** What it is (the ConfigMap's evidence label): a receipt, an invoice report. */
   kind?: string;
@@ -34,8 +34,8 @@ export interface EvidenceItem {
 
 export interface EvidenceContent {
   tenant: string;
-  /** Ordered by name. */
-  items: EvidenceItem[];
+  /** Ordered by name. (Not `items`: kubectl would take the document for a List.) */
+  bundles: EvidenceBundle[];
   /** The operator's published public keys by key id (PEM), old ones included. */
   publicKeys: Record<string, string>;
 }
@@ -60,7 +60,7 @@ export async function collectEvidence(
     }),
     readPublicKeys(client, operatorNamespace),
   ]);
-  const items: EvidenceItem[] = [];
+  const bundles: EvidenceBundle[] = [];
   for (const cm of [...list.items].sort((a, b) =>
     (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
   )) {
@@ -70,7 +70,7 @@ export async function collectEvidence(
     const subject = key === undefined ? undefined : cm.data?.[key];
     const labels = cm.metadata.labels ?? {};
     const annotations = cm.metadata.annotations ?? {};
-    items.push({
+    bundles.push({
       name: cm.metadata.name ?? '',
       ...optional('kind', labels[LABEL_EVIDENCE]),
       ...optional('step', labels[LABEL_RECEIPT_STEP]),
@@ -80,7 +80,7 @@ export async function collectEvidence(
       ...optional('subject', subject),
     });
   }
-  return tenantDocument('Evidence', tenant, { tenant, items, publicKeys });
+  return tenantDocument('Evidence', tenant, { tenant, bundles, publicKeys });
 }
 
 const optional = <K extends string>(key: K, value: string | undefined) =>

@@ -60,7 +60,7 @@ async function recordView(
 
 const getEvidence: Handler = async (ctx, req) => {
   const doc = await collectEvidence(ctx.client, req.tenant, ctx.namespace);
-  await recordView(ctx, req, { resource: 'evidence', digest: doc.digest, items: doc.items.length });
+  await recordView(ctx, req, { resource: 'evidence', digest: doc.digest, items: doc.bundles.length });
   return doc;
 };
 

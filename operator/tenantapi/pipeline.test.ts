@@ -217,7 +217,10 @@ describe('the tenant API pipeline', () => {
       headers: { ...as('alice'), 'Content-Type': 'text/plain' },
       body: '{}',
     });
-    expect(text.status).toBe(415);
+    expect([text.status, text.body.message]).toEqual([
+      415,
+      'the body of a PUT must be JSON (application/json), not text/plain',
+    ]);
     const post = await call(prefsPath, { method: 'POST', headers: json, body: '{}' });
     expect([post.status, post.body.message]).toEqual([
       405,

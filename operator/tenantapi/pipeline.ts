@@ -170,8 +170,13 @@ export function tenantApiPipeline(deps: PipelineDeps) {
             : `${r.resource} "${r.name}" not found: there is no Tenant "${tenant}"`,
           { name: r.name, group: TENANT_API_GROUP, kind: r.resource },
         );
-      if (verb === 'update' && !/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
-        throw new StatusError('UnsupportedMediaType', 'the body of a PUT must be application/json');
+      // `kubectl replace --raw` sends no Content-Type: a body without one is read as JSON too.
+      const type = req.headers['content-type'];
+      if (verb === 'update' && type !== undefined && !/^application\/json\b/i.test(type))
+        throw new StatusError(
+          'UnsupportedMediaType',
+          `the body of a PUT must be JSON (application/json), not ${type.split(';')[0]}`,
+        );
       const doc = await handler(deps.ctx, {
         tenant,
         who,

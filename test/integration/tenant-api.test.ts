@@ -2,7 +2,7 @@
 // the API server's aggregation layer (APIService v1alpha1.api.tenantry.dev), the operator's
 // listener. Users are authenticated by the API server from their certificates, never
 // impersonated; what the API hands out is checked against the growth log it records in.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -155,10 +155,13 @@ describe('the tenant API behind the aggregation layer', () => {
       'Evidence',
     );
     expect(doc.tenant).toBe(A);
-    expect(doc.items.map((i) => i.step)).toContain('TenantAccepted');
+    expect(doc.bundles.map((b) => b.step)).toContain('TenantAccepted');
     expect(Object.keys(doc.publicKeys).length).toBeGreaterThan(0);
     const exported = (await apiEvents(A)).filter((e) => e.type === GrowthEventType.EvidenceExported);
     expect(exported).toHaveLength(1);
+    // kubectl reads it as the object it is, not as a list.
+    const got = await kubectlWith(kubeconfigs.alice, 'get', 'evidence', A, '-n', sysA, '-o', 'json');
+    expect(JSON.parse(got.stdout)).toMatchObject({ kind: 'Evidence', digest: doc.digest });
     expect(exported[0]?.data).toMatchObject({
       by: users.alice.name,
       action: 'get evidence',
@@ -202,10 +205,25 @@ describe('the tenant API behind the aggregation layer', () => {
     expect(doc.optOut).toEqual(['setQuotas']);
     const stored = await readPreferences(admin, DEFAULT_NAMESPACE, A);
     expect(stored.history.at(-1)).toMatchObject({ by: users.alice.name, optOut: ['setQuotas'] });
-    const changed = (await apiEvents(A)).filter((e) => e.type === GrowthEventType.NudgePreferencesChanged);
-    expect(changed.map((e) => e.data)).toEqual([
+    const changed = () =>
+      apiEvents(A).then((all) => all.filter((e) => e.type === GrowthEventType.NudgePreferencesChanged));
+    expect((await changed()).map((e) => e.data)).toEqual([
       expect.objectContaining({ by: users.alice.name, digest: doc.digest }),
     ]);
+
+    // kubectl replace --raw sends the file with no Content-Type: still read as JSON.
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'tenantry-prefs-')), 'prefs.json');
+    writeFileSync(file, JSON.stringify({ optOut: ['setQuotas', 'inviteAuditor'] }));
+    const replaced = await kubectlWith(
+      kubeconfigs.alice,
+      'replace',
+      '--raw',
+      tenantApiPath(A, 'nudgepreferences'),
+      '-f',
+      file,
+    );
+    expect(JSON.parse(replaced.stdout)).toMatchObject({ optOut: ['inviteAuditor', 'setQuotas'] });
+    await put({ optOutAll: false, optOut: ['setQuotas'] });
 
     const wrong = await refused(put({ optOut: ['set quotas'] }));
     expect(wrong.code).toBe(422);
@@ -214,6 +232,12 @@ describe('the tenant API behind the aggregation layer', () => {
       optOut: string[];
     };
     expect(got.optOut).toEqual(['setQuotas']);
+    // Each change is its own event; the refused one is none.
+    expect((await changed()).map((e) => e.data.by)).toEqual([
+      users.alice.name,
+      users.alice.name,
+      users.alice.name,
+    ]);
   });
 
   it('refuses the owner of B and a plain user 403 on A’s resources, and records nothing of it', async () => {
