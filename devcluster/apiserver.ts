@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Pki } from './pki.ts';
+import { FRONT_PROXY_CLIENT, type Pki } from './pki.ts';
 import { probe } from './probe.ts';
 import { ManagedProcess } from './process.ts';
 
@@ -76,6 +76,17 @@ export async function startApiServer(p: ApiServerParams): Promise<ApiServer> {
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${p.pki.serviceAccountPublicKeyPath}`,
     `--service-account-signing-key-file=${p.pki.serviceAccountKeyPath}`,
+    // The aggregation layer: it authenticates the caller and forwards her identity to aggregated
+    // API servers (Tenantry's tenant API) in these headers, presenting the front proxy's client
+    // certificate; they trust the headers only with that certificate (its CA and CN are
+    // published in kube-system/extension-apiserver-authentication).
+    `--requestheader-client-ca-file=${p.pki.frontProxy.caCertPath}`,
+    `--requestheader-allowed-names=${FRONT_PROXY_CLIENT}`,
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${p.pki.frontProxy.clientCertPath}`,
+    `--proxy-client-key-file=${p.pki.frontProxy.clientKeyPath}`,
   ];
   if (p.auditLogPath !== undefined || p.auditWebhook !== undefined) {
     const policyPath = join(p.dir, 'audit-policy.yaml');

@@ -69,19 +69,20 @@ export async function selfSignedCa(opts: {
   ]);
 }
 
-/**
- * A TLS server certificate signed by the CA. `req -x509 -CA` (OpenSSL 3) signs with the CA
- * directly, without a CSR file or serial file.
- */
-export async function serverCert(opts: {
+interface SignedCertOptions {
   keyPath: string;
   certPath: string;
   caCertPath: string;
   caKeyPath: string;
   commonName: string;
-  sans: readonly string[];
   days: number;
-}): Promise<void> {
+}
+
+/**
+ * A leaf certificate signed by the CA for one extended key usage. `req -x509 -CA` (OpenSSL 3)
+ * signs with the CA directly, without a CSR file or serial file.
+ */
+async function signedCert(opts: SignedCertOptions, usage: 'serverAuth' | 'clientAuth', extra: string[]) {
   await openssl([
     ...newCertificate(opts),
     '-CA',
@@ -95,12 +96,21 @@ export async function serverCert(opts: {
     '-addext',
     'keyUsage=critical,digitalSignature,keyEncipherment',
     '-addext',
-    'extendedKeyUsage=serverAuth',
-    '-addext',
-    `subjectAltName=${opts.sans.join(',')}`,
+    `extendedKeyUsage=${usage}`,
+    ...extra,
     '-out',
     opts.certPath,
   ]);
+}
+
+/** A TLS server certificate signed by the CA, valid for `sans`. */
+export async function serverCert(opts: SignedCertOptions & { sans: readonly string[] }): Promise<void> {
+  await signedCert(opts, 'serverAuth', ['-addext', `subjectAltName=${opts.sans.join(',')}`]);
+}
+
+/** A TLS client certificate signed by the CA, for `CN=commonName` (e.g. the API server's front proxy). */
+export async function clientCert(opts: SignedCertOptions): Promise<void> {
+  await signedCert(opts, 'clientAuth', []);
 }
 
 const csrBegin = '-----BEGIN CERTIFICATE REQUEST-----';

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pemKeyPair, selfSignedCa, serverCert } from './certs.ts';
+import { clientCert, pemKeyPair, selfSignedCa, serverCert } from './certs.ts';
 
 export interface Pki {
   caCertPath: string;
@@ -11,7 +11,16 @@ export interface Pki {
   /** RSA key pair that signs and verifies service account tokens. */
   serviceAccountKeyPath: string;
   serviceAccountPublicKeyPath: string;
+  /**
+   * The front proxy: a CA of its own (not the client CA, so no user's client certificate can
+   * pass for the proxy) and the client certificate the aggregation layer presents to aggregated
+   * API servers when it forwards a caller's identity in X-Remote-* headers.
+   */
+  frontProxy: { caCertPath: string; caKeyPath: string; clientCertPath: string; clientKeyPath: string };
 }
+
+/** The CN of the front proxy's client certificate: the one name `--requestheader-allowed-names` admits. */
+export const FRONT_PROXY_CLIENT = 'front-proxy-client';
 
 /** DNS names and IPs the apiserver serving certificate is valid for. */
 const servingSans = [
@@ -27,8 +36,8 @@ const servingSans = [
 ];
 
 /**
- * Creates a throwaway CA, an apiserver serving certificate signed by it, and the service account
- * signing key in `dir`. Keys come from Node's crypto (EC for TLS because it is instant, RSA for
+ * Creates a throwaway CA, an apiserver serving certificate signed by it, the service account
+ * signing key and the front proxy's CA and client certificate in `dir`. Keys come from Node's crypto (EC for TLS because it is instant, RSA for
  * service accounts as requested by the token consumers); certificates need the openssl CLI.
  */
 export async function generatePki(dir: string): Promise<Pki> {
@@ -41,30 +50,64 @@ export async function generatePki(dir: string): Promise<Pki> {
     servingKeyPath: p('apiserver.key'),
     serviceAccountKeyPath: p('sa.key'),
     serviceAccountPublicKeyPath: p('sa.pub'),
+    frontProxy: {
+      caCertPath: p('front-proxy-ca.crt'),
+      caKeyPath: p('front-proxy-ca.key'),
+      clientCertPath: p('front-proxy-client.crt'),
+      clientKeyPath: p('front-proxy-client.key'),
+    },
   };
-  const [ca, serving, sa] = await Promise.all([pemKeyPair('ec'), pemKeyPair('ec'), pemKeyPair('rsa')]);
+  const [ca, serving, sa, proxyCa, proxyClient] = await Promise.all([
+    pemKeyPair('ec'),
+    pemKeyPair('ec'),
+    pemKeyPair('rsa'),
+    pemKeyPair('ec'),
+    pemKeyPair('ec'),
+  ]);
   await Promise.all([
     writeFile(pki.caKeyPath, ca.privateKey, { mode: 0o600 }),
     writeFile(pki.servingKeyPath, serving.privateKey, { mode: 0o600 }),
     writeFile(pki.serviceAccountKeyPath, sa.privateKey, { mode: 0o600 }),
     writeFile(pki.serviceAccountPublicKeyPath, sa.publicKey),
+    writeFile(pki.frontProxy.caKeyPath, proxyCa.privateKey, { mode: 0o600 }),
+    writeFile(pki.frontProxy.clientKeyPath, proxyClient.privateKey, { mode: 0o600 }),
   ]);
 
-  await selfSignedCa({
-    keyPath: pki.caKeyPath,
-    certPath: pki.caCertPath,
-    commonName: 'tenantry-local-ca',
-    days: 3650,
-  });
-  await serverCert({
-    keyPath: pki.servingKeyPath,
-    certPath: pki.servingCertPath,
-    caCertPath: pki.caCertPath,
-    caKeyPath: pki.caKeyPath,
-    commonName: 'kube-apiserver',
-    sans: servingSans,
-    days: 365,
-  });
+  // Each CA, then its leaf; the two chains are independent.
+  const cluster = async () => {
+    await selfSignedCa({
+      keyPath: pki.caKeyPath,
+      certPath: pki.caCertPath,
+      commonName: 'tenantry-local-ca',
+      days: 3650,
+    });
+    await serverCert({
+      keyPath: pki.servingKeyPath,
+      certPath: pki.servingCertPath,
+      caCertPath: pki.caCertPath,
+      caKeyPath: pki.caKeyPath,
+      commonName: 'kube-apiserver',
+      sans: servingSans,
+      days: 365,
+    });
+  };
+  const frontProxy = async () => {
+    await selfSignedCa({
+      keyPath: pki.frontProxy.caKeyPath,
+      certPath: pki.frontProxy.caCertPath,
+      commonName: 'tenantry-local-front-proxy-ca',
+      days: 3650,
+    });
+    await clientCert({
+      keyPath: pki.frontProxy.clientKeyPath,
+      certPath: pki.frontProxy.clientCertPath,
+      caCertPath: pki.frontProxy.caCertPath,
+      caKeyPath: pki.frontProxy.caKeyPath,
+      commonName: FRONT_PROXY_CLIENT,
+      days: 365,
+    });
+  };
+  await Promise.all([cluster(), frontProxy()]);
   pki.caCertPem = await readFile(pki.caCertPath, 'utf8');
   return pki;
 }

@@ -12,6 +12,8 @@ import type { Logger } from './runtime/log.ts';
 import { Manager } from './runtime/manager.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
 import { type ProbeServer, startProbeServer } from './runtime/server.ts';
+import type { RateLimit } from './tenantapi/rate-limit.ts';
+import { startTenantApi, type TenantApiServer } from './tenantapi/server.ts';
 
 export interface OperatorOptions {
   client: KubeClient;
@@ -45,11 +47,22 @@ export interface OperatorOptions {
   denialAudit?:
     | { port: number; host?: string; token: string; tls: { cert: string; key: string } }
     | undefined;
+  /** Serve the tenant API (api.tenantry.dev, behind the aggregation layer) on this port (0: any free one). */
+  tenantApi?:
+    | {
+        port: number;
+        host?: string;
+        /** The serving pair, read again periodically so a rotated one is picked up. */
+        tls: () => { cert: string; key: string };
+        rateLimit?: RateLimit;
+      }
+    | undefined;
 }
 
 export interface RunningOperator {
   probe: ProbeServer | undefined;
   denials?: DenialReceiver | undefined;
+  tenantApi?: TenantApiServer | undefined;
   manager: Manager;
   /**
    * Settles when the operator stops: resolves on a clean stop, rejects on a failure or, with
@@ -120,8 +133,21 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
   const denials = opts.denialAudit
     ? await startDenialReceiver({ ...opts.denialAudit, recorder, registry: metrics.registry, log })
     : undefined;
-  const done = manager.start(signal).finally(() => Promise.all([probe?.close(), denials?.close()]));
-  return { probe, manager, done, denials };
+  // Served by every replica, leader or not: its requests read and append idempotently.
+  const tenantApi = opts.tenantApi
+    ? await startTenantApi({
+        ...opts.tenantApi,
+        client: opts.client,
+        namespace: opts.namespace,
+        clock,
+        log,
+        registry: metrics.registry,
+      })
+    : undefined;
+  const done = manager
+    .start(signal)
+    .finally(() => Promise.all([probe?.close(), denials?.close(), tenantApi?.close()]));
+  return { probe, manager, done, denials, tenantApi };
 }
 
 /** Each shard campaigns for its own lease, so shards run side by side. */

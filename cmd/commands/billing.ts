@@ -4,18 +4,24 @@ import { LABEL_INVOICE, LABEL_TENANT } from '../../operator/api/names.ts';
 import type { Entitlement } from '../../operator/api/v1alpha1/index.ts';
 import { EntitlementResource } from '../../operator/api/v1alpha1/index.ts';
 import { REPORT_VERSIONS } from '../../operator/billing/invoice-report.ts';
-import { invoiceLines } from '../../operator/billing/pricing.ts';
 import { reconcileInvoice } from '../../operator/billing/reconcile-invoice.ts';
 import { loadReport } from '../../operator/billing/report-store.ts';
 import { type MeteredReport, meteredReport, verifyReport } from '../../operator/billing/signed-report.ts';
 import { readPublicKeys } from '../../operator/evidence/keystore.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
-import type { Ledger } from '../../operator/metering/ledger.ts';
-import { verifyLedger } from '../../operator/metering/seal.ts';
-import { loadLedger } from '../../operator/metering/store.ts';
 import { iso, periodBounds, toMs } from '../../operator/metering/windows.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { fromTenantApi } from '../../operator/tenantapi/client.ts';
+import {
+  currentPeriod,
+  periodProblem,
+  reconciledLines,
+  type UsageContent,
+  UsageProblem,
+  usageOf,
+  verifiedLedger,
+} from '../../operator/tenantapi/usage.ts';
 import { writeInvoiceBundles } from '../billing/bundle-dir.ts';
 import { unsignedNote } from '../billing/unsigned.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -33,52 +39,14 @@ interface BillingOptions {
   namespace: string;
 }
 
-const currentPeriod = () => new Date().toISOString().slice(0, 7);
-
-/**
- * The tenant's ledger, checked as the operator checks it before signing: the seals under the
- * published keys, the chain from day to day, and that nothing the operator reported metered is
- * missing. A ledger that does not verify is not printed from: exit 1, naming the first record.
- */
-async function verifiedLedger(
-  client: KubeClient,
-  namespace: string,
-  tenant: string,
-  period: string,
-  e: EntitlementObject | undefined,
-): Promise<Ledger> {
-  const { ledger, partitions } = await loadLedger(client, namespace, tenant, `${period}-01T00:00:00Z`);
-  const problems = verifyLedger(partitions, {
-    publicKeys: await readPublicKeys(client, namespace),
-    requireSeals: e?.status?.ledgerSealed === true || partitions.some((p) => p.seal),
-    reportedWatermark: e?.status?.watermark,
-    tenant,
-  });
-  if (problems.length) {
-    const lines = problems.map((p) => `${p.partition}: ${p.message}`);
-    throw new CliError(`the ledger of ${tenant} does not verify:\n  ${lines.join('\n  ')}`, EXIT.findings);
+/** The ledger's and lines' problems are the command's findings (exit 1), in the same words. */
+async function findings<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof UsageProblem) throw new CliError(e.message, EXIT.findings);
+    throw e;
   }
-  return ledger;
-}
-
-async function linesFor(
-  client: KubeClient,
-  e: EntitlementObject,
-  period: string,
-  namespace: string,
-  loaded?: Ledger,
-) {
-  const tenant = e.spec.tenantRef.name;
-  const ledger = loaded ?? (await verifiedLedger(client, namespace, tenant, period, e));
-  const lines = invoiceLines(ledger.records, e.spec.prices ?? [], { tenant, period });
-  // The command checks what it prints: every line must equal the sum of its records.
-  const problems = reconcileInvoice(lines, ledger.records);
-  if (problems.length)
-    throw new CliError(
-      `invoice for ${tenant} does not reconcile:\n  ${problems.join('\n  ')}`,
-      EXIT.findings,
-    );
-  return { lines, watermark: ledger.watermark };
 }
 
 interface TenantInvoice {
@@ -108,7 +76,7 @@ async function tenantInvoice(
         `tenant "${tenant}" has neither an Entitlement nor a signed report for ${period}`,
         EXIT.findings,
       );
-    const { lines } = await linesFor(client, e, period, namespace, ledger);
+    const { lines } = await reconciledLines(client, e, period, namespace, ledger);
     const end = periodBounds(period).end;
     const wm = toMs(ledger.watermark);
     const metered = e.status?.conditions?.find((c) => c.type === EntitlementCondition.Metered);
@@ -182,10 +150,15 @@ async function tenantInvoice(
   };
 }
 
+function periodOf(opts: BillingOptions): string {
+  const period = opts.period ?? currentPeriod(Date.now());
+  const problem = periodProblem(period);
+  if (problem) throw new CliError(`--${problem}`);
+  return period;
+}
+
 async function invoice(opts: BillingOptions & { bundleDir?: string }): Promise<void> {
-  const period = opts.period ?? currentPeriod();
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(period))
-    throw new CliError(`--period must be YYYY-MM, got "${period}"`);
+  const period = periodOf(opts);
   if (!['csv', 'json'].includes(opts.output))
     throw new CliError(`--output must be csv or json, got "${opts.output}"`);
   const client = await clientFor(opts);
@@ -218,7 +191,11 @@ async function invoice(opts: BillingOptions & { bundleDir?: string }): Promise<v
     };
     const invoices: TenantInvoice[] = [];
     for (const t of tenants) {
-      invoices.push(await tenantInvoice(client, t, entitlements.get(t), period, opts.namespace, publicKeys));
+      invoices.push(
+        await findings(() =>
+          tenantInvoice(client, t, entitlements.get(t), period, opts.namespace, publicKeys),
+        ),
+      );
     }
     if (opts.bundleDir) {
       const signed = invoices.flatMap(({ report, signed: s }) =>
@@ -241,18 +218,25 @@ async function invoice(opts: BillingOptions & { bundleDir?: string }): Promise<v
   }
 }
 
+/**
+ * The tenant's usage and cost so far: from the tenant API when it is served, so the view is
+ * recorded as the caller's (and a tenant owner, who cannot read the ledger, sees it), otherwise
+ * from the ledger directly; stderr says which.
+ */
 async function usage(opts: BillingOptions): Promise<void> {
-  if (!opts.tenant) throw new CliError('--tenant is required');
-  const period = opts.period ?? currentPeriod();
+  const tenant = opts.tenant;
+  if (!tenant) throw new CliError('--tenant is required');
+  const period = periodOf(opts);
   const client = await clientFor(opts);
   try {
-    const e = (await client.list<EntitlementObject>(EntitlementResource)).items.find(
-      (x) => x.spec.tenantRef.name === opts.tenant,
-    );
-    if (!e) throw new CliError(`tenant "${opts.tenant}" has no Entitlement`, EXIT.findings);
-    const { lines, watermark } = await linesFor(client, e, period, opts.namespace);
-    const u = { tenant: opts.tenant, period, meteredUntil: watermark, lines };
+    const got = await fromTenantApi<'Usage', UsageContent>(client, tenant, 'usage', 'Usage', { period });
+    const u = 'doc' in got ? got.doc : await findings(() => usageOf(client, opts.namespace, tenant, period));
     process.stdout.write(opts.output === 'json' ? usageJson(u) : usageText(u));
+    process.stderr.write(
+      'doc' in got
+        ? `usage of ${tenant} (${u.digest}) through the tenant API, recorded in its growth log\n`
+        : `usage of ${tenant} (${u.digest}) read directly, not recorded: ${got.unavailable}\n`,
+    );
   } finally {
     client.close();
   }

@@ -1,28 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import {
-  ANNOTATION_KEY_ID,
-  ANNOTATION_SIGNED_AT,
-  LABEL_EVIDENCE,
-  LABEL_RECEIPT_STEP,
-  systemNamespaceOf,
-} from '../../operator/api/names.ts';
-import { readPublicKeys } from '../../operator/evidence/keystore.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
-import type { AnyObject } from '../../operator/runtime/kube/object.ts';
-import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { fromTenantApi } from '../../operator/tenantapi/client.ts';
+import {
+  collectEvidence,
+  type EvidenceContent,
+  type EvidenceDocument,
+} from '../../operator/tenantapi/evidence.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { clientFor } from '../kubeconfig.ts';
 import { bundleFileName, subjectFileName } from './evidence-files.ts';
-
-type EvidenceConfigMap = AnyObject & { data?: Record<string, string> };
-
-/**
- * Where an evidence ConfigMap keeps the blob its statement's subject digest covers: receipts
- * as subject.json, signed invoice reports as report.json.
- */
-const SUBJECT_KEYS = ['subject.json', 'report.json'];
 
 /** One exported bundle, as VERIFY.txt names it. */
 export interface ExportedBundle {
@@ -43,61 +31,60 @@ interface ExportOptions {
 /**
  * Writes a tenant's evidence to a directory that verifies offline: each bundle with the
  * blob its subject digest covers, the public keys, a manifest and the commands to verify
- * with tenantry or cosign.
+ * with tenantry or cosign. The evidence comes from the tenant API when it is served, so the
+ * export is recorded as the caller's; otherwise it is read directly, and the command says so.
  */
 async function exportEvidence(opts: ExportOptions): Promise<void> {
   const client = await clientFor(opts);
   try {
-    const list = await client.list<EvidenceConfigMap>(Builtin.ConfigMap, {
-      namespace: systemNamespaceOf(opts.tenant),
-      labelSelector: LABEL_EVIDENCE,
-    });
-    if (!list.items.length)
+    const got = await fromTenantApi<'Evidence', EvidenceContent>(client, opts.tenant, 'evidence', 'Evidence');
+    const doc = 'doc' in got ? got.doc : await collectEvidence(client, opts.tenant, opts.namespace);
+    const via =
+      'doc' in got
+        ? `through the tenant API (recorded in the growth log of ${opts.tenant})`
+        : `read directly, not recorded: ${got.unavailable}`;
+    if (!doc.bundles.length)
       throw new CliError(`no evidence found for tenant "${opts.tenant}"`, EXIT.findings);
-    const keys = await readPublicKeys(client, opts.namespace);
-    mkdirSync(path.join(opts.out, 'keys'), { recursive: true });
-    for (const [keyId, pem] of Object.entries(keys))
-      writeFileSync(path.join(opts.out, 'keys', `${keyId}.pem`), pem);
-    const manifest = [];
-    const exported: ExportedBundle[] = [];
-    for (const cm of list.items.sort((a, b) =>
-      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
-    )) {
-      const name = cm.metadata.name ?? '';
-      const bundle = cm.data?.['bundle.json'];
-      if (!bundle) continue;
-      writeFileSync(path.join(opts.out, bundleFileName(name)), bundle);
-      const key = SUBJECT_KEYS.find((k) => cm.data?.[k] !== undefined);
-      const subject = key === undefined ? undefined : cm.data?.[key];
-      if (subject !== undefined) writeFileSync(path.join(opts.out, subjectFileName(name)), subject);
-      const files = {
-        bundle: bundleFileName(name),
-        ...(subject !== undefined ? { subject: subjectFileName(name) } : {}),
-      };
-      manifest.push({
-        name,
-        kind: cm.metadata.labels?.[LABEL_EVIDENCE],
-        step: cm.metadata.labels?.[LABEL_RECEIPT_STEP],
-        keyId: cm.metadata.annotations?.[ANNOTATION_KEY_ID],
-        signedAt: cm.metadata.annotations?.[ANNOTATION_SIGNED_AT],
-        ...files,
-      });
-      exported.push({ ...files, ...bundleClaims(bundle) });
-    }
-    writeFileSync(
-      path.join(opts.out, 'manifest.json'),
-      `${JSON.stringify({ tenant: opts.tenant, evidence: manifest }, null, 2)}\n`,
-    );
-    writeFileSync(
-      path.join(opts.out, 'VERIFY.txt'),
-      verifyInstructions(opts.tenant, new Date().toISOString(), exported),
-    );
+    writeEvidence(doc, opts.out);
     process.stderr.write(
-      `exported ${manifest.length} evidence bundles and ${Object.keys(keys).length} keys to ${opts.out}\n`,
+      `exported ${doc.bundles.length} evidence bundles and ${Object.keys(doc.publicKeys).length} keys to ${opts.out} (${doc.digest}), ${via}\n`,
     );
   } finally {
     client.close();
   }
+}
+
+function writeEvidence(doc: EvidenceDocument, out: string): void {
+  mkdirSync(path.join(out, 'keys'), { recursive: true });
+  for (const [keyId, pem] of Object.entries(doc.publicKeys))
+    writeFileSync(path.join(out, 'keys', `${keyId}.pem`), pem);
+  const manifest = [];
+  const exported: ExportedBundle[] = [];
+  for (const item of doc.bundles) {
+    writeFileSync(path.join(out, bundleFileName(item.name)), item.bundle);
+    if (item.subject !== undefined) writeFileSync(path.join(out, subjectFileName(item.name)), item.subject);
+    const files = {
+      bundle: bundleFileName(item.name),
+      ...(item.subject !== undefined ? { subject: subjectFileName(item.name) } : {}),
+    };
+    manifest.push({
+      name: item.name,
+      kind: item.kind,
+      step: item.step,
+      keyId: item.keyId,
+      signedAt: item.signedAt,
+      ...files,
+    });
+    exported.push({ ...files, ...bundleClaims(item.bundle) });
+  }
+  writeFileSync(
+    path.join(out, 'manifest.json'),
+    `${JSON.stringify({ tenant: doc.tenant, digest: doc.digest, evidence: manifest }, null, 2)}\n`,
+  );
+  writeFileSync(
+    path.join(out, 'VERIFY.txt'),
+    verifyInstructions(doc.tenant, new Date().toISOString(), exported),
+  );
 }
 
 /**

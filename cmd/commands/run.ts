@@ -8,6 +8,7 @@ import { checkWindowSize } from '../../operator/metering/windows.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { createLogger } from '../../operator/runtime/log.ts';
 import { LostLeadershipError } from '../../operator/runtime/manager.ts';
+import { parseRateLimit } from '../../operator/tenantapi/rate-limit.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { loadKubeConfig } from '../kubeconfig.ts';
 
@@ -34,6 +35,10 @@ interface RunOptions {
   denialAuditTokenFile?: string;
   denialAuditTlsCertFile?: string;
   denialAuditTlsKeyFile?: string;
+  tenantApiAddress?: string;
+  tenantApiTlsCertFile?: string;
+  tenantApiTlsKeyFile?: string;
+  tenantApiRateLimit: string;
 }
 
 function parsePort(address: string, flag: string): { host: string; port: number } {
@@ -59,13 +64,6 @@ function denialAuditOptions(opts: RunOptions) {
   ];
   if (given.every((v) => !v)) return undefined;
   if (given.some((v) => !v)) throw new CliError(`${DENIAL_FLAGS.join(', ')} go together`);
-  const read = (file: string, flag: string) => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new CliError(`${flag}: cannot read ${file}: ${(e as Error).message}`);
-    }
-  };
   return {
     ...parsePort(opts.denialAuditAddress ?? '', '--denial-audit-address'),
     token: readToken(opts.denialAuditTokenFile ?? ''),
@@ -74,6 +72,37 @@ function denialAuditOptions(opts: RunOptions) {
       key: read(opts.denialAuditTlsKeyFile ?? '', '--denial-audit-tls-key-file'),
     },
   };
+}
+
+function read(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`${flag}: cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+const TENANT_API_FLAGS = ['--tenant-api-address', '--tenant-api-tls-cert-file', '--tenant-api-tls-key-file'];
+
+/** The tenant API's listener; its serving pair is read now (to fail early) and again at each refresh. */
+function tenantApiOptions(opts: RunOptions) {
+  const given = [opts.tenantApiAddress, opts.tenantApiTlsCertFile, opts.tenantApiTlsKeyFile];
+  if (given.every((v) => !v)) return undefined;
+  if (given.some((v) => !v)) throw new CliError(`${TENANT_API_FLAGS.join(', ')} go together`);
+  const certFile = opts.tenantApiTlsCertFile ?? '';
+  const keyFile = opts.tenantApiTlsKeyFile ?? '';
+  const tls = () => ({
+    cert: read(certFile, '--tenant-api-tls-cert-file'),
+    key: read(keyFile, '--tenant-api-tls-key-file'),
+  });
+  tls();
+  let rateLimit: ReturnType<typeof parseRateLimit>;
+  try {
+    rateLimit = parseRateLimit(opts.tenantApiRateLimit);
+  } catch (e) {
+    throw new CliError(`--tenant-api-rate-limit: ${(e as Error).message}`);
+  }
+  return { ...parsePort(opts.tenantApiAddress ?? '', '--tenant-api-address'), tls, rateLimit };
 }
 
 /** A bearer token from a file (a mounted Secret); refuses an empty or short one. */
@@ -116,6 +145,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       ? { host: '127.0.0.1', port: -1 }
       : parsePort(opts.probeAddress, '--probe-address');
   const denialAudit = denialAuditOptions(opts);
+  const tenantApi = tenantApiOptions(opts);
   let allowed: { allowCidrs: string[]; allowHosts: string[] };
   try {
     allowed = parseAllowList(opts.archiveEndpointAllow ?? []);
@@ -153,6 +183,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       meteringWindowMs,
       archiveEndpoints: { allowHttp: opts.archiveAllowHttp ?? false, ...allowed },
       denialAudit,
+      tenantApi,
     },
     stop.signal,
   );
@@ -234,6 +265,20 @@ export function runCommand(): Command {
     .option('--denial-audit-token-file <file>', 'bearer token the audit webhook must present')
     .option('--denial-audit-tls-cert-file <pem>', 'serving certificate of the audit receiver')
     .option('--denial-audit-tls-key-file <pem>', 'serving key of the audit receiver')
+    .option(
+      '--tenant-api-address <addr>',
+      'serve the tenant API (api.tenantry.dev/v1alpha1, registered as an APIService) here, e.g. :8443',
+    )
+    .option(
+      '--tenant-api-tls-cert-file <pem>',
+      "the tenant API's serving certificate, for <service>.<namespace>.svc (re-read every minute)",
+    )
+    .option('--tenant-api-tls-key-file <pem>', "the tenant API's serving key")
+    .option(
+      '--tenant-api-rate-limit <burst/per-second>',
+      'requests a user may make to the tenant API at once, and a second after that',
+      '20/2',
+    )
     .option('--resync <d>', 'periodic re-check of every object, a safety net for missed events', '10m')
     .addOption(
       new Option('--log-level <level>', 'log level')

@@ -3,9 +3,12 @@ import { readCrds } from '../api/crds.ts';
 import { apply } from '../runtime/apply.ts';
 import { type Clock, realClock, sleep } from '../runtime/clock.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
+import type { Secret } from '../runtime/kube/core.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
 import { Builtin, type ResourceType } from '../runtime/kube/resource.ts';
+import { TENANT_API_TLS_SECRET } from '../tenantapi/names.ts';
 import { operatorRbac } from './rbac.ts';
+import { installTenantApi } from './tenant-api.ts';
 
 const typeOf = (o: AnyObject): ResourceType => {
   const found = Object.values(Builtin).find((t) => t.kind === o.kind);
@@ -14,13 +17,25 @@ const typeOf = (o: AnyObject): ResourceType => {
 };
 
 /**
+ * The CA the tenant API's APIService trusts, from the serving Secret the operator mounts
+ * (`ca.crt`, else the certificate itself); undefined when there is no such Secret yet.
+ */
+async function tenantApiCa(client: KubeClient, namespace: string): Promise<string | undefined> {
+  const secret = await client.find<Secret>(Builtin.Secret, TENANT_API_TLS_SECRET, namespace);
+  const pem = secret?.data?.['ca.crt'] ?? secret?.data?.['tls.crt'];
+  return pem ? Buffer.from(pem, 'base64').toString('utf8') : undefined;
+}
+
+/**
  * Installs the CRDs and the operator's RBAC by server-side apply (idempotent) and waits
- * until every CRD is Established, so objects can be created right after.
+ * until every CRD is Established, so objects can be created right after. With the tenant API's
+ * serving Secret in place (tenantry-api-tls), also its RBAC, Service and APIService: an
+ * APIService is only registered once there is a certificate for the aggregator to trust.
  */
 export async function install(
   client: KubeClient,
   opts: { namespace: string; crdsDir?: string; rbac?: boolean; clock?: Clock; timeoutMs?: number },
-): Promise<{ crds: string[] }> {
+): Promise<{ crds: string[]; tenantApi: boolean }> {
   const clock = opts.clock ?? realClock;
   const crds = readCrds(opts.crdsDir);
   for (const crd of crds) await apply(client, Builtin.CustomResourceDefinition, crd);
@@ -42,5 +57,7 @@ export async function install(
     }
   }
   for (const obj of policies) await apply(client, typeOf(obj), obj);
-  return { crds: names };
+  const ca = opts.rbac === false ? undefined : await tenantApiCa(client, opts.namespace);
+  if (ca) await installTenantApi(client, { namespace: opts.namespace, caBundlePem: ca });
+  return { crds: names, tenantApi: ca !== undefined };
 }

@@ -1,6 +1,7 @@
 import { ENTITLEMENT_POLICY } from '../admission/addon-policies.ts';
 import { CLUSTERROLE_TENANT_OWNER, CLUSTERROLE_TENANT_SYSTEM } from '../api/names.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
+import { TENANT_API_GROUP, TENANT_API_RESOURCES } from '../tenantapi/names.ts';
 
 export const OPERATOR_NAME = 'tenantry';
 export const DEFAULT_NAMESPACE = 'tenantry-system';
@@ -165,7 +166,11 @@ export function tenantOwnerClusterRole(): AnyObject {
   };
 }
 
-/** What a tenant owner may do in the tenant's system namespace: ask for add-ons, keep IdP secrets, read receipts. */
+/**
+ * What a tenant owner may do in the tenant's system namespace: ask for add-ons, keep IdP
+ * secrets, read receipts, and use the tenant API (export evidence, view usage, set nudge
+ * preferences), whose every request is a SubjectAccessReview against exactly these rules.
+ */
 export function tenantSystemClusterRole(): AnyObject {
   return {
     apiVersion: `${rbac}/v1`,
@@ -178,6 +183,11 @@ export function tenantSystemClusterRole(): AnyObject {
       // Receipts and evidence: readable, never writable by the tenant.
       { apiGroups: [''], resources: ['configmaps', 'events', 'resourcequotas', 'namespaces'], verbs: read },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: read },
+      ...Object.values(TENANT_API_RESOURCES).map((r) => ({
+        apiGroups: [TENANT_API_GROUP],
+        resources: [r.name],
+        verbs: [...r.verbs],
+      })),
     ],
   };
 }

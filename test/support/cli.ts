@@ -9,14 +9,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `tenantry` CLI against the test cluster, with no terminal (as scripts do). */
+/**
+ * Runs the real `tenantry` CLI against the test cluster, with no terminal (as scripts do), as
+ * the admin or with another user's kubeconfig.
+ */
 export function tenantry(
   args: string[],
-  opts: { onStderr?: (chunk: string) => void } = {},
+  opts: { onStderr?: (chunk: string) => void; kubeconfig?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
-      env: { ...process.env, KUBECONFIG: inject('kubeconfig') },
+      env: { ...process.env, KUBECONFIG: opts.kubeconfig ?? inject('kubeconfig') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

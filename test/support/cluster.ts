@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
 import type { Tenant } from '../../operator/api/v1alpha1/index.ts';
 import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
-import { type RunningOperator, startOperator } from '../../operator/app.ts';
+import { type OperatorOptions, type RunningOperator, startOperator } from '../../operator/app.ts';
 import type { EndpointPolicy } from '../../operator/archive/endpoint-policy.ts';
 import { parseFeatureFlags } from '../../operator/config.ts';
 import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
@@ -53,6 +53,8 @@ export async function startTestOperator(
     denialAudit?: boolean;
     /** Default: http and loopback allowed, for the tests' S3 server; `{}` is a real platform's default. */
     archiveEndpoints?: EndpointPolicy;
+    /** Serve the tenant API (see test/support/tenant-api.ts). */
+    tenantApi?: OperatorOptions['tenantApi'];
   } = {},
 ): Promise<{ op: RunningOperator; stop: () => Promise<void> }> {
   const kc = loadKubeConfig(inject('kubeconfig'));
@@ -76,6 +78,7 @@ export async function startTestOperator(
       ...(opts.denialAudit && inject('denialAudit').port
         ? { denialAudit: { ...inject('denialAudit'), host: '127.0.0.1' } }
         : {}),
+      ...(opts.tenantApi ? { tenantApi: opts.tenantApi } : {}),
     },
     abort.signal,
   );
@@ -123,7 +126,15 @@ const run = promisify(execFile);
 
 /** Runs the kubectl built with the control plane (or the one on PATH for an external cluster). */
 export async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return kubectlWith(inject('kubeconfig'), ...args);
+}
+
+/** kubectl with another kubeconfig (another user's credentials). */
+export async function kubectlWith(
+  kubeconfig: string,
+  ...args: string[]
+): Promise<{ stdout: string; stderr: string }> {
   const binDir = inject('binDir');
   const bin = binDir ? join(binDir, 'kubectl') : 'kubectl';
-  return run(bin, ['--kubeconfig', inject('kubeconfig'), ...args], { timeout: 120_000 });
+  return run(bin, ['--kubeconfig', kubeconfig, ...args], { timeout: 120_000 });
 }

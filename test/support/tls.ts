@@ -12,12 +12,12 @@ export interface TestTls {
 }
 
 /**
- * Makes a CA and a serving certificate for 127.0.0.1 and localhost in a temp dir, the way
+ * Makes a CA and a serving certificate (for 127.0.0.1 and localhost unless `sans` says) in a temp dir, the way
  * devcluster/pki.ts does for the apiserver: EC keys from Node's crypto (instant), the
  * certificates from the openssl CLI (`req -x509 -CA` signs without a CSR or serial file).
  * The directory is removed before returning; only the PEM strings are needed.
  */
-export async function createTestTls(opts: { commonName?: string } = {}): Promise<TestTls> {
+export async function createTestTls(opts: { commonName?: string; sans?: string[] } = {}): Promise<TestTls> {
   const dir = await mkdtemp(join(tmpdir(), 'tenantry-tls-'));
   try {
     const p = (name: string) => join(dir, name);
@@ -40,7 +40,7 @@ export async function createTestTls(opts: { commonName?: string } = {}): Promise
       caCertPath: p('ca.crt'),
       caKeyPath: p('ca.key'),
       commonName: 'localhost',
-      sans: ['IP:127.0.0.1', 'DNS:localhost'],
+      sans: opts.sans ?? ['IP:127.0.0.1', 'DNS:localhost'],
       days: 30,
     });
     const [ca, cert] = await Promise.all([readFile(p('ca.crt'), 'utf8'), readFile(p('server.crt'), 'utf8')]);

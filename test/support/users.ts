@@ -51,6 +51,9 @@ export interface CertUser {
   /** The groups of the certificate (its O fields); the API server adds system:authenticated. */
   groups: string[];
   client: KubeClient;
+  /** Her credential (PEM), for tools that take a kubeconfig or a raw TLS connection. */
+  certPem: string;
+  keyPem: string;
 }
 
 /**
@@ -183,7 +186,15 @@ export async function certificateUser(
     client.close();
     throw new Error(`the API server authenticates ${name} as ${JSON.stringify(seen)}`);
   }
-  return { name, groups, client };
+  return { name, groups, client, certPem, keyPem: key.privateKey };
+}
+
+/** A kubeconfig file with the user's client certificate, for kubectl and the tenantry CLI. */
+export async function kubeconfigFile(user: CertUser): Promise<string> {
+  const kc = clientKubeConfig(loadKubeConfig(inject('kubeconfig')), user.name, user.certPem, user.keyPem);
+  const file = join(await mkdtemp(join(tmpdir(), 'tenantry-user-')), 'kubeconfig');
+  await writeFile(file, kc.exportConfig(), { mode: 0o600 });
+  return file;
 }
 
 /**

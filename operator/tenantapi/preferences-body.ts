@@ -1,0 +1,54 @@
+import { StatusError } from './status.ts';
+
+/** What a tenant admin may set: all nudges off, or some of them, by name. */
+export interface PreferencesChange {
+  optOutAll: boolean;
+  optOut: string[];
+}
+
+const NUDGE_NAME = /^[a-z][a-zA-Z0-9]{0,62}$/;
+const MAX_OPT_OUT = 32;
+const KNOWN = new Set(['apiVersion', 'kind', 'metadata', 'optOutAll', 'optOut']);
+
+const invalid = (field: string, message: string) =>
+  new StatusError('Invalid', `NudgePreferences is invalid: ${field}: ${message}`, {
+    kind: 'NudgePreferences',
+    causes: [{ reason: 'FieldValueInvalid', field, message }],
+  });
+
+/**
+ * The body of a PUT of nudgepreferences (`{"optOutAll": false, "optOut": ["setQuotas"]}`; the
+ * envelope of what a GET returned may come along and is ignored). A field left out is its
+ * default, as a PUT replaces. Errors are 422 naming the field and what it must be.
+ */
+export function parsePreferences(text: string): PreferencesChange {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new StatusError('BadRequest', `the body is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new StatusError(
+      'BadRequest',
+      'the body must be a JSON object like {"optOutAll": false, "optOut": ["setQuotas"]}',
+    );
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !KNOWN.has(k));
+  if (unknown.length) throw invalid(unknown[0] ?? '', `unknown field; known fields are optOutAll and optOut`);
+  const optOutAll = b.optOutAll ?? false;
+  if (typeof optOutAll !== 'boolean')
+    throw invalid('optOutAll', `must be true or false, got ${JSON.stringify(optOutAll)}`);
+  const optOut = b.optOut ?? [];
+  if (!Array.isArray(optOut)) throw invalid('optOut', 'must be a list of nudge names');
+  if (optOut.length > MAX_OPT_OUT)
+    throw invalid('optOut', `at most ${MAX_OPT_OUT} names, got ${optOut.length}`);
+  optOut.forEach((n, i) => {
+    if (typeof n !== 'string' || !NUDGE_NAME.test(n))
+      throw invalid(
+        `optOut[${i}]`,
+        `${JSON.stringify(n).slice(0, 80)} is not a nudge name (a lower-case letter, then letters and digits, at most 63, e.g. setQuotas)`,
+      );
+  });
+  return { optOutAll, optOut: optOut as string[] };
+}
