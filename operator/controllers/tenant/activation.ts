@@ -13,6 +13,7 @@ import type { GrowthEvent } from '../../growth/events.ts';
 import { describeMilestone } from '../../growth/milestones.ts';
 import type { Outcome } from '../../runtime/reconcile/outcome.ts';
 import type { GrowthDeps } from './growth-deps.ts';
+import { dropForeignField } from './status-repair.ts';
 
 /**
  * status.activation (feature activationChecklist): the checklist recomputed from its sources
@@ -25,7 +26,10 @@ export async function activation(
   tenant: Tenant,
   status: Readonly<TenantStatus>,
 ): Promise<Outcome<TenantStatus>> {
-  if (!deps.features.activationChecklist) return { status: { activation: undefined } };
+  if (!deps.features.activationChecklist) {
+    await dropForeignField(deps.client, tenant, 'activation', undefined);
+    return { status: { activation: undefined } };
+  }
   const name = tenant.metadata.name ?? '';
   const uid = tenant.metadata.uid ?? '';
   const created = tenant.metadata.creationTimestamp ?? '';
@@ -52,5 +56,6 @@ export async function activation(
     const said = deps.features.growthInstrumentation ? describeMilestone(e) : undefined;
     if (said) deps.recorder.event(tenant, 'Normal', said.reason, said.message);
   }
+  await dropForeignField(deps.client, tenant, 'activation', checklist.status);
   return { status: { activation: checklist.status } };
 }

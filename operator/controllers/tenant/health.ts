@@ -8,6 +8,7 @@ import { isoTime } from '../../runtime/clock.ts';
 import type { Outcome } from '../../runtime/reconcile/outcome.ts';
 import { namespacesOf } from './desired.ts';
 import type { GrowthDeps } from './growth-deps.ts';
+import { dropForeignField } from './status-repair.ts';
 
 /**
  * status.health (feature growthInstrumentation): the score of formula v1 from the tenant's
@@ -21,7 +22,10 @@ export async function health(
   tenant: Tenant,
   status: Readonly<TenantStatus>,
 ): Promise<Outcome<TenantStatus>> {
-  if (!deps.features.growthInstrumentation) return { status: { health: undefined } };
+  if (!deps.features.growthInstrumentation) {
+    await dropForeignField(deps.client, tenant, 'health', undefined);
+    return { status: { health: undefined } };
+  }
   const name = tenant.metadata.name ?? '';
   const uid = tenant.metadata.uid ?? '';
   const provisioned = status.conditions?.some(
@@ -53,10 +57,9 @@ export async function health(
       await deps.growthLog.record(name, [activeEvent(name, isoOf(sample.at), data, deps.growthLog.origin)]);
     }
   }
-  return {
-    status: { health: healthStatus(inputs, status.health, isoTime(deps.clock)) },
-    requeueAfterMs: deps.sampler.nextIn(uid),
-  };
+  const next = healthStatus(inputs, status.health, isoTime(deps.clock));
+  await dropForeignField(deps.client, tenant, 'health', next);
+  return { status: { health: next }, requeueAfterMs: deps.sampler.nextIn(uid) };
 }
 
 const isoOf = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
