@@ -32,13 +32,15 @@ export function cohortTable(
   }
   return [...byCohort.entries()].map(([cohort, members]) => {
     const start = weekStart(members[0]?.created ?? 0);
-    const complete = members.map((t) =>
-      t.items.length === ACTIVATION_ITEMS.length ? Date.parse(completedAt(t.items)) : undefined,
-    );
+    const complete = members.map((t) => {
+      const at = t.items.length === ACTIVATION_ITEMS.length ? Date.parse(completedAt(t.items)) : undefined;
+      return at !== undefined && at <= opts.now ? at : undefined;
+    });
     const active = Array.from({ length: opts.weeks }, (_, n) =>
       start + n * WEEK_MS > opts.now
         ? null
-        : members.filter((t) => t.activeAt.some((at) => weeksAfter(t.created, at) === n)).length,
+        : members.filter((t) => t.activeAt.some((at) => at <= opts.now && weeksAfter(t.created, at) === n))
+            .length,
     );
     return {
       cohort,

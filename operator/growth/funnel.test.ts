@@ -81,3 +81,13 @@ describe('activationFunnel', () => {
     expect(f.tenants[1]?.items.firstApproval).toBe('');
   });
 });
+
+describe('activationFunnel as of a time', () => {
+  it('does not count what was done after that time', () => {
+    const t = tenant('later', t0, 20);
+    const early = activationFunnel([t], { now: t0 + 10 * H, period: 'week' });
+    expect(early.tenants[0]).toMatchObject({ completedAt: '', within24h: 'pending' });
+    expect(early.tenants[0]?.items.identityConnected).toBe(new Date(t0 + H).toISOString());
+    expect(activationFunnel([t], { now: t0 + 21 * H, period: 'week' }).tenants[0]?.within24h).toBe('yes');
+  });
+});

@@ -53,8 +53,10 @@ export interface Funnel {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function row(t: TenantGrowth, now: number, period: CohortPeriod): FunnelTenant {
-  const done = new Map(t.items.map((c) => [c.item, c.at]));
-  const complete = t.items.length === ACTIVATION_ITEMS.length ? completedAt(t.items) : '';
+  // As of `now`: what was done later is not done yet.
+  const items = t.items.filter((c) => Date.parse(c.at) <= now);
+  const done = new Map(items.map((c) => [c.item, c.at]));
+  const complete = items.length === ACTIVATION_ITEMS.length ? completedAt(items) : '';
   const deadline = t.created + DAY_MS;
   const within24h: Within24h =
     complete && Date.parse(complete) <= deadline ? 'yes' : now >= deadline ? 'no' : 'pending';

@@ -185,7 +185,7 @@ describe('the activation checklist', () => {
     expect(repaired.status?.activation?.completedAt).toBeUndefined();
     expect(items(repaired).firstUsageView?.done).toBe(false);
     // The other tenant's owner viewed the other tenant's usage: it counts there, and only there.
-    const theirs = await waitFor('the other tenant\'s usage view', async () => {
+    const theirs = await waitFor("the other tenant's usage view", async () => {
       const t = await get(other);
       return items(t).firstUsageView?.done ? t : undefined;
     });
