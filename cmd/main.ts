@@ -2,8 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../operator/runtime/kube/errors.ts';
+import { activationCommand } from './commands/activation.ts';
 import { invoiceCommand, usageCommand } from './commands/billing.ts';
+import { cohortsCommand } from './commands/cohorts.ts';
 import { devCommand } from './commands/dev.ts';
+import { eventsCommand } from './commands/events.ts';
 import { evidenceCommand } from './commands/evidence.ts';
 import { installCommand } from './commands/install.ts';
 import { lintCommand } from './commands/lint.ts';
@@ -30,7 +33,10 @@ export function program(): Command {
     .addCommand(signupCommand())
     .addCommand(evidenceCommand())
     .addCommand(usageCommand())
-    .addCommand(invoiceCommand());
+    .addCommand(invoiceCommand())
+    .addCommand(activationCommand())
+    .addCommand(cohortsCommand())
+    .addCommand(eventsCommand());
 }
 
 export async function main(argv: string[]): Promise<number> {

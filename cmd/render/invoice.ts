@@ -50,7 +50,7 @@ export function invoiceCsv(lines: readonly InvoiceLine[]): string {
   return `${rows.join('\r\n')}\r\n`;
 }
 
-const jsonDocument = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+export const jsonDocument = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 /** The report as indented JSON with its `digest` (over the report without the digest). */
 export function invoiceJson(lines: readonly InvoiceLine[], ctx?: { tenant: string; period: string }): string {

@@ -30,6 +30,8 @@ export const GrowthEventType = {
   ActivationCompleted: 'dev.tenantry.activation.completed',
   FirstAddOn: 'dev.tenantry.addon.first',
   FirstInvoiceLine: 'dev.tenantry.invoice.first-line',
+  /** The operator saw the tenant active in an ISO week (running workload pods, metered usage). */
+  TenantActive: 'dev.tenantry.tenant.active',
   /** A tenant admin exported evidence through the tenant API. */
   EvidenceExported: 'dev.tenantry.evidence.exported',
   /** A tenant admin looked at usage and cost through the tenant API. */

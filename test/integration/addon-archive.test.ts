@@ -210,6 +210,22 @@ describe('the audit archive add-on', () => {
     expect(JSON.parse((await event.Body?.transformToString()) ?? '{}')).toMatchObject({
       involvedObject: { kind: 'Tenant', name: tenant },
     });
+    // The durable growth log goes along, a CloudEvent per object (the tenant's creation at least).
+    expect(archived.growth).toBeGreaterThan(0);
+    const growth = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: b, Prefix: `tenantry/${tenant}/growth/` }),
+    );
+    const milestones = await Promise.all(
+      (growth.Versions ?? []).map(async (v) => {
+        const o = await s3.send(new GetObjectCommand({ Bucket: b, Key: v.Key, VersionId: v.VersionId }));
+        return JSON.parse((await o.Body?.transformToString()) ?? '{}') as {
+          specversion?: string;
+          type?: string;
+        };
+      }),
+    );
+    expect(milestones.map((m) => m.type)).toContain('dev.tenantry.tenant.created');
+    expect(milestones.every((m) => m.specversion === '1.0')).toBe(true);
     const versions = await s3.send(
       new ListObjectVersionsCommand({ Bucket: b, Prefix: `tenantry/${tenant}/` }),
     );

@@ -46,7 +46,7 @@ export interface ActivationStatus {
   completedAt?: Time;
 }
 
-/** Health band of a tenant. */
+/** Health band of a tenant: healthy from 70 points, atRisk from 40, critical below 40. */
 export type HealthBand = 'healthy' | 'atRisk' | 'critical';
 
 /** Direction of the score against the previous one. */
@@ -55,71 +55,106 @@ export type HealthTrend = 'up' | 'down' | 'steady';
 /** One component of the health score, with everything needed to recompute its contribution. */
 export interface HealthComponent {
   /**
-   * Name of the component, for example activation or identity.
+   * Name of the component: activation, activity, identity, domain, refusals or nudges.
    * @maxLength 63
    */
   name: string;
   /**
-   * Weight in the formula (before renormalisation), 0-100.
+   * Weight in the formula as published (before renormalisation), 0-100.
    * @minimum 0
    * @maximum 100
    */
   weight: int32;
   /**
-   * The measured value, as text with its unit (for example "3/4 items" or "2 refusals in 7 days").
+   * Weight after the components without data dropped out: the published weights of those
+   * with data scaled to add up to 100, rounded to whole numbers by largest remainder (so they
+   * still add up to exactly 100). Absent when the component dropped out.
+   * @minimum 0
+   * @maximum 100
+   */
+  effectiveWeight?: int32;
+  /**
+   * The measured value, as text with its unit (for example "3/4 items" or "2 refusals in the hour before 10:00").
    * @maxLength 256
    */
   raw?: string;
   /**
-   * The component's score, 0-100.
+   * The component's score, 0-100. Absent when it dropped out.
    * @minimum 0
    * @maximum 100
    */
   score?: int32;
   /**
-   * Points it adds to the total: score × renormalised weight / 100, rounded to a tenth and
-   * given ×10 as an integer, so contributions add up exactly to score × 10.
+   * Points it adds to the total, in hundredths of a point: exactly score × effectiveWeight,
+   * no rounding. The contributions add up to status.health.scoreHundredths.
    * @minimum 0
-   * @maximum 1000
+   * @maximum 10000
    */
-  contributionTenths?: int32;
-  /** Why there is no score (the component has no data yet and drops out of the formula). */
+  contributionHundredths?: int32;
+  /** Why there is no score: the component has no data and drops out of the formula. */
   missing?: string;
 }
 
 /** The tenant's health score: a versioned, transparent formula. */
 export interface HealthStatus {
   /**
-   * Version of the formula, so scores are compared only within one version.
+   * Version of the formula, so scores are compared only within one version. Formula v1, six
+   * components (published weight in brackets), each scored 0-100:
+   * - activation (30): share of the activation checklist done;
+   * - activity (25): share of the real activity signals present: running workload pods (a pod
+   *   in phase Running in any of the tenant's workload namespaces), metered usage in the
+   *   Entitlement's status in the last 7 days (only with an Entitlement), and actions through
+   *   the tenant API in the growth log in the last 7 days;
+   * - identity (15): identity provider checks, pass 100, warn 50, fail 0, averaged (only with spec.identity);
+   * - domain (10): 100 when DomainVerified is True, else 0 (only with spec.domain);
+   * - refusals (10): 100 minus 20 per request Tenantry's admission refused in the tenant's
+   *   namespaces in the last hour (its AdmissionDenied Events), at least 0;
+   * - nudges (10): share of the nudges in force that are not overdue (open more than 7 days); 100 with none in force (only with status.nudges).
+   * Components without data drop out and the others' weights are scaled up to 100
+   * (effectiveWeight). Pods and refusals are sampled at most hourly, so an idle tenant's score
+   * changes only when its inputs do.
    * @maxLength 32
    */
   formulaVersion: string;
   /**
-   * The score, 0-100: the sum of the components' contributions.
+   * The score, 0-100: scoreHundredths / 100, rounded half up to a whole point.
    * @minimum 0
    * @maximum 100
    */
   score: int32;
-  /** healthy, atRisk or critical. */
+  /**
+   * The exact sum of the components' contributionHundredths, 0-10000.
+   * @minimum 0
+   * @maximum 10000
+   */
+  scoreHundredths: int32;
+  /** healthy (score 70 and above), atRisk (40-69) or critical (below 40). */
   band: HealthBand;
-  /** Against the previous score: up, down or steady. */
+  /**
+   * How the last change of the inputs moved the score: up, down or steady (inputs changed,
+   * the score did not). Absent for the first score.
+   */
   trend?: HealthTrend;
   /**
-   * The score before this one.
+   * The score before the last change of the inputs.
    * @minimum 0
    * @maximum 100
    */
   previousScore?: int32;
   /**
-   * Components, each with its weight, raw value, score and contribution.
+   * Components, each with its published and effective weight, raw value, score and
+   * contribution (score × effectiveWeight, in hundredths of a point), or why it dropped out.
    * @listType map
    * @listMapKey name
    * @maxItems 16
    */
   components: HealthComponent[];
-  /** True when components without data dropped out and the others' weights were scaled up to 100. */
+  /**
+   * True when components without data dropped out and the others' weights were scaled up to
+   * 100: their effectiveWeight differs from their weight.
+   */
   renormalised?: boolean;
-  /** When the inputs last changed the score. */
+  /** When the inputs last changed. */
   computedAt?: Time;
 }
 

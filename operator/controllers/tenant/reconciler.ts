@@ -13,11 +13,15 @@ import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { ResourceType } from '../../runtime/kube/resource.ts';
 import type { StatusDraft } from '../../runtime/reconcile/draft.ts';
 import type { Finalized, ObjectReconciler } from '../../runtime/reconcile/object.ts';
+import { activation } from './activation.ts';
 import { cleanupTenant } from './cleanup.ts';
 import { profileOf } from './desired.ts';
 import { checkDomain } from './domain.ts';
+import type { GrowthDeps } from './growth-deps.ts';
+import { health } from './health.ts';
 import { checkIdentity, type IdentityDeps, NO_IDENTITY } from './identity.ts';
 import { type OnboardingMetrics, recordMilestones } from './metrics.ts';
+import { milestones } from './milestones.ts';
 import { type MilestoneSources, onboardingTiming } from './onboarding.ts';
 import { provision } from './provision.ts';
 import { TENANT_READINESS } from './readiness.ts';
@@ -40,6 +44,8 @@ export interface TenantReconcilerDeps {
   dnsServers: string[];
   identity: Omit<IdentityDeps, 'client' | 'clock' | 'schedule'>;
   metrics: OnboardingMetrics;
+  /** The activation checklist, milestones and the health score. */
+  growth: GrowthDeps;
 }
 
 /**
@@ -68,6 +74,10 @@ export class TenantReconciler implements ObjectReconciler<Tenant, TenantStatus> 
         status: { receipts: await ensureReceipts({ ...deps, signer }, tenant, done) },
       }));
     }
+    await draft.step('activation', () => activation(deps.growth, tenant, draft.status));
+    await draft.step('milestones', () => milestones(deps.growth, tenant, draft.status));
+    // The score reads what every other part found: it stays the last step.
+    await draft.step('health', () => health(deps.growth, tenant, draft.status));
     draft.summarize(TENANT_READINESS, 'Tenant is onboarded');
     const timing = onboardingTiming(tenant, draft.status, deps.clock, this.milestoneSources(tenant));
     if (timing) draft.apply({ status: { onboarding: timing } });
@@ -89,6 +99,7 @@ export class TenantReconciler implements ObjectReconciler<Tenant, TenantStatus> 
   finalize(tenant: Tenant, ctx: ReconcileContext): Promise<Finalized> {
     this.deps.schedule.forget(`domain/${tenant.metadata.uid}`);
     this.deps.schedule.forget(`identity/${tenant.metadata.uid}`);
+    this.deps.growth.sampler.forget(tenant.metadata.uid ?? '');
     return cleanupTenant(tenant, this.deps, ctx);
   }
 

@@ -6,6 +6,7 @@ import type { Cache } from '../../runtime/informer.ts';
 import { Builtin, type ResourceType } from '../../runtime/kube/resource.ts';
 import { objectReconciler } from '../../runtime/reconcile/object.ts';
 import type { ControllerDeps } from '../deps.ts';
+import { growthWiring } from './growth-deps.ts';
 import { onboardingMetrics } from './metrics.ts';
 import { TenantReconciler } from './reconciler.ts';
 
@@ -23,6 +24,10 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
   const owned = new Map<ResourceType, Cache>(
     TENANT_OWNED_TYPES.map((t) => [t, deps.manager.informer(t, MANAGED_SELECTOR)]),
   );
+  const tenants = deps.manager.informer(TenantResource, deps.shardSelector);
+  const entitlements = deps.manager.informer(EntitlementResource);
+  const addons = deps.manager.informer(AddOnResource);
+  const { growth, watches: growthWatches } = growthWiring(deps, { tenants, addons, entitlements });
   return {
     name: 'tenant',
     for: TenantResource,
@@ -33,12 +38,14 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
     watches: [
       watch(EntitlementResource, (e) => [e.spec.tenantRef.name]),
       watch(AddOnResource, (a) => [tenantOfSystemNamespace(a.metadata.namespace) ?? ''].filter(Boolean)),
+      // The tenant API records exports and usage views in the growth log: checklist items.
+      ...growthWatches,
     ],
     concurrency: 4,
     reconciler: objectReconciler(
       {
         type: TenantResource,
-        cache: deps.manager.informer(TenantResource, deps.shardSelector),
+        cache: tenants,
         client: deps.client,
         clock: deps.clock,
         recorder: deps.recorder,
@@ -48,14 +55,15 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
         clock: deps.clock,
         recorder: deps.recorder,
         owned,
-        entitlements: deps.manager.informer(EntitlementResource),
-        addons: deps.manager.informer(AddOnResource),
+        entitlements,
+        addons,
         features: deps.features,
         schedule: new CheckSchedule(deps.clock),
         signer: deps.signer,
         dnsServers: deps.dnsServers,
         identity: { ca: deps.identityCa },
         metrics: onboardingMetrics(deps.registry),
+        growth,
       }),
     ),
   };

@@ -85,4 +85,35 @@ describe('collectArchiveItems', () => {
     expect(events[0]).not.toHaveProperty('count');
     expect(JSON.stringify(events)).not.toContain('10:09');
   });
+
+  it('archives the growth log as one CloudEvent per object, and only logs as the operator writes them', async () => {
+    const event = (time: string, subject = 'acme') => ({
+      specversion: '1.0',
+      id: `id-${time}-${subject}`,
+      source: 'tenantry://tenantry-system/tenants/acme',
+      type: 'dev.tenantry.tenant.created',
+      subject,
+      time,
+      datacontenttype: 'application/json',
+      data: {},
+    });
+    const log = (name: string, labels: Record<string, string>, events: unknown[]) => ({
+      metadata: { name, namespace: 'tenantry-system', labels: { 'tenantry.dev/tenant': 'acme', ...labels } },
+      data: { 'events.json': JSON.stringify(events) },
+    });
+    const own = { 'tenantry.dev/growth-log': '2026-11-25', 'app.kubernetes.io/managed-by': 'tenantry' };
+    const client = fakeClient({
+      ConfigMap: [
+        log('tenantry-growth-acme-2026-11-25', own, [
+          event('2026-11-25T10:00:00Z'),
+          event('2026-11-25T11:00:00Z', 'other'),
+        ]),
+        log('not-a-log', own, [event('2026-11-25T12:00:00Z')]),
+      ],
+    });
+    const growth = (await collectArchiveItems(client, 'acme')).filter((i) => i.kind === 'growth');
+    expect(growth.map((i) => [i.contentType, JSON.parse(i.body.toString()).time])).toEqual([
+      ['application/cloudevents+json', '2026-11-25T10:00:00Z'],
+    ]);
+  });
 });

@@ -1,18 +1,22 @@
 import {
   LABEL_EVIDENCE,
+  LABEL_GROWTH_LOG,
   LABEL_INVOICE,
   LABEL_LEDGER,
   LABEL_TENANT,
   systemNamespaceOf,
 } from '../../../api/names.ts';
 import { canonicalJson } from '../../../evidence/statement.ts';
+import { eventsOf } from '../../../growth/log.ts';
+import { tenantOfLog } from '../../../growth/log-index.ts';
 import type { KubeClient } from '../../../runtime/kube/client.ts';
+import type { ConfigMap } from '../../../runtime/kube/core.ts';
 import type { AnyObject } from '../../../runtime/kube/object.ts';
 import { Builtin } from '../../../runtime/kube/resource.ts';
 
 /** One thing to archive: where under the tenant's prefix, its bytes and their media type. */
 export interface ArchiveItem {
-  kind: 'evidence' | 'invoices' | 'ledger' | 'events';
+  kind: 'evidence' | 'invoices' | 'ledger' | 'events' | 'growth';
   body: Buffer;
   contentType: string;
 }
@@ -31,6 +35,7 @@ type KubeEvent = AnyObject & {
 
 const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const JSON_TYPE = 'application/json';
+const CLOUDEVENT = 'application/cloudevents+json';
 
 /**
  * What the audit archive keeps for a tenant, read from the cluster:
@@ -38,7 +43,10 @@ const JSON_TYPE = 'application/json';
  * - final invoice reports with their bundles;
  * - the closed days of the metering ledger (the read-only copies in the system namespace);
  * - audit-relevant Events: Tenantry's own Events in the tenant's namespaces (refusals,
- *   receipts, entitlement problems) and those about the Tenant itself.
+ *   receipts, entitlement problems) and those about the Tenant itself;
+ * - the tenant's growth log (milestones, checklist items, activity, nudges), one CloudEvent
+ *   per object: an event never changes once logged, so each is archived once however often
+ *   its day's log grows.
  * Events are written without their counters and last-seen times, so an Event that repeats
  * is one archived object, not one per repetition.
  */
@@ -68,7 +76,24 @@ export async function collectArchiveItems(client: KubeClient, tenant: string): P
   for (const e of await tenantEvents(client, tenant)) {
     items.push({ kind: 'events', body: Buffer.from(canonicalJson(stableEvent(e))), contentType: JSON_TYPE });
   }
+  for (const e of await growthLog(client, tenant)) {
+    items.push({ kind: 'growth', body: Buffer.from(canonicalJson(e)), contentType: CLOUDEVENT });
+  }
   return items;
+}
+
+/**
+ * The tenant's growth log. It lives in the operator's namespace; only the operator may write
+ * a ConfigMap labelled as one anywhere (admission), and only those named and labelled as the
+ * operator writes them count.
+ */
+async function growthLog(client: KubeClient, tenant: string) {
+  const logs = await client.list<ConfigMap>(Builtin.ConfigMap, {
+    labelSelector: `${LABEL_GROWTH_LOG},${LABEL_TENANT}=${tenant}`,
+  });
+  return logs.items
+    .filter((cm) => tenantOfLog(cm) === tenant)
+    .flatMap((cm) => eventsOf(cm).filter((e) => e.subject === tenant));
 }
 
 async function tenantEvents(client: KubeClient, tenant: string): Promise<KubeEvent[]> {

@@ -1,0 +1,92 @@
+import { LABEL_GROWTH_LOG, LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY } from '../api/names.ts';
+import type { EventHandler } from '../runtime/informer.ts';
+import type { ConfigMap } from '../runtime/kube/core.ts';
+import type { ResourceType } from '../runtime/kube/resource.ts';
+import type { GrowthEvent } from './events.ts';
+import { eventsOf, growthLogName } from './log.ts';
+
+/**
+ * The growth-log ConfigMaps of the operator's namespace, as a resource of their own. The
+ * operator may watch ConfigMaps only in its namespace (a Role; cluster-wide it may get and
+ * list them, not watch), while the Manager's shared informers list and watch cluster-wide: a
+ * collection path fixed to the namespace gives a shared informer just these.
+ */
+export function growthLogConfigMaps(namespace: string): ResourceType<ConfigMap> {
+  return {
+    group: '',
+    version: 'v1',
+    kind: 'ConfigMap',
+    plural: `namespaces/${encodeURIComponent(namespace)}/configmaps`,
+    namespaced: false,
+  };
+}
+
+/** Informers of growth-log ConfigMaps select them by this label. */
+export const GROWTH_LOG_SELECTOR = LABEL_GROWTH_LOG;
+
+/** The tenant whose log a ConfigMap is, if it is one as the operator writes them. */
+export function tenantOfLog(cm: ConfigMap): string | undefined {
+  const labels = cm.metadata.labels ?? {};
+  const tenant = labels[LABEL_TENANT];
+  const day = labels[LABEL_GROWTH_LOG];
+  if (!tenant || !day || labels[LABEL_MANAGED_BY] !== MANAGED_BY) return undefined;
+  return cm.metadata.name === growthLogName(tenant, day) ? tenant : undefined;
+}
+
+/**
+ * Every tenant's growth log, parsed once per change of a day's ConfigMap, as an informer
+ * delivers them. Reconciles read a tenant's events from here instead of listing its log.
+ */
+export class GrowthLogIndex {
+  private readonly days = new Map<string, Map<string, GrowthEvent<unknown>[]>>();
+  private readonly merged = new Map<string, GrowthEvent<unknown>[]>();
+
+  constructor(informer: { addHandler(h: EventHandler<ConfigMap>): void }) {
+    informer.addHandler({
+      onAdd: (cm) => this.put(cm),
+      onUpdate: (_, cm) => this.put(cm),
+      onDelete: (cm) => this.drop(cm),
+    });
+  }
+
+  /** The tenant's events, oldest first (only events about the tenant itself). */
+  events(tenant: string): readonly GrowthEvent<unknown>[] {
+    let list = this.merged.get(tenant);
+    if (!list) {
+      list = [...(this.days.get(tenant)?.values() ?? [])]
+        .flat()
+        .filter((e) => e.subject === tenant)
+        .sort((a, b) => a.time.localeCompare(b.time));
+      this.merged.set(tenant, list);
+    }
+    return list;
+  }
+
+  /** Whether the tenant's log holds the event. */
+  has(tenant: string, id: string): boolean {
+    return this.events(tenant).some((e) => e.id === id);
+  }
+
+  private put(cm: ConfigMap): void {
+    const tenant = tenantOfLog(cm);
+    if (!tenant) return;
+    let parsed: GrowthEvent<unknown>[];
+    try {
+      parsed = eventsOf(cm);
+    } catch {
+      // Only the operator writes these (admission refuses anyone else); an unreadable day is skipped, not fatal.
+      parsed = [];
+    }
+    const days = this.days.get(tenant) ?? new Map<string, GrowthEvent<unknown>[]>();
+    days.set(cm.metadata.name ?? '', Array.isArray(parsed) ? parsed : []);
+    this.days.set(tenant, days);
+    this.merged.delete(tenant);
+  }
+
+  private drop(cm: ConfigMap): void {
+    const tenant = tenantOfLog(cm);
+    if (!tenant) return;
+    this.days.get(tenant)?.delete(cm.metadata.name ?? '');
+    this.merged.delete(tenant);
+  }
+}

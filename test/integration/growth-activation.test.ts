@@ -1,0 +1,302 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddOn, HealthStatus } from '../../operator/api/v1alpha1/index.ts';
+import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
+import { type GrowthEvent, GrowthEventType, growthEvent } from '../../operator/growth/events.ts';
+import { appendEvents, growthLogName, readEvents } from '../../operator/growth/log.ts';
+import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
+import { apply } from '../../operator/runtime/apply.ts';
+import type { KubeClient } from '../../operator/runtime/kube/client.ts';
+import { ApiError } from '../../operator/runtime/kube/errors.ts';
+import type { AnyObject } from '../../operator/runtime/kube/object.ts';
+import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { computeManifest, dryRunCreate, entitlementManifest } from '../support/addons.ts';
+import {
+  adminClient,
+  operatorClient,
+  startTestOperator,
+  type TenantObject,
+  tenantManifest,
+  uniqueName,
+  waitReady,
+} from '../support/cluster.ts';
+import { startTestProvider, type TestProvider } from '../support/oidc-provider.ts';
+import { waitFor } from '../support/wait.ts';
+
+// The activation checklist with the whole operator, a real OpenID provider and the owners as
+// the API server authenticates them: each item completes only through its real action, and
+// nothing a user (or an admin) writes into status or into another tenant's log counts.
+// The tenant API is not here yet: exports and usage views are appended to the growth log with
+// the operator's identity, as that API records them.
+
+const REDIRECT = 'https://console.example/callback';
+const SECRET = 'growth-secret';
+
+let admin: KubeClient;
+let asOperator: KubeClient;
+let idp: TestProvider;
+let stopOperator: () => Promise<void> = async () => {};
+let probePort = 0;
+const tenant = uniqueName('grow');
+const other = uniqueName('grow-other');
+
+async function startOperator(features?: string): Promise<void> {
+  await stopOperator();
+  const started = await startTestOperator(admin, { identityCa: idp.ca, ...(features ? { features } : {}) });
+  stopOperator = started.stop;
+  probePort = started.op.probe?.port ?? 0;
+}
+
+beforeAll(async () => {
+  admin = await adminClient();
+  asOperator = await operatorClient(admin);
+  idp = await startTestProvider({
+    clients: [{ client_id: 'growth', client_secret: SECRET, redirect_uris: [REDIRECT] }],
+  });
+  await startOperator();
+});
+
+afterAll(async () => {
+  await stopOperator();
+  for (const t of [tenant, other]) {
+    await admin.delete(TenantResource, t).catch(() => {});
+    await admin.delete(EntitlementResource, t).catch(() => {});
+  }
+  await idp?.stop();
+  asOperator?.close();
+  admin.close();
+});
+
+const get = (name = tenant) => admin.get<TenantObject>(TenantResource, name);
+const items = (t: TenantObject) =>
+  Object.fromEntries((t.status?.activation?.items ?? []).map((i) => [i.name, i]));
+
+/** What the tenant API records when an admin acts: an event in the tenant's log, written by the operator. */
+function action(type: string, forTenant: string, data: Record<string, unknown>): GrowthEvent<unknown> {
+  const time = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+  return growthEvent({
+    tenant: forTenant,
+    type,
+    key: `${time}/${JSON.stringify(data)}`,
+    time,
+    data,
+    origin: DEFAULT_NAMESPACE,
+  });
+}
+
+/** A change of metadata: what makes the operator look at a Tenant whose status was changed. */
+const nudgeReconcile = (name: string) =>
+  admin.patch(
+    TenantResource,
+    name,
+    undefined,
+    { metadata: { annotations: { 'test/poke': String(Date.now()) } } },
+    'merge',
+  );
+
+const countOf = (events: GrowthEvent<unknown>[], type: string) =>
+  events.filter((e) => e.type === type).length;
+
+describe('the activation checklist', () => {
+  it('completes item by item through the real actions only', async () => {
+    await apply(
+      admin,
+      TenantResource,
+      tenantManifest(tenant, {
+        owners: [{ name: 'alice' }, { name: 'bob' }],
+        identity: {
+          issuer: idp.issuer,
+          clientId: 'growth',
+          redirectUri: REDIRECT,
+          clientSecretRef: { name: 'idp' },
+        },
+      }),
+    );
+    await apply(admin, TenantResource, tenantManifest(other));
+    await waitFor('the system namespace', () => admin.find(Builtin.Namespace, `${tenant}-system`));
+    await admin.create(Builtin.Secret, {
+      metadata: { name: 'idp', namespace: `${tenant}-system` },
+      stringData: { 'client-secret': SECRET },
+    } as AnyObject);
+    await waitReady(admin, tenant);
+
+    // 1. Identity connected: the operator's own checks, nobody's name on it.
+    const connected = await waitFor('identityConnected', async () => {
+      const t = await get();
+      return items(t).identityConnected?.done ? t : undefined;
+    });
+    expect(items(connected).identityConnected?.by).toBe('');
+    expect(connected.status?.activation?.percent).toBe(25);
+
+    // 2. Nothing counts that is not attributable or not this tenant's: an export nobody is
+    // named for in its log, a usage view in the other tenant's log.
+    await appendEvents(asOperator, DEFAULT_NAMESPACE, tenant, [
+      action(GrowthEventType.EvidenceExported, tenant, {}),
+    ]);
+    await appendEvents(asOperator, DEFAULT_NAMESPACE, other, [
+      action(GrowthEventType.UsageViewed, other, { by: `${other}-owner@example.com` }),
+    ]);
+    // Nor can anyone but the operator write a log: not even a cluster admin.
+    const forged = {
+      metadata: {
+        name: growthLogName(tenant, '2020-01-01'),
+        namespace: DEFAULT_NAMESPACE,
+        labels: { 'tenantry.dev/growth-log': '2020-01-01', 'tenantry.dev/tenant': tenant },
+      },
+      data: { 'events.json': JSON.stringify([action(GrowthEventType.UsageViewed, tenant, { by: 'alice' })]) },
+    } as AnyObject;
+    const refused = await admin.create(Builtin.ConfigMap, forged).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(ApiError);
+    expect((refused as ApiError).code).toBe(403);
+
+    // 3. A forged status: every item done by hand. The next reconcile recomputes the list.
+    await admin.patch(
+      TenantResource,
+      tenant,
+      undefined,
+      {
+        status: {
+          activation: {
+            percent: 100,
+            completedAt: '2020-01-01T00:00:00Z',
+            items: ['identityConnected', 'firstApproval', 'firstEvidenceExport', 'firstUsageView'].map(
+              (name) => ({
+                name,
+                done: true,
+                at: '2020-01-01T00:00:00Z',
+                by: 'mallory',
+              }),
+            ),
+          },
+        },
+      },
+      'merge',
+      { subresource: 'status' },
+    );
+    await nudgeReconcile(tenant);
+    const repaired = await waitFor('the forged checklist to be overwritten', async () => {
+      const t = await get();
+      return t.status?.activation?.percent === 25 ? t : undefined;
+    });
+    expect(items(repaired).firstEvidenceExport).toEqual({ name: 'firstEvidenceExport', done: false });
+    expect(items(repaired).identityConnected?.at).toBe(items(connected).identityConnected?.at);
+    expect(repaired.status?.activation?.completedAt).toBeUndefined();
+    expect(items(repaired).firstUsageView?.done).toBe(false);
+    // The other tenant's owner viewed the other tenant's usage: it counts there, and only there.
+    const theirs = await waitFor("the other tenant's usage view", async () => {
+      const t = await get(other);
+      return items(t).firstUsageView?.done ? t : undefined;
+    });
+    expect(items(theirs).firstUsageView?.by).toBe(`${other}-owner@example.com`);
+
+    // 4. The first privileged approval, as admission stamped it on alice's add-on.
+    await apply(
+      admin,
+      EntitlementResource,
+      entitlementManifest(tenant, { allowedAddOns: ['DedicatedCompute'], quotas: { dedicatedNodes: 10 } }),
+    );
+    const alice = admin.as({ user: 'alice', groups: ['system:authenticated'] });
+    const addon = computeManifest(`${tenant}-system`, 'pool', {
+      approval: 'noisy neighbours',
+      candidates: { 'example.com/no-such-pool': 'x' },
+    });
+    await waitFor('the Entitlement to admit add-ons', () =>
+      dryRunCreate(alice, addon).then(
+        () => true,
+        () => false,
+      ),
+    );
+    await alice.create<AddOn>(AddOnResource, addon);
+    const approved = await waitFor('firstApproval', async () => {
+      const t = await get();
+      return items(t).firstApproval?.done ? t : undefined;
+    });
+    expect(items(approved).firstApproval?.by).toBe('alice');
+
+    // 5. Evidence exported by alice, usage viewed by bob, through the tenant API.
+    await appendEvents(asOperator, DEFAULT_NAMESPACE, tenant, [
+      action(GrowthEventType.EvidenceExported, tenant, { by: 'alice' }),
+      action(GrowthEventType.UsageViewed, tenant, { by: 'bob' }),
+    ]);
+    const done = await waitFor('the checklist complete', async () => {
+      const t = await get();
+      return t.status?.activation?.completedAt ? t : undefined;
+    });
+    expect(done.status?.activation?.percent).toBe(100);
+    expect(items(done).firstEvidenceExport?.by).toBe('alice');
+    expect(items(done).firstUsageView?.by).toBe('bob');
+    expect(done.status?.activation?.completedAt).toBe(items(done).firstUsageView?.at);
+
+    // The log holds each item once, the milestones, and the Events say so.
+    const log = await readEvents(admin, DEFAULT_NAMESPACE, tenant);
+    expect(countOf(log, GrowthEventType.ActivationItemDone)).toBe(4);
+    expect(countOf(log, GrowthEventType.ActivationCompleted)).toBe(1);
+    expect(countOf(log, GrowthEventType.TenantCreated)).toBe(1);
+    expect(countOf(log, GrowthEventType.FirstAddOn)).toBe(1);
+    expect(countOf(log, GrowthEventType.ReceiptSigned)).toBe(done.status?.receipts?.length);
+    const reasons = await waitFor('the milestone Events', async () => {
+      const list = await admin.list<AnyObject & { reason?: string }>(Builtin.Event, {
+        namespace: 'default',
+        fieldSelector: `involvedObject.kind=Tenant,involvedObject.name=${tenant}`,
+      });
+      const seen = new Set(list.items.map((e) => e.reason));
+      return ['TenantCreated', 'ActivationItemDone', 'ActivationCompleted', 'FirstAddOn'].every((r) =>
+        seen.has(r),
+      )
+        ? seen
+        : undefined;
+    });
+    expect(reasons.has('ActivationCompleted')).toBe(true);
+    const metrics = await (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text();
+    expect(metrics).toMatch(/tenantry_activation_items_completed_total\{item="firstUsageView"\} [1-9]/);
+    expect(metrics).toMatch(/tenantry_activation_completed_seconds_count [1-9]/);
+  });
+
+  it('shows a health score whose contributions add up, with the components that have no data dropped', async () => {
+    const t = await waitFor('a health score', async () => {
+      const got = await get();
+      return got.status?.health?.components.find((c) => c.name === 'activation')?.score === 100
+        ? got
+        : undefined;
+    });
+    const h = t.status?.health as HealthStatus;
+    expect(h.formulaVersion).toBe('v1');
+    expect(h.components.reduce((s, c) => s + (c.contributionHundredths ?? 0), 0)).toBe(h.scoreHundredths);
+    expect(h.score).toBe(Math.floor((h.scoreHundredths + 50) / 100));
+    const byName = Object.fromEntries(h.components.map((c) => [c.name, c]));
+    expect(byName.domain?.missing).toBe('no domain (spec.domain)');
+    expect(byName.nudges?.score ?? byName.nudges?.missing).toBeDefined();
+    expect(h.renormalised).toBe(true);
+    const present = h.components.filter((c) => c.effectiveWeight !== undefined);
+    expect(present.reduce((s, c) => s + (c.effectiveWeight ?? 0), 0)).toBe(100);
+    expect(byName.identity?.score).toBe(100);
+    expect(byName.activity?.raw).toMatch(
+      /^running pods in 0\/1 namespaces; metered usage in 7 days: none; 2 tenant API actions in 7 days$/,
+    );
+  });
+
+  it('is switched off and on again without losing or doubling anything', async () => {
+    const before = await get();
+    const logBefore = await readEvents(admin, DEFAULT_NAMESPACE, tenant);
+    await startOperator('activationChecklist=false,growthInstrumentation=false');
+    const off = await waitFor('the growth fields to go', async () => {
+      const t = await get();
+      return !t.status?.activation && !t.status?.health ? t : undefined;
+    });
+    expect(off.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    const metricsOff = await (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text();
+    expect(metricsOff).not.toContain('tenantry_activation_items_completed_total');
+    expect(metricsOff).not.toContain('tenantry_cohort_tenants');
+
+    await startOperator();
+    const on = await waitFor('the checklist back', async () => {
+      const t = await get();
+      return t.status?.activation?.completedAt && t.status.health ? t : undefined;
+    });
+    expect(on.status?.activation).toEqual(before.status?.activation);
+    const logAfter = await readEvents(admin, DEFAULT_NAMESPACE, tenant);
+    expect(logAfter.map((e) => e.id).sort()).toEqual(logBefore.map((e) => e.id).sort());
+  });
+});
