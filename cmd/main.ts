@@ -7,6 +7,7 @@ import { devCommand } from './commands/dev.ts';
 import { evidenceCommand } from './commands/evidence.ts';
 import { installCommand } from './commands/install.ts';
 import { lintCommand } from './commands/lint.ts';
+import { nudgesCommand } from './commands/nudges.ts';
 import { runCommand } from './commands/run.ts';
 import { signupCommand } from './commands/signup.ts';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -30,7 +31,8 @@ export function program(): Command {
     .addCommand(signupCommand())
     .addCommand(evidenceCommand())
     .addCommand(usageCommand())
-    .addCommand(invoiceCommand());
+    .addCommand(invoiceCommand())
+    .addCommand(nudgesCommand());
 }
 
 export async function main(argv: string[]): Promise<number> {

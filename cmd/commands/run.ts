@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { startOperator } from '../../operator/app.ts';
 import { parseAllowList } from '../../operator/archive/endpoint-policy.ts';
 import { parseDuration, parseFeatureFlags } from '../../operator/config.ts';
+import { type NudgeSettings, parseNudgeConfig } from '../../operator/growth/nudge-config.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { checkWindowSize } from '../../operator/metering/windows.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
@@ -34,6 +36,7 @@ interface RunOptions {
   denialAuditTokenFile?: string;
   denialAuditTlsCertFile?: string;
   denialAuditTlsKeyFile?: string;
+  nudgesConfig?: string;
 }
 
 function parsePort(address: string, flag: string): { host: string; port: number } {
@@ -89,6 +92,17 @@ function readToken(file: string): string {
   return token;
 }
 
+/** The platform's nudges configuration; files it names are relative to it. */
+function nudgeSettings(file: string | undefined): NudgeSettings | undefined {
+  if (!file) return undefined;
+  try {
+    const dir = path.dirname(path.resolve(file));
+    return parseNudgeConfig(readFileSync(file, 'utf8'), (f) => readFileSync(path.resolve(dir, f), 'utf8'));
+  } catch (e) {
+    throw new CliError(`--nudges-config ${file}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * Runs until SIGTERM/SIGINT. A replica that loses its lease steps down and campaigns again;
  * with --exit-on-lost-leadership it exits instead (code 3, one log line), for a supervisor to
@@ -116,6 +130,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       ? { host: '127.0.0.1', port: -1 }
       : parsePort(opts.probeAddress, '--probe-address');
   const denialAudit = denialAuditOptions(opts);
+  const nudges = nudgeSettings(opts.nudgesConfig);
   let allowed: { allowCidrs: string[]; allowHosts: string[] };
   try {
     allowed = parseAllowList(opts.archiveEndpointAllow ?? []);
@@ -153,6 +168,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       meteringWindowMs,
       archiveEndpoints: { allowHttp: opts.archiveAllowHttp ?? false, ...allowed },
       denialAudit,
+      nudges,
     },
     stop.signal,
   );
@@ -228,6 +244,12 @@ export function runCommand(): Command {
     .option('--denial-audit-token-file <file>', 'bearer token the audit webhook must present')
     .option('--denial-audit-tls-cert-file <pem>', 'serving certificate of the audit receiver')
     .option('--denial-audit-tls-key-file <pem>', 'serving key of the audit receiver')
+    .addOption(
+      new Option(
+        '--nudges-config <file>',
+        'YAML: which tenants get which admin nudge, frequency caps, quiet periods and webhook receivers (default: built-in targeting, Events only)',
+      ).env('TENANTRY_NUDGES_CONFIG'),
+    )
     .option('--resync <d>', 'periodic re-check of every object, a safety net for missed events', '10m')
     .addOption(
       new Option('--log-level <level>', 'log level')

@@ -3,6 +3,11 @@ import { CLUSTERROLE_TENANT_OWNER, CLUSTERROLE_TENANT_SYSTEM } from '../api/name
 import type { AnyObject } from '../runtime/kube/object.ts';
 
 export const OPERATOR_NAME = 'tenantry';
+/**
+ * Read-only access to what an audit needs in a tenant's system namespace. The platform binds it
+ * (a RoleBinding in `<tenant>-system`); tenant owners cannot grant roles there.
+ */
+export const CLUSTERROLE_TENANT_AUDITOR = 'tenantry:tenant-auditor';
 export const DEFAULT_NAMESPACE = 'tenantry-system';
 
 const rbac = 'rbac.authorization.k8s.io';
@@ -86,8 +91,9 @@ export function operatorClusterRole(): AnyObject {
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'list'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
       // Receipts are immutable ConfigMaps in tenants' system namespaces: create, read back and
-      // list for the audit archive; never update or delete.
-      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create'] },
+      // list for the audit archive; never update or delete. Watched (by label) for the growth
+      // log and nudge preferences, which list alone already reveals.
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create'] },
       // Identity provider client secrets and SCIM tokens, read by name only (no list/watch).
       { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
     ],
@@ -182,6 +188,23 @@ export function tenantSystemClusterRole(): AnyObject {
   };
 }
 
+/**
+ * What an auditor of a tenant may do in its system namespace: read receipts, evidence, ledger
+ * and invoice copies (ConfigMaps) and the add-ons with their approvals. No Events (nudges to
+ * the tenant's admins are Events there), no Secrets, no writes.
+ */
+export function tenantAuditorClusterRole(): AnyObject {
+  return {
+    apiVersion: `${rbac}/v1`,
+    kind: 'ClusterRole',
+    metadata: { name: CLUSTERROLE_TENANT_AUDITOR, labels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
+    rules: [
+      { apiGroups: [''], resources: ['configmaps'], verbs: read },
+      { apiGroups: ['tenantry.dev'], resources: ['addons'], verbs: read },
+    ],
+  };
+}
+
 /** Everything the operator needs besides the CRDs, for a ServiceAccount in `namespace`. */
 export function operatorRbac(namespace: string, serviceAccount = OPERATOR_NAME): AnyObject[] {
   const subject = { kind: 'ServiceAccount', name: serviceAccount, namespace };
@@ -192,6 +215,7 @@ export function operatorRbac(namespace: string, serviceAccount = OPERATOR_NAME):
     operatorClusterRole(),
     tenantOwnerClusterRole(),
     tenantSystemClusterRole(),
+    tenantAuditorClusterRole(),
     {
       apiVersion: `${rbac}/v1`,
       kind: 'ClusterRoleBinding',

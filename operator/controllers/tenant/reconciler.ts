@@ -18,6 +18,7 @@ import { profileOf } from './desired.ts';
 import { checkDomain } from './domain.ts';
 import { checkIdentity, type IdentityDeps, NO_IDENTITY } from './identity.ts';
 import { type OnboardingMetrics, recordMilestones } from './metrics.ts';
+import { type NudgeSources, nudgesOutcome } from './nudges.ts';
 import { type MilestoneSources, onboardingTiming } from './onboarding.ts';
 import { provision } from './provision.ts';
 import { TENANT_READINESS } from './readiness.ts';
@@ -40,6 +41,8 @@ export interface TenantReconcilerDeps {
   dnsServers: string[];
   identity: Omit<IdentityDeps, 'client' | 'clock' | 'schedule'>;
   metrics: OnboardingMetrics;
+  /** What the nudges step reads; absent when adminNudges is off. */
+  nudges?: NudgeSources | undefined;
 }
 
 /**
@@ -69,6 +72,7 @@ export class TenantReconciler implements ObjectReconciler<Tenant, TenantStatus> 
       }));
     }
     draft.summarize(TENANT_READINESS, 'Tenant is onboarded');
+    await draft.step('nudges', () => nudgesOutcome(deps.nudges, tenant, draft.status, deps.clock));
     const timing = onboardingTiming(tenant, draft.status, deps.clock, this.milestoneSources(tenant));
     if (timing) draft.apply({ status: { onboarding: timing } });
   }

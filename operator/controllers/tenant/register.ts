@@ -1,5 +1,6 @@
 import { MANAGED_SELECTOR, tenantOfSystemNamespace } from '../../api/names.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../api/v1alpha1/index.ts';
+import { DEFAULT_NUDGE_SETTINGS, type NudgeSettings } from '../../growth/nudge-config.ts';
 import { CheckSchedule } from '../../runtime/check-schedule.ts';
 import { type ControllerDefinition, watch } from '../../runtime/controller.ts';
 import type { Cache } from '../../runtime/informer.ts';
@@ -7,6 +8,7 @@ import { Builtin, type ResourceType } from '../../runtime/kube/resource.ts';
 import { objectReconciler } from '../../runtime/reconcile/object.ts';
 import type { ControllerDeps } from '../deps.ts';
 import { onboardingMetrics } from './metrics.ts';
+import { nudgeSources } from './nudges.ts';
 import { TenantReconciler } from './reconciler.ts';
 
 /** Types a Tenant owns; their informers see only objects labelled as Tenantry's. */
@@ -19,10 +21,16 @@ export const TENANT_OWNED_TYPES: readonly ResourceType[] = [
 ];
 
 /** Wiring of the tenant controller: reconcile Tenants, react to changes of what they own. */
-export function tenantController(deps: ControllerDeps): ControllerDefinition {
+export function tenantController(
+  deps: ControllerDeps,
+  nudgeSettings: NudgeSettings = DEFAULT_NUDGE_SETTINGS,
+): ControllerDefinition {
   const owned = new Map<ResourceType, Cache>(
     TENANT_OWNED_TYPES.map((t) => [t, deps.manager.informer(t, MANAGED_SELECTOR)]),
   );
+  const nudges = deps.features.adminNudges
+    ? nudgeSources(deps.manager, deps.namespace, nudgeSettings)
+    : undefined;
   return {
     name: 'tenant',
     for: TenantResource,
@@ -33,6 +41,7 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
     watches: [
       watch(EntitlementResource, (e) => [e.spec.tenantRef.name]),
       watch(AddOnResource, (a) => [tenantOfSystemNamespace(a.metadata.namespace) ?? ''].filter(Boolean)),
+      ...(nudges?.watches ?? []),
     ],
     concurrency: 4,
     reconciler: objectReconciler(
@@ -56,6 +65,7 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
         dnsServers: deps.dnsServers,
         identity: { ca: deps.identityCa },
         metrics: onboardingMetrics(deps.registry),
+        nudges: nudges?.sources,
       }),
     ),
   };
