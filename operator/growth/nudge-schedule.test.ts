@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActiveNudge } from '../api/v1alpha1/growth.ts';
 import type { GrowthEvent } from './events.ts';
 import { deliveryRecord, type NudgeDelivery, nudgeEventId } from './nudge-records.ts';
-import { backoffMs, type Decision, planDeliveries, type ScheduleInput } from './nudge-schedule.ts';
+import { backoffMs, type Decision, planDeliveries, type ScheduleInput, waitUntil } from './nudge-schedule.ts';
 
 const S = '2026-12-01T10:00:00Z';
 const T0 = Date.parse(S);
@@ -175,5 +175,13 @@ describe('planDeliveries', () => {
     expect(planDeliveries(input({ records: sent, now: T0 + H })).decisions).toEqual([
       expect.objectContaining({ action: 'deliver', channel: 'webhook:crm', attempt: 1 }),
     ]);
+  });
+});
+
+describe('waitUntil', () => {
+  it('never asks a timer for more than a day, nor for a time gone by', () => {
+    expect(waitUntil(T0 + 5000, T0)).toBe(5000);
+    expect(waitUntil(T0 + 30 * 24 * H, T0)).toBe(24 * H);
+    expect(waitUntil(T0 - 5000, T0)).toBe(0);
   });
 });

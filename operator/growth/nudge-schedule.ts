@@ -62,6 +62,14 @@ export interface Schedule {
   wakeAt?: number;
 }
 
+/**
+ * How long to wait until `at`, for a requeue: timers hold at most 2^31 ms (24.8 days, and a
+ * longer one fires at once), so a time further off is looked at again within a day.
+ */
+export function waitUntil(at: number, now: number): number {
+  return Math.min(86_400_000, Math.max(0, at - now));
+}
+
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** Backoff before the attempt after `failures` failed ones. */

@@ -9,6 +9,7 @@ import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { type RunningOperator, startOperator } from '../../operator/app.ts';
 import type { EndpointPolicy } from '../../operator/archive/endpoint-policy.ts';
 import { parseFeatureFlags } from '../../operator/config.ts';
+import type { NudgeSettings } from '../../operator/growth/nudge-config.ts';
 import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
 import { serviceAccountKubeConfig } from '../../operator/install/token.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
@@ -53,6 +54,8 @@ export async function startTestOperator(
     denialAudit?: boolean;
     /** Default: http and loopback allowed, for the tests' S3 server; `{}` is a real platform's default. */
     archiveEndpoints?: EndpointPolicy;
+    /** The platform's nudges configuration (default: the built-in one). */
+    nudges?: NudgeSettings;
   } = {},
 ): Promise<{ op: RunningOperator; stop: () => Promise<void> }> {
   const kc = loadKubeConfig(inject('kubeconfig'));
@@ -73,6 +76,7 @@ export async function startTestOperator(
       ...(opts.meteringWindowMs ? { meteringWindowMs: opts.meteringWindowMs } : {}),
       // The tests' S3 server listens on loopback over http, which a real platform would not allow.
       archiveEndpoints: opts.archiveEndpoints ?? { allowHttp: true, allowCidrs: ['127.0.0.0/8', '::1/128'] },
+      ...(opts.nudges ? { nudges: opts.nudges } : {}),
       ...(opts.denialAudit && inject('denialAudit').port
         ? { denialAudit: { ...inject('denialAudit'), host: '127.0.0.1' } }
         : {}),

@@ -12,7 +12,7 @@ import {
   recipientName,
   recipientsOf,
 } from '../../growth/nudge-records.ts';
-import { type Decision, planDeliveries, type Schedule } from '../../growth/nudge-schedule.ts';
+import { type Decision, planDeliveries, type Schedule, waitUntil } from '../../growth/nudge-schedule.ts';
 import type { PostResult, WebhookSender } from '../../growth/nudge-webhook.ts';
 import { preferencesName, preferencesOf } from '../../growth/preferences.ts';
 import { type Clock, isoTime } from '../../runtime/clock.ts';
@@ -91,7 +91,7 @@ export class NudgeDeliveryReconciler implements Reconciler {
   private wake(plan: Schedule): Result | undefined {
     return plan.wakeAt === undefined
       ? undefined
-      : { requeueAfterMs: Math.max(0, plan.wakeAt - this.deps.clock.now()) };
+      : { requeueAfterMs: waitUntil(plan.wakeAt, this.deps.clock.now()) };
   }
 
   private async carryOut(tenant: Tenant, d: Decision): Promise<void> {

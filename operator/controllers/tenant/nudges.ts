@@ -9,6 +9,7 @@ import { type GrowthEvent, GrowthEventType } from '../../growth/events.ts';
 import { GrowthLogView } from '../../growth/log-view.ts';
 import type { NudgeSettings } from '../../growth/nudge-config.ts';
 import { deliveriesIn } from '../../growth/nudge-records.ts';
+import { waitUntil } from '../../growth/nudge-schedule.ts';
 import { nudgesStatus } from '../../growth/nudge-status.ts';
 import type { TenantFacts } from '../../growth/nudges.ts';
 import { CLUSTERROLE_TENANT_AUDITOR } from '../../install/rbac.ts';
@@ -122,6 +123,6 @@ export function nudgesOutcome(
   });
   return {
     status: { nudges: result.status },
-    ...(result.changesAt !== undefined ? { requeueAfterMs: result.changesAt - now } : {}),
+    ...(result.changesAt !== undefined ? { requeueAfterMs: waitUntil(result.changesAt, now) } : {}),
   };
 }
