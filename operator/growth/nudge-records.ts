@@ -69,7 +69,7 @@ export const recipientsOf = (owners: readonly TenantOwner[]): Recipient[] =>
 
 export const recipientName = (r: Recipient) => `${r.kind}:${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
 
-/** The CloudEvent of a nudge falling due; its time is the due time, so retries send the same bytes. */
+/** The CloudEvent of a nudge falling due: its id and time come from the due time, so a retry is the same event. */
 export function nudgeEvent(origin: string, notice: NudgeNotice): GrowthEvent<NudgeNotice> {
   return growthEvent({
     tenant: notice.tenant,

@@ -13,7 +13,7 @@ import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import type { KubeObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { adminClient, type TenantObject, tenantManifest, uniqueName } from '../support/cluster.ts';
-import { type OperatorProcess, operatorKubeconfigFile, spawnOperator } from '../support/process.ts';
+import { type KilledOperator, killedOperator, operatorKubeconfigFile } from '../support/process.ts';
 import { waitFor } from '../support/wait.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
@@ -28,34 +28,12 @@ const SECRET = randomBytes(24).toString('hex');
 const KILLS = 12;
 
 let admin: KubeClient;
-let kubeconfig: string;
 let receiver: WebhookReceiver;
-let args: string[];
-let current: OperatorProcess | undefined;
-let kills = 0;
+let operator: KilledOperator;
 const tenants = Array.from({ length: 10 }, (_, i) => ({
   name: uniqueName(`nudgek${i}`),
   regulated: i % 2 === 0,
 }));
-
-const start = () => {
-  current = spawnOperator(kubeconfig, args);
-  return current;
-};
-const kill = async () => {
-  const p = current;
-  if (!p) return;
-  p.child.kill('SIGKILL');
-  await p.exited;
-  kills++;
-  current = undefined;
-};
-/** Lets the operator run for a random while, then kills it and starts another. */
-const disturb = async () => {
-  await new Promise((r) => setTimeout(r, 300 + Math.floor(Math.random() * 2500)));
-  await kill();
-  start();
-};
 
 const create = (t: (typeof tenants)[number]) =>
   apply(
@@ -73,7 +51,6 @@ const due = (t: (typeof tenants)[number]) => [
 
 beforeAll(async () => {
   admin = await adminClient();
-  kubeconfig = await operatorKubeconfigFile(admin);
   receiver = await startWebhookReceiver({
     secret: SECRET,
     // Slow and flaky: kills land while requests are in flight, and some attempts fail.
@@ -97,7 +74,7 @@ retry: { attempts: 20, initialBackoff: 200ms, maxBackoff: 1s }
 timeout: 3s
 `,
   );
-  args = [
+  operator = killedOperator(await operatorKubeconfigFile(admin), [
     '--no-leader-elect',
     '--log-level',
     'warn',
@@ -105,12 +82,12 @@ timeout: 3s
     'activationChecklist=false,growthInstrumentation=false',
     '--nudges-config',
     path.join(dir, 'nudges.yaml'),
-  ];
+  ]);
 });
 
 afterAll(async () => {
-  await kill();
-  const op = start();
+  await operator.kill();
+  const op = operator.start();
   for (const t of tenants) await admin.delete(TenantResource, t.name).catch(() => {});
   await waitFor(
     'the tenants to be gone',
@@ -128,14 +105,14 @@ afterAll(async () => {
 
 describe('nudge delivery under SIGKILL', () => {
   it('delivers every due nudge at least once, each event id once after dedupe, and logs what the receiver got', async () => {
-    start();
+    operator.start();
     // Tenants arrive in three waves while the operator is being killed.
     const waves = [tenants.slice(0, 4), tenants.slice(4, 7), tenants.slice(7)];
     for (const wave of waves) {
       for (const t of wave) await create(t);
-      for (let i = 0; i < KILLS / waves.length; i++) await disturb();
+      for (let i = 0; i < KILLS / waves.length; i++) await operator.disturb(2500);
     }
-    expect(kills).toBeGreaterThanOrEqual(KILLS);
+    expect(operator.kills).toBeGreaterThanOrEqual(KILLS);
 
     // One last undisturbed run until every due nudge is logged as sent on both channels.
     const expected = tenants.flatMap((t) => due(t).map((nudge) => `${t.name}/${nudge}`)).sort();
@@ -204,7 +181,7 @@ describe('nudge delivery under SIGKILL', () => {
     const acceptedRequests = receiver.requests.filter((r) => r.status < 300).length;
     const failedLogged = logs.filter((r) => r.data.outcome === 'failed').length;
     console.info(
-      `${kills} kills; ${tenants.length} tenants, ${expected.length} due nudges; receiver: ${receiver.requests.length} requests, ` +
+      `${operator.kills} kills; ${tenants.length} tenants, ${expected.length} due nudges; receiver: ${receiver.requests.length} requests, ` +
         `${acceptedRequests} accepted, ${accepted.size} distinct ids (${acceptedRequests - accepted.size} repeats dropped by id), ` +
         `${receiver.requests.length - acceptedRequests} answered 503; log: ${sentHook.length} webhook sent, ${sentEvent.length} event sent, ` +
         `${failedLogged} failed attempts; ${events} nudge Events in system namespaces`,

@@ -86,6 +86,18 @@ async function stopOperator(): Promise<void> {
   stop = undefined;
 }
 
+/** A: regulated, owned by alice and a group she is in. */
+const applyA = (extra: Partial<TenantObject['spec']> = {}) =>
+  apply(
+    admin,
+    TenantResource,
+    tenantManifest(A, {
+      policyProfile: 'regulated',
+      retentionDays: 400,
+      owners: [{ name: users.alice.name }, { kind: 'Group', name: group }],
+      ...extra,
+    }),
+  );
 const tenant = (name: string) => admin.get<TenantObject>(TenantResource, name);
 const activeOf = async (name: string) => (await tenant(name)).status?.nudges?.active ?? [];
 const deliveries = async (name: string) => deliveriesIn(await readEvents(admin, DEFAULT_NAMESPACE, name));
@@ -149,15 +161,7 @@ afterAll(async () => {
 
 describe('admin nudges', () => {
   it('fire for the tenants they target and reach only their owners, on Events and signed webhooks with retries', async () => {
-    await apply(
-      admin,
-      TenantResource,
-      tenantManifest(A, {
-        policyProfile: 'regulated',
-        retentionDays: 400,
-        owners: [{ name: users.alice.name }, { kind: 'Group', name: group }],
-      }),
-    );
+    await applyA();
     // B is not Ready: its identity provider does not answer.
     await apply(
       admin,
@@ -259,6 +263,7 @@ describe('admin nudges', () => {
       return list.every((n) => n.lastDeliveredAt) ? list : false;
     });
     expect(a.every((n) => n.suppressed === undefined)).toBe(true);
+    console.info(JSON.stringify({ nudges: { active: a } }, null, 2), JSON.stringify(forA[0], null, 2));
     const text = await metrics();
     expect(text).toMatch(
       /tenantry_nudges_total\{nudge="setQuotas",channel="webhook:crm",outcome="failed"\} [2-9]/,
@@ -294,16 +299,7 @@ describe('admin nudges', () => {
 
   it('resolve by themselves once their condition is met, by the real action', async () => {
     const sysA = systemNamespaceOf(A);
-    await apply(
-      admin,
-      TenantResource,
-      tenantManifest(A, {
-        policyProfile: 'regulated',
-        retentionDays: 400,
-        owners: [{ name: users.alice.name }, { kind: 'Group', name: group }],
-        quota: { hard: { 'requests.cpu': '8' } },
-      }),
-    );
+    await applyA({ quota: { hard: { 'requests.cpu': '8' } } });
     // The tenant API records an export as the operator: the same record resolves the nudge.
     await appendEvents(operator, DEFAULT_NAMESPACE, A, [
       growthEvent({
@@ -347,15 +343,7 @@ describe('admin nudges', () => {
 
   it('are capped: one that fires again within the period is held back', async () => {
     const before = received(A).length;
-    await apply(
-      admin,
-      TenantResource,
-      tenantManifest(A, {
-        policyProfile: 'regulated',
-        retentionDays: 400,
-        owners: [{ name: users.alice.name }, { kind: 'Group', name: group }],
-      }),
-    );
+    await applyA();
     await logged([[A, 'setQuotas']], 'suppressed', 'cap');
     expect(
       await waitFor('setQuotas on A, capped', async () => (await activeOf(A))[0]?.suppressed === 'cap'),
@@ -391,6 +379,7 @@ describe('admin nudges', () => {
     expect(table.code, table.stderr).toBe(0);
     console.info(table.stdout);
     const json = await tenantry(['nudges', 'log', '--tenant', A, '-o', 'json']);
+    console.info(json.stdout.slice(0, 1200));
     const rows = (
       JSON.parse(json.stdout) as { deliveries: Array<{ eventId: string; channel: string; outcome: string }> }
     ).deliveries;

@@ -121,7 +121,8 @@ export class NudgeDeliveryReconciler implements Reconciler {
       // Admin-only: the payload names the tenant's owners as its recipients, nobody else.
       const recipients = recipientsOf(tenant.spec.owners);
       const message = tenant.status?.nudges?.active.find((a) => a.name === occurrence.nudge)?.message ?? '';
-      const event = nudgeEvent(deps.namespace, { tenant: name, ...occurrence, message, recipients });
+      const { nudge, since, dueAt } = occurrence;
+      const event = nudgeEvent(deps.namespace, { tenant: name, nudge, since, dueAt, message, recipients });
       const result = await this.send(tenant, d.channel, event);
       record = result.ok
         ? { ...base, outcome: 'sent', ...httpStatus(result), recipients: recipients.map(recipientName) }
