@@ -10,6 +10,7 @@ import { eventsCommand } from './commands/events.ts';
 import { evidenceCommand } from './commands/evidence.ts';
 import { installCommand } from './commands/install.ts';
 import { lintCommand } from './commands/lint.ts';
+import { nudgesCommand } from './commands/nudges.ts';
 import { runCommand } from './commands/run.ts';
 import { signupCommand } from './commands/signup.ts';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -36,7 +37,8 @@ export function program(): Command {
     .addCommand(invoiceCommand())
     .addCommand(activationCommand())
     .addCommand(cohortsCommand())
-    .addCommand(eventsCommand());
+    .addCommand(eventsCommand())
+    .addCommand(nudgesCommand());
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@ import type { FeatureFlags } from './config.ts';
 import { controllers } from './controllers/index.ts';
 import { KeyStore } from './evidence/keystore.ts';
 import { keyStoreSigner } from './evidence/sign.ts';
+import type { NudgeSettings } from './growth/nudge-config.ts';
 import { type Clock, realClock } from './runtime/clock.ts';
 import { KubeEventRecorder } from './runtime/events.ts';
 import type { KubeClient } from './runtime/kube/client.ts';
@@ -43,6 +44,8 @@ export interface OperatorOptions {
   meteringWindowMs?: number | undefined;
   /** Which AuditArchive endpoints the operator calls (default: https to public addresses only). */
   archiveEndpoints?: EndpointPolicy | undefined;
+  /** Who gets which nudge, how often, quiet periods and webhook receivers (default: built-in targeting, no webhooks). */
+  nudges?: NudgeSettings | undefined;
   /** Receive the API server's audit events to record admission denials (port 0: any free one). */
   denialAudit?:
     | { port: number; host?: string; token: string; tls: { cert: string; key: string } }
@@ -117,6 +120,7 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
     identityCa: opts.identityCa,
     meteringWindowMs: opts.meteringWindowMs,
     archiveEndpoints: opts.archiveEndpoints ?? {},
+    nudges: opts.nudges,
   })) {
     manager.add(def);
   }

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { startOperator } from '../../operator/app.ts';
 import { parseAllowList } from '../../operator/archive/endpoint-policy.ts';
 import { parseDuration, parseFeatureFlags } from '../../operator/config.ts';
+import { type NudgeSettings, parseNudgeConfig } from '../../operator/growth/nudge-config.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { checkWindowSize } from '../../operator/metering/windows.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
@@ -39,6 +41,7 @@ interface RunOptions {
   tenantApiTlsCertFile?: string;
   tenantApiTlsKeyFile?: string;
   tenantApiRateLimit: string;
+  nudgesConfig?: string;
 }
 
 function parsePort(address: string, flag: string): { host: string; port: number } {
@@ -118,6 +121,17 @@ function readToken(file: string): string {
   return token;
 }
 
+/** The platform's nudges configuration; files it names are relative to it. */
+function nudgeSettings(file: string | undefined): NudgeSettings | undefined {
+  if (!file) return undefined;
+  try {
+    const dir = path.dirname(path.resolve(file));
+    return parseNudgeConfig(readFileSync(file, 'utf8'), (f) => readFileSync(path.resolve(dir, f), 'utf8'));
+  } catch (e) {
+    throw new CliError(`--nudges-config ${file}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * Runs until SIGTERM/SIGINT. A replica that loses its lease steps down and campaigns again;
  * with --exit-on-lost-leadership it exits instead (code 3, one log line), for a supervisor to
@@ -146,6 +160,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       : parsePort(opts.probeAddress, '--probe-address');
   const denialAudit = denialAuditOptions(opts);
   const tenantApi = tenantApiOptions(opts);
+  const nudges = nudgeSettings(opts.nudgesConfig);
   let allowed: { allowCidrs: string[]; allowHosts: string[] };
   try {
     allowed = parseAllowList(opts.archiveEndpointAllow ?? []);
@@ -184,6 +199,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       archiveEndpoints: { allowHttp: opts.archiveAllowHttp ?? false, ...allowed },
       denialAudit,
       tenantApi,
+      nudges,
     },
     stop.signal,
   );
@@ -278,6 +294,12 @@ export function runCommand(): Command {
       '--tenant-api-rate-limit <burst/per-second>',
       'requests a user may make to the tenant API at once, and a second after that',
       '20/2',
+    )
+    .addOption(
+      new Option(
+        '--nudges-config <file>',
+        'YAML: which tenants get which admin nudge, frequency caps, quiet periods and webhook receivers (default: built-in targeting, Events only)',
+      ).env('TENANTRY_NUDGES_CONFIG'),
     )
     .option('--resync <d>', 'periodic re-check of every object, a safety net for missed events', '10m')
     .addOption(

@@ -168,3 +168,9 @@ export const EntitlementReason = {
    */
   LedgerTampered: 'LedgerTampered',
 } as const;
+
+/** Reasons of the Events Tenantry records for nudges to a tenant's admins. */
+export const NudgeReason = {
+  /** A nudge to the tenant's owners: the message says what to do and how. */
+  Nudge: 'Nudge',
+} as const;

@@ -4,7 +4,7 @@ import type { ConfigMap } from '../runtime/kube/core.ts';
 import { resourcePath } from '../runtime/kube/resource.ts';
 import { GrowthEventType, growthEvent } from './events.ts';
 import { growthLogName } from './log.ts';
-import { GrowthLogIndex, growthLogConfigMaps } from './log-index.ts';
+import { GrowthLogIndex, namespaceConfigMaps } from './log-index.ts';
 
 const event = (tenant: string, time: string, subject = tenant) => ({
   ...growthEvent({
@@ -74,8 +74,24 @@ describe('GrowthLogIndex', () => {
     expect(index.events('acme')).toEqual([]);
   });
 
+  it('counts what this process appended until the informer shows it, then only the informer', () => {
+    let handler: EventHandler<ConfigMap> = {};
+    const index = new GrowthLogIndex({ addHandler: (h) => (handler = h) });
+    const first = day('acme', '2026-11-25', []);
+    handler.onAdd?.(first);
+    const mine = event('acme', '2026-11-25T10:00:00Z');
+    index.remember('acme', mine);
+    expect(index.events('acme')).toEqual([mine]);
+    const shown = day('acme', '2026-11-25', [mine]);
+    handler.onUpdate?.(first, shown);
+    expect(index.events('acme')).toEqual([mine]);
+    // Seen once, it is no longer kept aside: the informer is the truth again.
+    handler.onUpdate?.(shown, day('acme', '2026-11-25', []));
+    expect(index.events('acme')).toEqual([]);
+  });
+
   it('lists and watches the operator namespace’s ConfigMaps only', () => {
-    expect(resourcePath(growthLogConfigMaps('tenantry-system'))).toBe(
+    expect(resourcePath(namespaceConfigMaps('tenantry-system'))).toBe(
       '/api/v1/namespaces/tenantry-system/configmaps',
     );
   });

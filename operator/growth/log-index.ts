@@ -6,12 +6,13 @@ import type { GrowthEvent } from './events.ts';
 import { eventsOf, growthLogName } from './log.ts';
 
 /**
- * The growth-log ConfigMaps of the operator's namespace, as a resource of their own. The
- * operator may watch ConfigMaps only in its namespace (a Role; cluster-wide it may get and
- * list them, not watch), while the Manager's shared informers list and watch cluster-wide: a
- * collection path fixed to the namespace gives a shared informer just these.
+ * The ConfigMaps of one namespace (the operator's: growth logs, nudge preferences), as a
+ * resource of their own. The operator may watch ConfigMaps only in its namespace (a Role;
+ * cluster-wide it may get and list them, not watch), while the Manager's shared informers list
+ * and watch cluster-wide: a collection path fixed to the namespace gives a shared informer just
+ * these.
  */
-export function growthLogConfigMaps(namespace: string): ResourceType<ConfigMap> {
+export function namespaceConfigMaps(namespace: string): ResourceType<ConfigMap> {
   return {
     group: '',
     version: 'v1',
@@ -36,10 +37,13 @@ export function tenantOfLog(cm: ConfigMap): string | undefined {
 /**
  * Every tenant's growth log, parsed once per change of a day's ConfigMap, as an informer
  * delivers them. Reconciles read a tenant's events from here instead of listing its log.
+ * Events this process appended are `remember`ed until the informer shows them, so a reconcile
+ * right after an append never acts on a log without it.
  */
 export class GrowthLogIndex {
   private readonly days = new Map<string, Map<string, GrowthEvent<unknown>[]>>();
   private readonly merged = new Map<string, GrowthEvent<unknown>[]>();
+  private readonly pending = new Map<string, Map<string, GrowthEvent<unknown>>>();
 
   constructor(informer: { addHandler(h: EventHandler<ConfigMap>): void }) {
     informer.addHandler({
@@ -53,13 +57,24 @@ export class GrowthLogIndex {
   events(tenant: string): readonly GrowthEvent<unknown>[] {
     let list = this.merged.get(tenant);
     if (!list) {
-      list = [...(this.days.get(tenant)?.values() ?? [])]
-        .flat()
-        .filter((e) => e.subject === tenant)
-        .sort((a, b) => a.time.localeCompare(b.time));
+      const logged = [...(this.days.get(tenant)?.values() ?? [])].flat().filter((e) => e.subject === tenant);
+      const mine = this.pending.get(tenant);
+      if (mine) {
+        for (const e of logged) mine.delete(e.id);
+        if (!mine.size) this.pending.delete(tenant);
+      }
+      list = [...logged, ...(mine?.values() ?? [])].sort((a, b) => a.time.localeCompare(b.time));
       this.merged.set(tenant, list);
     }
     return list;
+  }
+
+  /** An event this process appended to the tenant's log, counted until the informer has it. */
+  remember(tenant: string, event: GrowthEvent<unknown>): void {
+    const mine = this.pending.get(tenant) ?? new Map<string, GrowthEvent<unknown>>();
+    mine.set(event.id, event);
+    this.pending.set(tenant, mine);
+    this.merged.delete(tenant);
   }
 
   /** Whether the tenant's log holds the event. */

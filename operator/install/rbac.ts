@@ -4,6 +4,11 @@ import type { AnyObject } from '../runtime/kube/object.ts';
 import { TENANT_API_GROUP, TENANT_API_RESOURCES } from '../tenantapi/names.ts';
 
 export const OPERATOR_NAME = 'tenantry';
+/**
+ * Read-only access to what an audit needs in a tenant's system namespace. The platform binds it
+ * (a RoleBinding in `<tenant>-system`); tenant owners cannot grant roles there.
+ */
+export const CLUSTERROLE_TENANT_AUDITOR = 'tenantry:tenant-auditor';
 export const DEFAULT_NAMESPACE = 'tenantry-system';
 
 const rbac = 'rbac.authorization.k8s.io';
@@ -87,7 +92,8 @@ export function operatorClusterRole(): AnyObject {
       { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'list'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
       // Receipts are immutable ConfigMaps in tenants' system namespaces: create, read back and
-      // list for the audit archive; never update or delete.
+      // list for the audit archive; never update or delete. (The growth log and nudge
+      // preferences are watched in the operator's namespace only, by its Role.)
       { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create'] },
       // Identity provider client secrets and SCIM tokens, read by name only (no list/watch).
       { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
@@ -192,6 +198,23 @@ export function tenantSystemClusterRole(): AnyObject {
   };
 }
 
+/**
+ * What an auditor of a tenant may do in its system namespace: read receipts, evidence, ledger
+ * and invoice copies (ConfigMaps) and the add-ons with their approvals. No Events (nudges to
+ * the tenant's admins are Events there), no Secrets, no writes.
+ */
+export function tenantAuditorClusterRole(): AnyObject {
+  return {
+    apiVersion: `${rbac}/v1`,
+    kind: 'ClusterRole',
+    metadata: { name: CLUSTERROLE_TENANT_AUDITOR, labels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
+    rules: [
+      { apiGroups: [''], resources: ['configmaps'], verbs: read },
+      { apiGroups: ['tenantry.dev'], resources: ['addons'], verbs: read },
+    ],
+  };
+}
+
 /** Everything the operator needs besides the CRDs, for a ServiceAccount in `namespace`. */
 export function operatorRbac(namespace: string, serviceAccount = OPERATOR_NAME): AnyObject[] {
   const subject = { kind: 'ServiceAccount', name: serviceAccount, namespace };
@@ -202,6 +225,7 @@ export function operatorRbac(namespace: string, serviceAccount = OPERATOR_NAME):
     operatorClusterRole(),
     tenantOwnerClusterRole(),
     tenantSystemClusterRole(),
+    tenantAuditorClusterRole(),
     {
       apiVersion: `${rbac}/v1`,
       kind: 'ClusterRoleBinding',

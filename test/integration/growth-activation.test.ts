@@ -2,17 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddOn, HealthStatus } from '../../operator/api/v1alpha1/index.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { type GrowthEvent, GrowthEventType, growthEvent } from '../../operator/growth/events.ts';
-import { appendEvents, growthLogName, readEvents } from '../../operator/growth/log.ts';
+import { growthLogName, readEvents } from '../../operator/growth/log.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { apply } from '../../operator/runtime/apply.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { ApiError } from '../../operator/runtime/kube/errors.ts';
 import type { AnyObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { tenantApiPath } from '../../operator/tenantapi/names.ts';
 import { computeManifest, dryRunCreate, entitlementManifest } from '../support/addons.ts';
 import {
   adminClient,
-  operatorClient,
   startTestOperator,
   type TenantObject,
   tenantManifest,
@@ -20,20 +20,22 @@ import {
   waitReady,
 } from '../support/cluster.ts';
 import { startTestProvider, type TestProvider } from '../support/oidc-provider.ts';
+import { prepareTenantApi, type TestTenantApi } from '../support/tenant-api.ts';
+import { type CertUser, certificateUsers } from '../support/users.ts';
 import { waitFor } from '../support/wait.ts';
 
-// The activation checklist with the whole operator, a real OpenID provider and the owners as
-// the API server authenticates them: each item completes only through its real action, and
-// nothing a user (or an admin) writes into status or into another tenant's log counts.
-// The tenant API is not here yet: exports and usage views are appended to the growth log with
-// the operator's identity, as that API records them.
+// The activation checklist with the whole operator, a real OpenID provider and owners who are
+// real certificate users: each item completes only through its real action (an evidence export
+// and a usage view through the tenant API, behind the API server's aggregation layer), and
+// nothing a user (or an admin) writes into status or a log, nor another tenant's owner, counts.
 
 const REDIRECT = 'https://console.example/callback';
 const SECRET = 'growth-secret';
 
 let admin: KubeClient;
-let asOperator: KubeClient;
 let idp: TestProvider;
+let api: TestTenantApi;
+let users: Record<'alice' | 'bob' | 'mallory', CertUser> & { close(): void };
 let stopOperator: () => Promise<void> = async () => {};
 let probePort = 0;
 const tenant = uniqueName('grow');
@@ -41,28 +43,36 @@ const other = uniqueName('grow-other');
 
 async function startOperator(features?: string): Promise<void> {
   await stopOperator();
-  const started = await startTestOperator(admin, { identityCa: idp.ca, ...(features ? { features } : {}) });
+  const started = await startTestOperator(admin, {
+    identityCa: idp.ca,
+    tenantApi: api.operator,
+    ...(features ? { features } : {}),
+  });
   stopOperator = started.stop;
   probePort = started.op.probe?.port ?? 0;
 }
 
 beforeAll(async () => {
   admin = await adminClient();
-  asOperator = await operatorClient(admin);
+  users = await certificateUsers(admin, { alice: [], bob: [], mallory: [] });
   idp = await startTestProvider({
     clients: [{ client_id: 'growth', client_secret: SECRET, redirect_uris: [REDIRECT] }],
   });
+  api = await prepareTenantApi(admin);
   await startOperator();
+  await api.register();
 });
 
 afterAll(async () => {
+  // First: an APIService whose server is gone would hold up every namespace deletion.
+  await api?.unregister();
   await stopOperator();
   for (const t of [tenant, other]) {
     await admin.delete(TenantResource, t).catch(() => {});
     await admin.delete(EntitlementResource, t).catch(() => {});
   }
   await idp?.stop();
-  asOperator?.close();
+  users?.close();
   admin.close();
 });
 
@@ -70,7 +80,7 @@ const get = (name = tenant) => admin.get<TenantObject>(TenantResource, name);
 const items = (t: TenantObject) =>
   Object.fromEntries((t.status?.activation?.items ?? []).map((i) => [i.name, i]));
 
-/** What the tenant API records when an admin acts: an event in the tenant's log, written by the operator. */
+/** An event as the tenant API would record it, for a log nobody but the operator may write. */
 function action(type: string, forTenant: string, data: Record<string, unknown>): GrowthEvent<unknown> {
   const time = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
   return growthEvent({
@@ -102,7 +112,7 @@ describe('the activation checklist', () => {
       admin,
       TenantResource,
       tenantManifest(tenant, {
-        owners: [{ name: 'alice' }, { name: 'bob' }],
+        owners: [{ name: users.alice.name }, { name: users.bob.name }],
         identity: {
           issuer: idp.issuer,
           clientId: 'growth',
@@ -111,7 +121,7 @@ describe('the activation checklist', () => {
         },
       }),
     );
-    await apply(admin, TenantResource, tenantManifest(other));
+    await apply(admin, TenantResource, tenantManifest(other, { owners: [{ name: users.mallory.name }] }));
     await waitFor('the system namespace', () => admin.find(Builtin.Namespace, `${tenant}-system`));
     await admin.create(Builtin.Secret, {
       metadata: { name: 'idp', namespace: `${tenant}-system` },
@@ -127,14 +137,22 @@ describe('the activation checklist', () => {
     expect(items(connected).identityConnected?.by).toBe('');
     expect(connected.status?.activation?.percent).toBe(25);
 
-    // 2. Nothing counts that is not attributable or not this tenant's: an export nobody is
-    // named for in its log, a usage view in the other tenant's log.
-    await appendEvents(asOperator, DEFAULT_NAMESPACE, tenant, [
-      action(GrowthEventType.EvidenceExported, tenant, {}),
-    ]);
-    await appendEvents(asOperator, DEFAULT_NAMESPACE, other, [
-      action(GrowthEventType.UsageViewed, other, { by: `${other}-owner@example.com` }),
-    ]);
+    // 2. Another tenant's owner is refused (403) and leaves nothing in this tenant's log; her
+    // export of her own tenant's evidence counts there, and only there.
+    for (const resource of ['evidence', 'usage'] as const) {
+      const e = await users.mallory.client.request('GET', tenantApiPath(tenant, resource)).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e, `mallory reading ${resource} of ${tenant}`).toBeInstanceOf(ApiError);
+      expect((e as ApiError).code).toBe(403);
+    }
+    await users.mallory.client.request('GET', tenantApiPath(other, 'evidence'));
+    expect(
+      (await readEvents(admin, DEFAULT_NAMESPACE, tenant)).filter(
+        (e) => e.type === GrowthEventType.EvidenceExported || e.type === GrowthEventType.UsageViewed,
+      ),
+    ).toEqual([]);
     // Nor can anyone but the operator write a log: not even a cluster admin.
     const forged = {
       metadata: {
@@ -184,12 +202,11 @@ describe('the activation checklist', () => {
     expect(items(repaired).identityConnected?.at).toBe(items(connected).identityConnected?.at);
     expect(repaired.status?.activation?.completedAt).toBeUndefined();
     expect(items(repaired).firstUsageView?.done).toBe(false);
-    // The other tenant's owner viewed the other tenant's usage: it counts there, and only there.
-    const theirs = await waitFor("the other tenant's usage view", async () => {
+    const theirs = await waitFor("the other tenant's evidence export", async () => {
       const t = await get(other);
-      return items(t).firstUsageView?.done ? t : undefined;
+      return items(t).firstEvidenceExport?.done ? t : undefined;
     });
-    expect(items(theirs).firstUsageView?.by).toBe(`${other}-owner@example.com`);
+    expect(items(theirs).firstEvidenceExport?.by).toBe(users.mallory.name);
 
     // 4. The first privileged approval, as admission stamped it on alice's add-on.
     await apply(
@@ -197,7 +214,7 @@ describe('the activation checklist', () => {
       EntitlementResource,
       entitlementManifest(tenant, { allowedAddOns: ['DedicatedCompute'], quotas: { dedicatedNodes: 10 } }),
     );
-    const alice = admin.as({ user: 'alice', groups: ['system:authenticated'] });
+    const alice = users.alice.client;
     const addon = computeManifest(`${tenant}-system`, 'pool', {
       approval: 'noisy neighbours',
       candidates: { 'example.com/no-such-pool': 'x' },
@@ -213,20 +230,23 @@ describe('the activation checklist', () => {
       const t = await get();
       return items(t).firstApproval?.done ? t : undefined;
     });
-    expect(items(approved).firstApproval?.by).toBe('alice');
+    expect(items(approved).firstApproval?.by).toBe(users.alice.name);
 
     // 5. Evidence exported by alice, usage viewed by bob, through the tenant API.
-    await appendEvents(asOperator, DEFAULT_NAMESPACE, tenant, [
-      action(GrowthEventType.EvidenceExported, tenant, { by: 'alice' }),
-      action(GrowthEventType.UsageViewed, tenant, { by: 'bob' }),
-    ]);
+    await users.alice.client.request('GET', tenantApiPath(tenant, 'evidence'));
+    await waitFor('the Entitlement to have a ledger', async () =>
+      users.bob.client.request('GET', tenantApiPath(tenant, 'usage')).then(
+        () => true,
+        () => false,
+      ),
+    );
     const done = await waitFor('the checklist complete', async () => {
       const t = await get();
       return t.status?.activation?.completedAt ? t : undefined;
     });
     expect(done.status?.activation?.percent).toBe(100);
-    expect(items(done).firstEvidenceExport?.by).toBe('alice');
-    expect(items(done).firstUsageView?.by).toBe('bob');
+    expect(items(done).firstEvidenceExport?.by).toBe(users.alice.name);
+    expect(items(done).firstUsageView?.by).toBe(users.bob.name);
     expect(done.status?.activation?.completedAt).toBe(items(done).firstUsageView?.at);
 
     // The log holds each item once, the milestones, and the Events say so.

@@ -21,7 +21,7 @@ import type { KubeObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { tenantry } from '../support/cli.ts';
 import { adminClient, tenantManifest, uniqueName } from '../support/cluster.ts';
-import { type OperatorProcess, operatorKubeconfigFile, spawnOperator } from '../support/process.ts';
+import { type KilledOperator, killedOperator, operatorKubeconfigFile } from '../support/process.ts';
 import { restoreRecordsGuard, switchRecordsGuardOff } from '../support/records-guard.ts';
 import { cosignVerifyBlob } from '../support/tools.ts';
 import { waitFor } from '../support/wait.ts';
@@ -39,29 +39,11 @@ type EntitlementObject = Entitlement;
 type AddOnObject = AddOn;
 
 let admin: KubeClient;
-let kubeconfig: string;
+let operator: KilledOperator;
 let tenant: string;
-let current: OperatorProcess | undefined;
-let kills = 0;
-
-const start = () => {
-  current = spawnOperator(kubeconfig, ARGS);
-  return current;
-};
-const kill = async () => {
-  const p = current;
-  if (!p) return;
-  p.child.kill('SIGKILL');
-  await p.exited;
-  kills++;
-  current = undefined;
-};
-/** Lets the operator run for a random while (up to `maxMs`), then kills it and starts another. */
-const disturb = async (maxMs: number) => {
-  await new Promise((r) => setTimeout(r, 200 + Math.floor(Math.random() * maxMs)));
-  await kill();
-  start();
-};
+const start = () => operator.start();
+const kill = () => operator.kill();
+const disturb = (maxMs: number) => operator.disturb(maxMs);
 
 const poolNodes = async () =>
   (await admin.list(Builtin.Node, { labelSelector: `${LABEL_POOL}=${tenant}` })).items.map(
@@ -70,7 +52,7 @@ const poolNodes = async () =>
 
 beforeAll(async () => {
   admin = await adminClient();
-  kubeconfig = await operatorKubeconfigFile(admin);
+  operator = killedOperator(await operatorKubeconfigFile(admin), ARGS);
   tenant = uniqueName('meterk');
 });
 
@@ -167,7 +149,7 @@ describe('metering under SIGKILL', () => {
       },
       { timeoutMs: 60_000 },
     );
-    expect(kills).toBeGreaterThanOrEqual(8);
+    expect(operator.kills).toBeGreaterThanOrEqual(8);
 
     const { ledger } = await loadLedger(
       admin,
@@ -272,7 +254,7 @@ describe('metering under SIGKILL', () => {
     }
 
     console.info(
-      `${kills} kills; ${ledger.records.length} records over ${ended.length} reservations, ${reservedMs} node-ms`,
+      `${operator.kills} kills; ${ledger.records.length} records over ${ended.length} reservations, ${reservedMs} node-ms`,
     );
   });
 });

@@ -9,6 +9,7 @@ import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { type OperatorOptions, type RunningOperator, startOperator } from '../../operator/app.ts';
 import type { EndpointPolicy } from '../../operator/archive/endpoint-policy.ts';
 import { parseFeatureFlags } from '../../operator/config.ts';
+import type { NudgeSettings } from '../../operator/growth/nudge-config.ts';
 import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
 import { serviceAccountKubeConfig } from '../../operator/install/token.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
@@ -55,6 +56,8 @@ export async function startTestOperator(
     archiveEndpoints?: EndpointPolicy;
     /** Serve the tenant API (see test/support/tenant-api.ts). */
     tenantApi?: OperatorOptions['tenantApi'];
+    /** The platform's nudges configuration (default: the built-in one). */
+    nudges?: NudgeSettings;
   } = {},
 ): Promise<{ op: RunningOperator; stop: () => Promise<void> }> {
   const kc = loadKubeConfig(inject('kubeconfig'));
@@ -75,6 +78,7 @@ export async function startTestOperator(
       ...(opts.meteringWindowMs ? { meteringWindowMs: opts.meteringWindowMs } : {}),
       // The tests' S3 server listens on loopback over http, which a real platform would not allow.
       archiveEndpoints: opts.archiveEndpoints ?? { allowHttp: true, allowCidrs: ['127.0.0.0/8', '::1/128'] },
+      ...(opts.nudges ? { nudges: opts.nudges } : {}),
       ...(opts.denialAudit && inject('denialAudit').port
         ? { denialAudit: { ...inject('denialAudit'), host: '127.0.0.1' } }
         : {}),

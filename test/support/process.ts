@@ -80,3 +80,42 @@ export function spawnOperator(kubeconfig: string, args: string[] = []): Operator
     },
   };
 }
+
+/** One `tenantry run` process at a time, killed with SIGKILL and started again by the test. */
+export interface KilledOperator {
+  start(): OperatorProcess;
+  /** SIGKILLs the running process (if any) and waits for it to be gone. */
+  kill(): Promise<void>;
+  /** Lets the process run for a random while (200 ms up to `maxMs` more), kills it and starts another. */
+  disturb(maxMs: number): Promise<void>;
+  readonly kills: number;
+}
+
+export function killedOperator(kubeconfig: string, args: string[]): KilledOperator {
+  let current: OperatorProcess | undefined;
+  let kills = 0;
+  const start = () => {
+    current = spawnOperator(kubeconfig, args);
+    return current;
+  };
+  const kill = async () => {
+    const p = current;
+    if (!p) return;
+    p.child.kill('SIGKILL');
+    await p.exited;
+    kills++;
+    current = undefined;
+  };
+  return {
+    start,
+    kill,
+    async disturb(maxMs) {
+      await new Promise((r) => setTimeout(r, 200 + Math.floor(Math.random() * maxMs)));
+      await kill();
+      start();
+    },
+    get kills() {
+      return kills;
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { LABEL_TENANT } from '../../api/names.ts';
 import type { AddOn, Entitlement, Tenant } from '../../api/v1alpha1/index.ts';
 import type { FeatureFlags } from '../../config.ts';
-import { GROWTH_LOG_SELECTOR, GrowthLogIndex, growthLogConfigMaps } from '../../growth/log-index.ts';
+import { GROWTH_LOG_SELECTOR, GrowthLogIndex, namespaceConfigMaps } from '../../growth/log-index.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import { type Watch, watch } from '../../runtime/controller.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
@@ -36,16 +36,17 @@ export interface GrowthDeps {
 /**
  * The growth steps' wiring: the growth log's informer (the operator's namespace only) and the
  * watch that reconciles a tenant when its log changes (the tenant API records an export or a
- * usage view there), the sampler and the metrics, which exist only while their feature is on.
+ * usage view there, the nudges controller its deliveries), the sampler and the metrics, which
+ * exist only while their feature is on.
  */
 export function growthWiring(
   deps: ControllerDeps,
   caches: { tenants: Cache<Tenant>; addons: Cache<AddOn>; entitlements: Cache<Entitlement> },
 ): { growth: GrowthDeps; watches: Watch[] } {
-  const { activationChecklist, growthInstrumentation } = deps.features;
-  const on = activationChecklist || growthInstrumentation;
-  const logType = growthLogConfigMaps(deps.namespace);
-  // Both features off: no informer at all, and an index that stays empty.
+  const { activationChecklist, growthInstrumentation, adminNudges } = deps.features;
+  const on = activationChecklist || growthInstrumentation || adminNudges;
+  const logType = namespaceConfigMaps(deps.namespace);
+  // All three features off: no informer at all, and an index that stays empty.
   const log = new GrowthLogIndex(
     on ? deps.manager.informer(logType, GROWTH_LOG_SELECTOR) : { addHandler() {} },
   );

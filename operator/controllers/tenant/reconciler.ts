@@ -22,6 +22,7 @@ import { health } from './health.ts';
 import { checkIdentity, type IdentityDeps, NO_IDENTITY } from './identity.ts';
 import { type OnboardingMetrics, recordMilestones } from './metrics.ts';
 import { milestones } from './milestones.ts';
+import { type NudgeSources, nudgesOutcome } from './nudges.ts';
 import { type MilestoneSources, onboardingTiming } from './onboarding.ts';
 import { provision } from './provision.ts';
 import { TENANT_READINESS } from './readiness.ts';
@@ -46,6 +47,8 @@ export interface TenantReconcilerDeps {
   metrics: OnboardingMetrics;
   /** The activation checklist, milestones and the health score. */
   growth: GrowthDeps;
+  /** What the nudges step reads; absent when adminNudges is off. */
+  nudges?: NudgeSources | undefined;
 }
 
 /**
@@ -76,9 +79,14 @@ export class TenantReconciler implements ObjectReconciler<Tenant, TenantStatus> 
     }
     await draft.step('activation', () => activation(deps.growth, tenant, draft.status));
     await draft.step('milestones', () => milestones(deps.growth, tenant, draft.status));
-    // The score reads what every other part found: it stays the last step.
-    await draft.step('health', () => health(deps.growth, tenant, draft.status));
     draft.summarize(TENANT_READINESS, 'Tenant is onboarded');
+    // Nudges target by the health band last published; the score, which counts overdue nudges
+    // and reads what every other part found, comes last. A band that moves is looked at again
+    // at once, so targeting by band catches up in one more reconcile.
+    const band = draft.status.health?.band;
+    await draft.step('nudges', () => nudgesOutcome(deps.nudges, tenant, draft.status, deps.clock));
+    await draft.step('health', () => health(deps.growth, tenant, draft.status));
+    if (deps.nudges && draft.status.health?.band !== band) draft.apply({ requeueAfterMs: 1_000 });
     const timing = onboardingTiming(tenant, draft.status, deps.clock, this.milestoneSources(tenant));
     if (timing) draft.apply({ status: { onboarding: timing } });
   }

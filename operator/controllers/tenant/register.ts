@@ -1,5 +1,6 @@
 import { MANAGED_SELECTOR, tenantOfSystemNamespace } from '../../api/names.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../api/v1alpha1/index.ts';
+import { DEFAULT_NUDGE_SETTINGS, type NudgeSettings } from '../../growth/nudge-config.ts';
 import { CheckSchedule } from '../../runtime/check-schedule.ts';
 import { type ControllerDefinition, watch } from '../../runtime/controller.ts';
 import type { Cache } from '../../runtime/informer.ts';
@@ -8,6 +9,7 @@ import { objectReconciler } from '../../runtime/reconcile/object.ts';
 import type { ControllerDeps } from '../deps.ts';
 import { growthWiring } from './growth-deps.ts';
 import { onboardingMetrics } from './metrics.ts';
+import { nudgeSources } from './nudges.ts';
 import { TenantReconciler } from './reconciler.ts';
 
 /** Types a Tenant owns; their informers see only objects labelled as Tenantry's. */
@@ -20,7 +22,10 @@ export const TENANT_OWNED_TYPES: readonly ResourceType[] = [
 ];
 
 /** Wiring of the tenant controller: reconcile Tenants, react to changes of what they own. */
-export function tenantController(deps: ControllerDeps): ControllerDefinition {
+export function tenantController(
+  deps: ControllerDeps,
+  nudgeSettings: NudgeSettings = DEFAULT_NUDGE_SETTINGS,
+): ControllerDefinition {
   const owned = new Map<ResourceType, Cache>(
     TENANT_OWNED_TYPES.map((t) => [t, deps.manager.informer(t, MANAGED_SELECTOR)]),
   );
@@ -28,6 +33,9 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
   const entitlements = deps.manager.informer(EntitlementResource);
   const addons = deps.manager.informer(AddOnResource);
   const { growth, watches: growthWatches } = growthWiring(deps, { tenants, addons, entitlements });
+  const nudges = deps.features.adminNudges
+    ? nudgeSources(deps.manager, growth.log, nudgeSettings)
+    : undefined;
   return {
     name: 'tenant',
     for: TenantResource,
@@ -38,8 +46,10 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
     watches: [
       watch(EntitlementResource, (e) => [e.spec.tenantRef.name]),
       watch(AddOnResource, (a) => [tenantOfSystemNamespace(a.metadata.namespace) ?? ''].filter(Boolean)),
-      // The tenant API records exports and usage views in the growth log: checklist items.
+      // The tenant API records exports and usage views in the growth log (checklist items), the
+      // nudges controller its deliveries.
       ...growthWatches,
+      ...(nudges?.watches ?? []),
     ],
     concurrency: 4,
     reconciler: objectReconciler(
@@ -64,6 +74,7 @@ export function tenantController(deps: ControllerDeps): ControllerDefinition {
         identity: { ca: deps.identityCa },
         metrics: onboardingMetrics(deps.registry),
         growth,
+        nudges: nudges?.sources,
       }),
     ),
   };

@@ -1,0 +1,111 @@
+import { systemNamespaceOf, tenantOfSystemNamespace } from '../../api/names.ts';
+import type { Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
+import { type GrowthEvent, GrowthEventType } from '../../growth/events.ts';
+import type { GrowthLogIndex } from '../../growth/log-index.ts';
+import type { NudgeSettings } from '../../growth/nudge-config.ts';
+import { deliveriesIn } from '../../growth/nudge-records.ts';
+import { waitUntil } from '../../growth/nudge-schedule.ts';
+import { nudgesStatus } from '../../growth/nudge-status.ts';
+import type { TenantFacts } from '../../growth/nudges.ts';
+import { CLUSTERROLE_TENANT_AUDITOR } from '../../install/rbac.ts';
+import type { Clock } from '../../runtime/clock.ts';
+import { Ready } from '../../runtime/conditions.ts';
+import { type Watch, watch } from '../../runtime/controller.ts';
+import type { Cache } from '../../runtime/informer.ts';
+import type { KubeObject } from '../../runtime/kube/object.ts';
+import { Builtin, type ResourceType } from '../../runtime/kube/resource.ts';
+import type { Manager } from '../../runtime/manager.ts';
+import type { Outcome } from '../../runtime/reconcile/outcome.ts';
+
+interface RoleBinding extends KubeObject {
+  roleRef: { kind: string; name: string };
+  subjects?: Array<{ kind: string; name: string; namespace?: string }>;
+}
+const RoleBindings = Builtin.RoleBinding as ResourceType<RoleBinding>;
+
+/** What the nudges step reads besides the Tenant: the growth log and who is bound as auditor. */
+export interface NudgeSources {
+  settings: NudgeSettings;
+  log: GrowthLogIndex;
+  roleBindings: Cache<RoleBinding>;
+}
+
+const isAuditorBinding = (rb: RoleBinding) =>
+  rb.roleRef.kind === 'ClusterRole' && rb.roleRef.name === CLUSTERROLE_TENANT_AUDITOR;
+
+/**
+ * The caches the step reads and the watches that re-check a tenant when they change: its growth
+ * log (deliveries, evidence exports: its watch is the growth wiring's) and RoleBindings of the
+ * auditor role in its system namespace (made by the platform, so not labelled as Tenantry's:
+ * every RoleBinding is watched).
+ */
+export function nudgeSources(
+  manager: Manager,
+  log: GrowthLogIndex,
+  settings: NudgeSettings,
+): { sources: NudgeSources; watches: Watch[] } {
+  return {
+    sources: { settings, log, roleBindings: manager.informer(RoleBindings) },
+    watches: [
+      watch(RoleBindings, (rb) => {
+        const tenant = isAuditorBinding(rb) ? tenantOfSystemNamespace(rb.metadata.namespace) : undefined;
+        return tenant ? [tenant] : [];
+      }),
+    ],
+  };
+}
+
+function factsOf(
+  sources: NudgeSources,
+  tenant: Tenant,
+  status: Readonly<TenantStatus>,
+  log: readonly GrowthEvent<unknown>[],
+): TenantFacts {
+  const name = tenant.metadata.name ?? '';
+  const sys = systemNamespaceOf(name);
+  const exports = log
+    .filter((e) => e.type === GrowthEventType.EvidenceExported)
+    .map((e) => Date.parse(e.time));
+  const ready = status.conditions?.find((c) => c.type === Ready);
+  return {
+    tenant: name,
+    profile: tenant.spec.policyProfile ?? 'baseline',
+    createdAt: Date.parse(tenant.metadata.creationTimestamp ?? ''),
+    activation: status.activation,
+    ready: ready && { status: ready.status, reason: ready.reason, message: ready.message },
+    quotaOverrides: Object.keys(tenant.spec.quota?.hard ?? {}),
+    namespaces: (tenant.spec.namespaces ?? [{ name: 'default' }]).map((n) => `${name}-${n.name}`),
+    lastEvidenceExportAt: exports.length ? Math.max(...exports) : undefined,
+    auditors: sources.roleBindings
+      .list()
+      .filter((rb) => rb.metadata.namespace === sys && isAuditorBinding(rb))
+      .flatMap((rb) => (rb.subjects ?? []).map((s) => `${s.kind}:${s.name}`)),
+    healthBand: status.health?.band,
+  };
+}
+
+/**
+ * status.nudges (feature adminNudges): the nudges in force, with their deliveries from the log
+ * the nudges controller writes. Switched off (no sources), the field goes.
+ */
+export function nudgesOutcome(
+  sources: NudgeSources | undefined,
+  tenant: Tenant,
+  status: Readonly<TenantStatus>,
+  clock: Clock,
+): Outcome<TenantStatus> {
+  if (!sources) return { status: { nudges: undefined } };
+  const now = clock.now();
+  const log = sources.log.events(tenant.metadata.name ?? '');
+  const result = nudgesStatus({
+    facts: factsOf(sources, tenant, status, log),
+    settings: sources.settings,
+    previous: status.nudges,
+    deliveries: deliveriesIn(log),
+    now,
+  });
+  return {
+    status: { nudges: result.status },
+    ...(result.changesAt !== undefined ? { requeueAfterMs: waitUntil(result.changesAt, now) } : {}),
+  };
+}

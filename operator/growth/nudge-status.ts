@@ -1,0 +1,52 @@
+import type { ActiveNudge, NudgesStatus } from '../api/v1alpha1/growth.ts';
+import type { GrowthEvent } from './events.ts';
+import type { NudgeSettings } from './nudge-config.ts';
+import { deliverySummary, type NudgeDelivery } from './nudge-records.ts';
+import { targets } from './nudge-targeting.ts';
+import { NUDGE_NAMES, type TenantFacts, trigger } from './nudges.ts';
+
+export interface NudgesResult {
+  status: NudgesStatus;
+  /** When time alone changes what is in force (a tenant ages into a target, an export gets old), ms. */
+  changesAt?: number;
+}
+
+const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+/**
+ * The nudges in force for a tenant: those it is targeted by whose trigger holds, each since the
+ * time it began to hold (kept from the previous status while it holds on), with when it was last
+ * delivered and whether deliveries are held back, from the delivery log. A nudge whose
+ * condition is met drops out: it resolved. Pure, and the same for the same inputs, so an idle
+ * tenant's status never changes.
+ */
+export function nudgesStatus(input: {
+  facts: TenantFacts;
+  settings: NudgeSettings;
+  previous: NudgesStatus | undefined;
+  deliveries: readonly GrowthEvent<NudgeDelivery>[];
+  now: number;
+}): NudgesResult {
+  const { facts, settings, now } = input;
+  const active: ActiveNudge[] = [];
+  const boundaries: number[] = [];
+  for (const name of NUDGE_NAMES) {
+    const t = trigger(name, facts, settings.params, now);
+    if (t.changesAt !== undefined) boundaries.push(t.changesAt);
+    if (!t.holds) continue;
+    // An age boundary matters only to a nudge whose trigger holds; any other change of the
+    // trigger comes with a change of its inputs, which brings the tenant back anyway.
+    const targeted = targets(settings.nudges[name], facts, now);
+    if (targeted.changesAt !== undefined) boundaries.push(targeted.changesAt);
+    if (!targeted.yes) continue;
+    const before = input.previous?.active.find((a) => a.name === name);
+    active.push({
+      name,
+      since: before?.since ?? iso(now),
+      message: t.message,
+      ...deliverySummary(input.deliveries, name),
+    });
+  }
+  const future = boundaries.filter((b) => b > now);
+  return { status: { active }, ...(future.length ? { changesAt: Math.min(...future) } : {}) };
+}
