@@ -18,6 +18,7 @@ import type { AnyObject } from '../../operator/runtime/kube/object.ts';
 import { createLogger } from '../../operator/runtime/log.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { loadKubeConfig } from '../kubeconfig.ts';
+import { type LocalTenantApi, localTenantApi } from '../local-tenant-api.ts';
 
 const SAMPLE = new URL('../../bundles/samples/tenant.yaml', import.meta.url);
 
@@ -40,6 +41,8 @@ async function devUp(opts: DevUpOptions): Promise<void> {
   const external = opts.kubeconfig ?? process.env.KUBECONFIG;
   let cp: ControlPlane | undefined;
   let sim: NodeSimulator | undefined;
+  let tenantApi: LocalTenantApi | undefined;
+  let unregister = () => Promise.resolve();
   try {
     let kubeconfigPath: string;
     if (external) {
@@ -74,6 +77,9 @@ async function devUp(opts: DevUpOptions): Promise<void> {
     // The operator runs with its ServiceAccount's token, so local runs prove the chart's RBAC.
     const saKc = await serviceAccountKubeConfig(admin, kc, DEFAULT_NAMESPACE, OPERATOR_NAME);
     const opClient = await KubeClient.fromKubeConfig(saKc, { userAgent: 'tenantry-operator' });
+    // The tenant API is reached through the aggregation layer, which must reach this process:
+    // only an API server on this machine can (a remote cluster runs the operator as a pod).
+    tenantApi = cp ? await localTenantApi(admin, DEFAULT_NAMESPACE) : undefined;
     const running = await startOperator(
       {
         client: opClient,
@@ -83,10 +89,18 @@ async function devUp(opts: DevUpOptions): Promise<void> {
         leaderElection: true,
         probePort: 0,
         probeHost: '127.0.0.1',
+        tenantApi: tenantApi?.operator,
       },
       stop.signal,
     );
     say(`operator running (metrics on http://127.0.0.1:${running.probe?.port}/metrics)`);
+    if (tenantApi) {
+      await tenantApi.register();
+      unregister = () => tenantApi?.unregister() ?? Promise.resolve();
+      say('tenant API served through the API server: kubectl get --raw /apis/api.tenantry.dev/v1alpha1');
+    } else {
+      say("tenant API not served: the operator runs here, out of the cluster aggregator's reach");
+    }
     if (opts.sample) {
       const sample = parse(readFileSync(SAMPLE, 'utf8')) as AnyObject;
       await apply(admin, TenantResource, sample);
@@ -119,6 +133,7 @@ async function devUp(opts: DevUpOptions): Promise<void> {
       say('press Ctrl-C to stop');
     }
     await running.done;
+    await unregister().catch((e: unknown) => say(`could not remove the APIService: ${(e as Error).message}`));
     opClient.close();
     admin.close();
   } finally {

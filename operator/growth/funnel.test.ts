@@ -74,7 +74,7 @@ describe('activationFunnel', () => {
     expect(f.cohorts.map((c) => c.cohort)).toEqual(['2026-11']);
     expect(f.tenants.map((r) => r.tenant)).toEqual(['b1', 'b2']);
     expect(f.tenants[0]).toMatchObject({
-      created: '2026-11-30T09:00:00.000Z',
+      created: '2026-11-30T09:00:00Z',
       items: { identityConnected: '2026-11-30T10:00:00.000Z', firstUsageView: '2026-11-30T14:00:00.000Z' },
       completedAt: '2026-11-30T14:00:00.000Z',
     });

@@ -1,5 +1,6 @@
 import type { ActivationItemName } from '../api/v1alpha1/growth.ts';
 import { DAY_MS } from '../metering/windows.ts';
+import { isoSeconds } from '../runtime/clock.ts';
 import { ACTIVATION_ITEMS, completedAt } from './activation.ts';
 import type { TenantGrowth } from './tenant-growth.ts';
 import { type CohortPeriod, cohortOf } from './weeks.ts';
@@ -50,8 +51,6 @@ export interface Funnel {
   tenants: FunnelTenant[];
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 function row(t: TenantGrowth, now: number, period: CohortPeriod): FunnelTenant {
   // As of `now`: what was done later is not done yet.
   const items = t.items.filter((c) => Date.parse(c.at) <= now);
@@ -63,7 +62,7 @@ function row(t: TenantGrowth, now: number, period: CohortPeriod): FunnelTenant {
   return {
     tenant: t.tenant,
     cohort: cohortOf(t.created, period),
-    created: iso(t.created),
+    created: isoSeconds(t.created),
     items: Object.fromEntries(ACTIVATION_ITEMS.map((i) => [i, done.get(i) ?? ''])) as Record<
       ActivationItemName,
       string
@@ -102,7 +101,7 @@ export function activationFunnel(
     cohorts.set(r.cohort, c);
   }
   return {
-    asOf: iso(opts.now),
+    asOf: isoSeconds(opts.now),
     cohortBy: opts.period,
     target: TARGET_WITHIN_24H,
     cohorts: [...cohorts.values()],

@@ -1,4 +1,5 @@
 import type { ActiveNudge, NudgesStatus } from '../api/v1alpha1/growth.ts';
+import { isoSeconds } from '../runtime/clock.ts';
 import type { GrowthEvent } from './events.ts';
 import type { NudgeSettings } from './nudge-config.ts';
 import { deliverySummary, type NudgeDelivery } from './nudge-records.ts';
@@ -10,8 +11,6 @@ export interface NudgesResult {
   /** When time alone changes what is in force (a tenant ages into a target, an export gets old), ms. */
   changesAt?: number;
 }
-
-const iso = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 /**
  * The nudges in force for a tenant: those it is targeted by whose trigger holds, each since the
@@ -42,7 +41,7 @@ export function nudgesStatus(input: {
     const before = input.previous?.active.find((a) => a.name === name);
     active.push({
       name,
-      since: before?.since ?? iso(now),
+      since: before?.since ?? isoSeconds(now),
       message: t.message,
       ...deliverySummary(input.deliveries, name),
     });

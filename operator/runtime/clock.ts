@@ -36,7 +36,11 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
 }
 
 export function isoTime(clock: Clock): string {
-  // Kubernetes metav1.Time has second precision; sub-second digits would make every write
-  // look like a change.
-  return new Date(Math.floor(clock.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  return isoSeconds(clock.now());
+}
+
+/** A time as Kubernetes writes one (metav1.Time): RFC 3339 in UTC, whole seconds. */
+export function isoSeconds(ms: number): string {
+  // Sub-second digits would make every write look like a change.
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }

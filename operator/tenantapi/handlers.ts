@@ -1,6 +1,6 @@
 import { appendEvents } from '../growth/log.ts';
 import { readPreferences, writePreferences } from '../growth/preferences.ts';
-import type { Clock } from '../runtime/clock.ts';
+import { type Clock, isoSeconds } from '../runtime/clock.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import type { Identity } from './authenticate.ts';
 import { tenantDocument } from './document.ts';
@@ -94,7 +94,7 @@ const putPreferences: Handler = async (ctx, req) => {
   const now = ctx.clock.now();
   const written = await writePreferences(ctx.client, ctx.namespace, req.tenant, {
     by: req.who.user,
-    at: new Date(now).toISOString(),
+    at: isoSeconds(now),
     ...change,
   });
   const doc = tenantDocument('NudgePreferences', req.tenant, written);

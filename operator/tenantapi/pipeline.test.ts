@@ -183,7 +183,7 @@ describe('the tenant API pipeline', () => {
     expect(res.body).toMatchObject({ kind: 'NudgePreferences', optOutAll: false, optOut: ['setQuotas'] });
     const stored = kube.configMaps.get(`${NS}/${preferencesName('acme')}`);
     expect(JSON.parse(stored?.data?.['preferences.json'] ?? '{}').history).toEqual([
-      { by: 'alice', at: '2026-11-05T10:00:00.000Z', optOutAll: false, optOut: ['setQuotas'] },
+      { by: 'alice', at: '2026-11-05T10:00:00Z', optOutAll: false, optOut: ['setQuotas'] },
     ]);
     expect(logOf().map((e) => [e.type, (e.data as { by: string }).by])).toEqual([
       [GrowthEventType.NudgePreferencesChanged, 'alice'],

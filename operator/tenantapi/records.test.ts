@@ -24,7 +24,7 @@ describe('growth events of tenant API actions', () => {
     expect(e).toMatchObject({
       type: GrowthEventType.UsageViewed,
       subject: 'acme',
-      time: '2026-11-05T10:15:00.000Z',
+      time: '2026-11-05T10:15:00Z',
       data: {
         by: 'alice',
         groups: ['acme-admins'],

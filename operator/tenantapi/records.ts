@@ -1,5 +1,6 @@
 import { canonicalJson } from '../evidence/statement.ts';
 import { type GrowthEvent, GrowthEventType, growthEvent } from '../growth/events.ts';
+import { isoSeconds } from '../runtime/clock.ts';
 import type { Identity } from './authenticate.ts';
 import type { TenantApiResourceName } from './names.ts';
 
@@ -48,7 +49,7 @@ export function viewEvent(v: {
     tenant: v.tenant,
     type: VIEW_TYPES[v.resource],
     key: canonicalJson({ user: v.who.user, resource: v.resource, period: v.period, hour: hourOf(v.now) }),
-    time: new Date(v.now).toISOString(),
+    time: isoSeconds(v.now),
     origin: v.origin,
     data: {
       by: v.who.user,
@@ -70,12 +71,12 @@ export function changeEvent(c: {
   now: number;
   origin: string;
 }): GrowthEvent<TenantApiEventData> {
-  const time = new Date(c.now).toISOString();
   return growthEvent({
     tenant: c.tenant,
     type: GrowthEventType.NudgePreferencesChanged,
-    key: canonicalJson({ user: c.who.user, at: time, digest: c.digest }),
-    time,
+    // Keyed to the millisecond: two changes within a second are two events.
+    key: canonicalJson({ user: c.who.user, at: new Date(c.now).toISOString(), digest: c.digest }),
+    time: isoSeconds(c.now),
     origin: c.origin,
     data: { by: c.who.user, groups: c.who.groups, action: `update ${c.resource}`, digest: c.digest },
   });

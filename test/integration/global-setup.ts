@@ -4,10 +4,10 @@ import { loadKubeConfig } from '../../cmd/kubeconfig.ts';
 import { type ControlPlane, startControlPlane } from '../../devcluster/controlplane.ts';
 import { type NodeSimulator, startNodeSimulator } from '../../devcluster/nodes.ts';
 import { freePort } from '../../devcluster/ports.ts';
+import { servingTls } from '../../devcluster/serving-tls.ts';
 import { install } from '../../operator/install/install.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
-import { createTestTls } from '../support/tls.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,7 +34,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let denialAudit = { port: 0, token: '', tls: { cert: '', key: '' } };
   if (!kubeconfig) {
     // The operator under test listens here when a test wants admission denials recorded.
-    const tls = await createTestTls({ commonName: 'tenantry-denial-audit' });
+    const tls = await servingTls({ commonName: 'tenantry-denial-audit' });
     denialAudit = {
       port: await freePort(),
       token: randomBytes(24).toString('hex'),

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServingTls, servingTls } from '../../devcluster/serving-tls.ts';
 import {
   type CheckResult,
   type IdentityConfig,
@@ -9,7 +10,6 @@ import {
 } from '../../operator/identity/checks.ts';
 import { probeScim } from '../../operator/identity/scim.ts';
 import { startTestProvider, type TestProvider } from '../support/oidc-provider.ts';
-import { createTestTls, type TestTls } from '../support/tls.ts';
 
 // Real OpenID provider (oidc-provider) over TLS with a throwaway CA; each misconfiguration must
 // produce its own failing check and fix, and nothing else may fail.
@@ -17,12 +17,12 @@ import { createTestTls, type TestTls } from '../support/tls.ts';
 const REDIRECT_URI = 'https://tenantry.example.com/oidc/callback';
 const SECRET = 'correct-horse-battery-staple';
 
-let tls: TestTls;
+let tls: ServingTls;
 let idp: TestProvider;
 let base: IdentityConfig;
 
 beforeAll(async () => {
-  tls = await createTestTls();
+  tls = await servingTls();
   idp = await startTestProvider({
     tls,
     clients: [{ client_id: 'tenantry-acme', client_secret: SECRET, redirect_uris: [REDIRECT_URI] }],
@@ -350,7 +350,7 @@ describe('SCIM probe against a local SCIM service', () => {
 
 /** A tiny HTTPS server on a free loopback port; the handler also gets the server's own URL. */
 async function listen(
-  t: TestTls,
+  t: ServingTls,
   handler: (
     req: import('node:http').IncomingMessage,
     res: import('node:http').ServerResponse,

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createTestTls, type TestTls } from './tls.ts';
+import { type ServingTls, servingTls } from '../../devcluster/serving-tls.ts';
 
 /** A client registered with the test provider (oidc-provider's client metadata names). */
 export interface TestClient {
@@ -18,7 +18,7 @@ export interface TestClient {
 export interface TestProviderOptions {
   clients: TestClient[];
   /** Reuse a CA and certificate (e.g. to start several providers with one CA); made when omitted. */
-  tls?: TestTls;
+  tls?: ServingTls;
   /** Scopes beyond openid and offline_access and the claim scopes below. */
   scopes?: string[];
   /**
@@ -39,7 +39,7 @@ export interface TestProvider {
   port: number;
   /** PEM of the CA that signed the provider's certificate. */
   ca: string;
-  tls: TestTls;
+  tls: ServingTls;
   stop(): Promise<void>;
 }
 
@@ -71,7 +71,7 @@ export async function startTestProvider(opts: TestProviderOptions): Promise<Test
   const [{ default: Provider }, { createMemoryAdapter }, tls] = await Promise.all([
     import(PROVIDER_MODULE) as Promise<{ default: ProviderConstructor }>,
     import(MEMORY_ADAPTER_MODULE) as Promise<{ createMemoryAdapter: () => unknown }>,
-    opts.tls ? Promise.resolve(opts.tls) : createTestTls(),
+    opts.tls ? Promise.resolve(opts.tls) : servingTls(),
   ]);
 
   // The provider needs its issuer, which needs the port: listen first, attach the handler after.

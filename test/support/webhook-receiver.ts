@@ -1,5 +1,6 @@
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { servingTls } from '../../devcluster/serving-tls.ts';
 import type { GrowthEvent } from '../../operator/growth/events.ts';
 import type { NudgeNotice } from '../../operator/growth/nudge-records.ts';
 import {
@@ -8,7 +9,6 @@ import {
   TIMESTAMP_HEADER,
   verifySignature,
 } from '../../operator/growth/webhook-signature.ts';
-import { createTestTls } from './tls.ts';
 
 /** One request the receiver got, whether it accepted it or not. */
 export interface ReceivedRequest {
@@ -44,7 +44,7 @@ export async function startWebhookReceiver(opts: {
   answer?: (event: GrowthEvent<NudgeNotice>, earlier: readonly ReceivedRequest[]) => number;
   delayMs?: () => number;
 }): Promise<WebhookReceiver> {
-  const tls = await createTestTls({ commonName: 'tenantry-test-webhooks' });
+  const tls = await servingTls({ commonName: 'tenantry-test-webhooks' });
   const requests: ReceivedRequest[] = [];
   const server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
     let body = '';

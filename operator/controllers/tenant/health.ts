@@ -4,7 +4,7 @@ import type { Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
 import { activeEvent, meteredSince } from '../../growth/activity.ts';
 import { healthStatus } from '../../growth/health.ts';
 import { ACTIVITY_WINDOW_MS, healthInputs } from '../../growth/health-inputs.ts';
-import { isoTime } from '../../runtime/clock.ts';
+import { isoSeconds, isoTime } from '../../runtime/clock.ts';
 import type { Outcome } from '../../runtime/reconcile/outcome.ts';
 import { namespacesOf } from './desired.ts';
 import type { GrowthDeps } from './growth-deps.ts';
@@ -54,12 +54,12 @@ export async function health(
     if (sample.runningNamespaces > 0 || metered) {
       const data = { uid, runningNamespaces: sample.runningNamespaces, meteredUsage: metered };
       // Keyed by the ISO week: the week's first active sample is recorded, the others are known.
-      await deps.growthLog.record(name, [activeEvent(name, isoOf(sample.at), data, deps.growthLog.origin)]);
+      await deps.growthLog.record(name, [
+        activeEvent(name, isoSeconds(sample.at), data, deps.growthLog.origin),
+      ]);
     }
   }
   const next = healthStatus(inputs, status.health, isoTime(deps.clock));
   await dropForeignField(deps.client, tenant, 'health', next);
   return { status: { health: next }, requeueAfterMs: deps.sampler.nextIn(uid) };
 }
-
-const isoOf = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');

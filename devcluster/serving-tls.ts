@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pemKeyPair, selfSignedCa, serverCert } from '../../devcluster/certs.ts';
+import { pemKeyPair, selfSignedCa, serverCert } from './certs.ts';
 
-/** A throwaway CA and a server certificate it signed, as PEM strings. */
-export interface TestTls {
+/** A throwaway CA and a server certificate it signed, as PEM strings (tests and `tenantry dev up`). */
+export interface ServingTls {
   /** The CA certificate: what a client must trust to accept `cert`. */
   ca: string;
   cert: string;
@@ -17,7 +17,7 @@ export interface TestTls {
  * certificates from the openssl CLI (`req -x509 -CA` signs without a CSR or serial file).
  * The directory is removed before returning; only the PEM strings are needed.
  */
-export async function createTestTls(opts: { commonName?: string; sans?: string[] } = {}): Promise<TestTls> {
+export async function servingTls(opts: { commonName?: string; sans?: string[] } = {}): Promise<ServingTls> {
   const dir = await mkdtemp(join(tmpdir(), 'tenantry-tls-'));
   try {
     const p = (name: string) => join(dir, name);
