@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AddOn, Tenant } from '../api/v1alpha1/index.ts';
 import { GrowthEventType } from './events.ts';
-import { describeMilestone, milestoneEvents } from './milestones.ts';
+import { describeMilestone, milestoneEvents, nudgeActedOnEvents } from './milestones.ts';
+import { deliveryRecord, type NudgeDelivery } from './nudge-records.ts';
 
 const tenant = {
   apiVersion: 'tenantry.dev/v1alpha1',
@@ -99,5 +100,59 @@ describe('milestoneEvents', () => {
       reason: 'FirstAddOn',
       message: 'first add-on first (AuditArchive) by alice',
     });
+  });
+});
+
+describe('nudgeActedOnEvents', () => {
+  const delivery = (d: Partial<NudgeDelivery>, at: string) =>
+    deliveryRecord(
+      'acme',
+      'tenantry-system',
+      {
+        eventId: 'e',
+        nudge: 'setQuotas',
+        channel: 'event',
+        attempt: 1,
+        outcome: 'sent',
+        dueAt: '2026-11-25T11:00:00Z',
+        since: '2026-11-25T11:00:00Z',
+        ...d,
+      },
+      at,
+    );
+  const resolved = [
+    { name: 'setQuotas', since: '2026-11-25T11:00:00Z', message: 'm' },
+    { name: 'inviteAuditor', since: '2026-11-25T11:00:00Z', message: 'm' },
+  ];
+
+  it('records a resolved nudge only when this occurrence was sent, with a stable id', () => {
+    const deliveries = [
+      delivery({ channel: 'webhook:crm', outcome: 'failed' }, '2026-11-25T11:00:00Z'),
+      delivery({ channel: 'webhook:crm' }, '2026-11-25T11:00:10Z'),
+      delivery({}, '2026-11-25T11:00:05Z'),
+      // inviteAuditor was only suppressed, and an older setQuotas occurrence does not count.
+      delivery({ nudge: 'inviteAuditor', outcome: 'suppressed', reason: 'optOut' }, '2026-11-25T11:00:00Z'),
+    ];
+    const at = (now: string) =>
+      nudgeActedOnEvents({ tenant, resolved, deliveries, now, origin: 'tenantry-system' });
+    const [e] = at('2026-11-26T00:00:00Z');
+    expect(at('2026-11-26T00:00:00Z')).toHaveLength(1);
+    expect(e).toMatchObject({
+      type: GrowthEventType.NudgeActedOn,
+      time: '2026-11-26T00:00:00Z',
+      data: {
+        uid: 'uid-1',
+        nudge: 'setQuotas',
+        since: '2026-11-25T11:00:00Z',
+        deliveredAt: '2026-11-25T11:00:05Z',
+      },
+    });
+    expect(at('2026-11-27T00:00:00Z')[0]?.id).toBe(e?.id);
+    expect(e && describeMilestone(e)).toEqual({
+      reason: 'NudgeActedOn',
+      message: 'nudge setQuotas (delivered 2026-11-25T11:00:05Z) acted on: its condition is met',
+    });
+    const older = [delivery({ since: '2026-11-20T00:00:00Z' }, '2026-11-20T00:00:00Z')];
+    expect(nudgeActedOnEvents({ tenant, resolved, deliveries: older, now: 'x', origin: 'o' })).toEqual([]);
   });
 });

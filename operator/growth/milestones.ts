@@ -1,6 +1,7 @@
 import { ANNOTATION_REQUESTED_BY } from '../api/names.ts';
-import type { AddOn, InvoicePreview, Receipt, Tenant } from '../api/v1alpha1/index.ts';
+import type { ActiveNudge, AddOn, InvoicePreview, Receipt, Tenant } from '../api/v1alpha1/index.ts';
 import { type GrowthEvent, GrowthEventType, growthEvent } from './events.ts';
+import type { NudgeDelivery } from './nudge-records.ts';
 
 /**
  * A tenant's milestones as growth events: created, each signed receipt, its first add-on and
@@ -70,6 +71,39 @@ export function milestoneEvents(s: MilestoneSources): GrowthEvent<Record<string,
   return out;
 }
 
+/**
+ * "Nudge acted on": a nudge that was delivered (sent on some channel for this occurrence) and
+ * whose condition has since been met. Keyed by the occurrence (tenant uid, nudge, since), so
+ * it is recorded once however often the resolution is seen; `now` is when it was seen.
+ */
+export function nudgeActedOnEvents(s: {
+  tenant: Tenant;
+  resolved: readonly ActiveNudge[];
+  deliveries: readonly GrowthEvent<NudgeDelivery>[];
+  now: string;
+  origin: string;
+}): GrowthEvent<Record<string, unknown>>[] {
+  const tenant = s.tenant.metadata.name ?? '';
+  const uid = s.tenant.metadata.uid ?? '';
+  return s.resolved.flatMap((n) => {
+    const sent = s.deliveries
+      .filter((d) => d.data.nudge === n.name && d.data.since === n.since && d.data.outcome === 'sent')
+      .map((d) => d.time)
+      .sort()[0];
+    if (!sent) return [];
+    return [
+      growthEvent({
+        tenant,
+        type: GrowthEventType.NudgeActedOn,
+        key: `${uid}/${n.name}/${n.since}`,
+        time: s.now,
+        data: { uid, nudge: n.name, since: n.since, deliveredAt: sent },
+        origin: s.origin,
+      }),
+    ];
+  });
+}
+
 /** The Kubernetes Event a newly recorded milestone gets (`kubectl describe tenant`). */
 export function describeMilestone(e: GrowthEvent<unknown>): { reason: string; message: string } | undefined {
   const d = (e.data ?? {}) as Record<string, unknown>;
@@ -94,6 +128,11 @@ export function describeMilestone(e: GrowthEvent<unknown>): { reason: string; me
       };
     case GrowthEventType.FirstInvoiceLine:
       return { reason: 'FirstInvoiceLine', message: `first invoice line in the preview of ${e.time}` };
+    case GrowthEventType.NudgeActedOn:
+      return {
+        reason: 'NudgeActedOn',
+        message: `nudge ${String(d.nudge)} (delivered ${String(d.deliveredAt)}) acted on: its condition is met`,
+      };
     default:
       // Receipts have their own Event (ReceiptSigned) already.
       return undefined;

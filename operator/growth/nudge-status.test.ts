@@ -79,6 +79,19 @@ describe('nudgesStatus', () => {
       now: CREATED + 5 * H,
     });
     expect(resolved.status.active).toEqual([]);
+    expect(resolved.resolved).toEqual(first.status.active);
+    // Not targeted any more (too old for it) is not resolved: its condition still holds.
+    const untargeted = nudgesStatus({
+      facts: facts(),
+      settings: {
+        ...settings,
+        nudges: { ...settings.nudges, setQuotas: { ...settings.nudges.setQuotas, untilMs: 4 * H } },
+      },
+      previous: first.status,
+      deliveries: [],
+      now: CREATED + 5 * H,
+    });
+    expect([untargeted.status.active, untargeted.resolved]).toEqual([[], []]);
   });
 
   it('takes lastDeliveredAt and suppressed from the delivery log', () => {

@@ -10,6 +10,8 @@ export interface NudgesResult {
   status: NudgesStatus;
   /** When time alone changes what is in force (a tenant ages into a target, an export gets old), ms. */
   changesAt?: number;
+  /** Nudges in force before whose condition is now met (not those merely no longer targeted). */
+  resolved: ActiveNudge[];
 }
 
 /**
@@ -28,17 +30,21 @@ export function nudgesStatus(input: {
 }): NudgesResult {
   const { facts, settings, now } = input;
   const active: ActiveNudge[] = [];
+  const resolved: ActiveNudge[] = [];
   const boundaries: number[] = [];
   for (const name of NUDGE_NAMES) {
     const t = trigger(name, facts, settings.params, now);
     if (t.changesAt !== undefined) boundaries.push(t.changesAt);
-    if (!t.holds) continue;
+    const before = input.previous?.active.find((a) => a.name === name);
+    if (!t.holds) {
+      if (before) resolved.push(before);
+      continue;
+    }
     // An age boundary matters only to a nudge whose trigger holds; any other change of the
     // trigger comes with a change of its inputs, which brings the tenant back anyway.
     const targeted = targets(settings.nudges[name], facts, now);
     if (targeted.changesAt !== undefined) boundaries.push(targeted.changesAt);
     if (!targeted.yes) continue;
-    const before = input.previous?.active.find((a) => a.name === name);
     active.push({
       name,
       since: before?.since ?? isoSeconds(now),
@@ -47,5 +53,5 @@ export function nudgesStatus(input: {
     });
   }
   const future = boundaries.filter((b) => b > now);
-  return { status: { active }, ...(future.length ? { changesAt: Math.min(...future) } : {}) };
+  return { status: { active }, resolved, ...(future.length ? { changesAt: Math.min(...future) } : {}) };
 }

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemNamespaceOf } from '../../operator/api/names.ts';
 import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
-import { GrowthEventType, growthEvent } from '../../operator/growth/events.ts';
-import { appendEvents, readEvents } from '../../operator/growth/log.ts';
+import { GrowthEventType } from '../../operator/growth/events.ts';
+import { readEvents } from '../../operator/growth/log.ts';
 import { type NudgeSettings, parseNudgeConfig } from '../../operator/growth/nudge-config.ts';
 import { deliveriesIn, NUDGE_EVENT_TYPE } from '../../operator/growth/nudge-records.ts';
 import { writePreferences } from '../../operator/growth/preferences.ts';
@@ -16,6 +16,7 @@ import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import type { ConfigMap } from '../../operator/runtime/kube/core.ts';
 import type { KubeObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { tenantApiPath } from '../../operator/tenantapi/names.ts';
 import { tenantry } from '../support/cli.ts';
 import {
   adminClient,
@@ -25,6 +26,7 @@ import {
   tenantManifest,
   uniqueName,
 } from '../support/cluster.ts';
+import { prepareTenantApi, type TestTenantApi } from '../support/tenant-api.ts';
 import { type CertUser, certificateUsers } from '../support/users.ts';
 import { waitFor } from '../support/wait.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -33,11 +35,12 @@ import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-r
  * Admin nudges end to end: a real operator with a nudges configuration (every nudge at once,
  * capped at one an hour), a real HTTPS receiver on loopback that checks signatures and fails
  * the first attempt of every event, and real users (client certificates): the tenants' owners,
- * an outsider, another tenant's owner and an auditor. The activation checklist and health
- * score are off, so finishSetup follows Ready alone.
+ * an outsider, another tenant's owner and an auditor; evidence is exported through the tenant
+ * API. The activation checklist is off, so finishSetup follows Ready alone; milestones are on,
+ * for "nudge acted on".
  */
 const SECRET = randomBytes(24).toString('hex');
-const FEATURES = 'activationChecklist=false,growthInstrumentation=false';
+const FEATURES = 'activationChecklist=false';
 const ALL = ['finishSetup', 'setQuotas', 'exportEvidence', 'inviteAuditor'];
 
 type EventObject = KubeObject & {
@@ -48,6 +51,7 @@ type EventObject = KubeObject & {
 
 let admin: KubeClient;
 let operator: KubeClient;
+let api: TestTenantApi;
 let receiver: WebhookReceiver;
 let users: Record<'alice' | 'bob' | 'carol' | 'audrey', CertUser> & { close(): void };
 let stop: (() => Promise<void>) | undefined;
@@ -76,7 +80,7 @@ ${extra}`;
 }
 
 async function startOperator(features: string, nudges: NudgeSettings): Promise<void> {
-  const started = await startTestOperator(admin, { features, nudges });
+  const started = await startTestOperator(admin, { features, nudges, tenantApi: api.operator });
   stop = started.stop;
   metricsPort = started.op.probe?.port ?? 0;
 }
@@ -147,10 +151,14 @@ beforeAll(async () => {
     optOutAll: false,
     optOut: ['exportEvidence'],
   });
+  api = await prepareTenantApi(admin);
   await startOperator(FEATURES, settings());
+  await api.register();
 });
 
 afterAll(async () => {
+  // First: an APIService whose server is gone would hold up every namespace deletion.
+  await api?.unregister();
   await stopOperator();
   for (const t of [A, B, C, D]) await admin.delete(TenantResource, t).catch(() => {});
   await receiver?.close();
@@ -300,17 +308,8 @@ describe('admin nudges', () => {
   it('resolve by themselves once their condition is met, by the real action', async () => {
     const sysA = systemNamespaceOf(A);
     await applyA({ quota: { hard: { 'requests.cpu': '8' } } });
-    // The tenant API records an export as the operator: the same record resolves the nudge.
-    await appendEvents(operator, DEFAULT_NAMESPACE, A, [
-      growthEvent({
-        tenant: A,
-        type: GrowthEventType.EvidenceExported,
-        key: 'nudges-test-export',
-        time: new Date().toISOString(),
-        data: { by: users.alice.name },
-        origin: DEFAULT_NAMESPACE,
-      }),
-    ]);
+    // Alice exports the evidence through the tenant API, which records it: that resolves exportEvidence.
+    await users.alice.client.request('GET', tenantApiPath(A, 'evidence'));
     await apply(admin, Builtin.RoleBinding, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
@@ -327,6 +326,26 @@ describe('admin nudges', () => {
       const [a, b] = await Promise.all([activeOf(A), activeOf(B)]);
       return a.length === 0 && b.map((n) => n.name).join() === 'setQuotas,exportEvidence';
     });
+    // Each delivered nudge resolved by an action is a milestone, once, in the log and as an Event.
+    const actedOn = await waitFor('the acted-on milestones of A', async () => {
+      const got = (await readEvents(admin, DEFAULT_NAMESPACE, A)).filter(
+        (e) => e.type === GrowthEventType.NudgeActedOn,
+      );
+      return got.length >= 3 ? got : undefined;
+    });
+    expect(actedOn.map((e) => (e.data as { nudge: string }).nudge).sort()).toEqual([
+      'exportEvidence',
+      'inviteAuditor',
+      'setQuotas',
+    ]);
+    const onTenant = await waitFor('NudgeActedOn Events on A', async () => {
+      const list = await admin.list<EventObject>(Builtin.Event, {
+        namespace: 'default',
+        fieldSelector: `involvedObject.kind=Tenant,involvedObject.name=${A},reason=NudgeActedOn`,
+      });
+      return list.items.length >= 3 ? list.items : undefined;
+    });
+    expect(onTenant.map((e) => e.message).join('\n')).toMatch(/nudge setQuotas \(delivered .*\) acted on/);
 
     // The auditor reads the receipts and evidence, and neither the nudges nor anything else.
     const receipts = (await users.audrey.client.list<ConfigMap>(Builtin.ConfigMap, { namespace: sysA }))

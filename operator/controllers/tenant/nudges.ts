@@ -1,14 +1,15 @@
 import { systemNamespaceOf, tenantOfSystemNamespace } from '../../api/names.ts';
-import type { Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
+import type { ActiveNudge, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
 import { type GrowthEvent, GrowthEventType } from '../../growth/events.ts';
 import type { GrowthLogIndex } from '../../growth/log-index.ts';
+import { describeMilestone, nudgeActedOnEvents } from '../../growth/milestones.ts';
 import type { NudgeSettings } from '../../growth/nudge-config.ts';
-import { deliveriesIn } from '../../growth/nudge-records.ts';
+import { deliveriesIn, type NudgeDelivery } from '../../growth/nudge-records.ts';
 import { waitUntil } from '../../growth/nudge-schedule.ts';
 import { nudgesStatus } from '../../growth/nudge-status.ts';
 import type { TenantFacts } from '../../growth/nudges.ts';
 import { CLUSTERROLE_TENANT_AUDITOR } from '../../install/rbac.ts';
-import type { Clock } from '../../runtime/clock.ts';
+import { type Clock, isoTime } from '../../runtime/clock.ts';
 import { Ready } from '../../runtime/conditions.ts';
 import { type Watch, watch } from '../../runtime/controller.ts';
 import type { Cache } from '../../runtime/informer.ts';
@@ -16,6 +17,7 @@ import type { KubeObject } from '../../runtime/kube/object.ts';
 import { Builtin, type ResourceType } from '../../runtime/kube/resource.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import type { Outcome } from '../../runtime/reconcile/outcome.ts';
+import type { GrowthDeps } from './growth-deps.ts';
 
 interface RoleBinding extends KubeObject {
   roleRef: { kind: string; name: string };
@@ -94,18 +96,60 @@ export function nudgesOutcome(
   status: Readonly<TenantStatus>,
   clock: Clock,
 ): Outcome<TenantStatus> {
-  if (!sources) return { status: { nudges: undefined } };
+  return evaluate(sources, tenant, status, clock).outcome;
+}
+
+/**
+ * The nudges step: status.nudges, and (with growthInstrumentation) the "nudge acted on"
+ * milestone for each delivered nudge whose condition is now met, in the growth log and as an
+ * Event.
+ */
+export async function nudges(
+  sources: NudgeSources | undefined,
+  growth: GrowthDeps,
+  tenant: Tenant,
+  status: Readonly<TenantStatus>,
+): Promise<Outcome<TenantStatus>> {
+  const { outcome, resolved, deliveries } = evaluate(sources, tenant, status, growth.clock);
+  if (resolved.length && growth.features.growthInstrumentation) {
+    const events = nudgeActedOnEvents({
+      tenant,
+      resolved,
+      deliveries,
+      now: isoTime(growth.clock),
+      origin: growth.growthLog.origin,
+    });
+    for (const e of await growth.growthLog.record(tenant.metadata.name ?? '', events)) {
+      const said = describeMilestone(e);
+      if (said) growth.recorder.event(tenant, 'Normal', said.reason, said.message);
+    }
+  }
+  return outcome;
+}
+
+function evaluate(
+  sources: NudgeSources | undefined,
+  tenant: Tenant,
+  status: Readonly<TenantStatus>,
+  clock: Clock,
+): { outcome: Outcome<TenantStatus>; resolved: ActiveNudge[]; deliveries: GrowthEvent<NudgeDelivery>[] } {
+  if (!sources) return { outcome: { status: { nudges: undefined } }, resolved: [], deliveries: [] };
   const now = clock.now();
   const log = sources.log.events(tenant.metadata.name ?? '');
+  const deliveries = deliveriesIn(log);
   const result = nudgesStatus({
     facts: factsOf(sources, tenant, status, log),
     settings: sources.settings,
     previous: status.nudges,
-    deliveries: deliveriesIn(log),
+    deliveries,
     now,
   });
   return {
-    status: { nudges: result.status },
-    ...(result.changesAt !== undefined ? { requeueAfterMs: waitUntil(result.changesAt, now) } : {}),
+    outcome: {
+      status: { nudges: result.status },
+      ...(result.changesAt !== undefined ? { requeueAfterMs: waitUntil(result.changesAt, now) } : {}),
+    },
+    resolved: result.resolved,
+    deliveries,
   };
 }

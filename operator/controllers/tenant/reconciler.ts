@@ -22,7 +22,7 @@ import { health } from './health.ts';
 import { checkIdentity, type IdentityDeps, NO_IDENTITY } from './identity.ts';
 import { type OnboardingMetrics, recordMilestones } from './metrics.ts';
 import { milestones } from './milestones.ts';
-import { type NudgeSources, nudgesOutcome } from './nudges.ts';
+import { type NudgeSources, nudges } from './nudges.ts';
 import { type MilestoneSources, onboardingTiming } from './onboarding.ts';
 import { provision } from './provision.ts';
 import { TENANT_READINESS } from './readiness.ts';
@@ -84,7 +84,7 @@ export class TenantReconciler implements ObjectReconciler<Tenant, TenantStatus> 
     // and reads what every other part found, comes last. A band that moves is looked at again
     // at once, so targeting by band catches up in one more reconcile.
     const band = draft.status.health?.band;
-    await draft.step('nudges', () => nudgesOutcome(deps.nudges, tenant, draft.status, deps.clock));
+    await draft.step('nudges', () => nudges(deps.nudges, deps.growth, tenant, draft.status));
     await draft.step('health', () => health(deps.growth, tenant, draft.status));
     if (deps.nudges && draft.status.health?.band !== band) draft.apply({ requeueAfterMs: 1_000 });
     const timing = onboardingTiming(tenant, draft.status, deps.clock, this.milestoneSources(tenant));
