@@ -81,6 +81,8 @@ export const LABEL_LEDGER = 'tenantry.dev/ledger';
 export const LABEL_INVOICE = 'tenantry.dev/invoice';
 /** The day of a tenant's durable growth log ConfigMap (events of the activation checklist, nudges, ...). */
 export const LABEL_GROWTH_LOG = 'tenantry.dev/growth-log';
+/** On a part of a tenant's growth log for a day: full, the day goes on in the next part. */
+export const ANNOTATION_GROWTH_LOG_FULL = 'tenantry.dev/growth-log-full';
 /** Marks a tenant's nudge preferences, set by its admins through the tenant API. */
 export const LABEL_NUDGE_PREFERENCES = 'tenantry.dev/nudge-preferences';
 /** Marks a tenant's journal of ended dedicated-node reservations (a metering source). */

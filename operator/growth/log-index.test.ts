@@ -90,6 +90,22 @@ describe('GrowthLogIndex', () => {
     expect(index.events('acme')).toEqual([]);
   });
 
+  it('reads the later parts of a day, and nothing named like them that is not one', () => {
+    let handler: EventHandler<ConfigMap> = {};
+    const index = new GrowthLogIndex({ addHandler: (h) => (handler = h) });
+    const part = (suffix: string, time: string) => {
+      const cm = day('acme', '2026-11-25', [event('acme', time)]);
+      cm.metadata.name = `${growthLogName('acme', '2026-11-25')}${suffix}`;
+      return cm;
+    };
+    handler.onAdd?.(day('acme', '2026-11-25', [event('acme', '2026-11-25T01:00:00Z')]));
+    handler.onAdd?.(part('-2', '2026-11-25T02:00:00Z'));
+    handler.onAdd?.(part('-x', '2026-11-25T03:00:00Z'));
+    handler.onAdd?.(part('-02', '2026-11-25T04:00:00Z'));
+    expect(index.events('acme').map((e) => e.time)).toEqual(['2026-11-25T01:00:00Z', '2026-11-25T02:00:00Z']);
+    expect(growthLogName('acme', '2026-11-25', 2)).toBe('tenantry-growth-acme-2026-11-25-2');
+  });
+
   it('lists and watches the operator namespace’s ConfigMaps only', () => {
     expect(resourcePath(namespaceConfigMaps('tenantry-system'))).toBe(
       '/api/v1/namespaces/tenantry-system/configmaps',

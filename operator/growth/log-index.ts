@@ -31,7 +31,13 @@ export function tenantOfLog(cm: ConfigMap): string | undefined {
   const tenant = labels[LABEL_TENANT];
   const day = labels[LABEL_GROWTH_LOG];
   if (!tenant || !day || labels[LABEL_MANAGED_BY] !== MANAGED_BY) return undefined;
-  return cm.metadata.name === growthLogName(tenant, day) ? tenant : undefined;
+  const name = cm.metadata.name ?? '';
+  const first = growthLogName(tenant, day);
+  // The day's first part, or a later one (`-2`, `-3`, ...).
+  return name === first ||
+    (name.startsWith(`${first}-`) && /^[1-9][0-9]*$/.test(name.slice(first.length + 1)))
+    ? tenant
+    : undefined;
 }
 
 /**

@@ -1,4 +1,10 @@
-import { LABEL_GROWTH_LOG, LABEL_MANAGED_BY, LABEL_TENANT, MANAGED_BY } from '../api/names.ts';
+import {
+  ANNOTATION_GROWTH_LOG_FULL,
+  LABEL_GROWTH_LOG,
+  LABEL_MANAGED_BY,
+  LABEL_TENANT,
+  MANAGED_BY,
+} from '../api/names.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import type { ConfigMap } from '../runtime/kube/core.ts';
 import { isAlreadyExists, isConflict } from '../runtime/kube/errors.ts';
@@ -9,13 +15,21 @@ import type { GrowthEvent } from './events.ts';
  * The durable growth log of a tenant: Kubernetes Events expire after an hour, these don't.
  * One ConfigMap a day (`tenantry-growth-<tenant>-<YYYY-MM-DD>`, key `events.json`, oldest
  * first) in the operator's namespace, written by the operator only (admission refuses anyone
- * else). Appending is idempotent by event id and uses optimistic concurrency, so retries,
- * restarts and racing replicas never lose or double an event.
+ * else). A day that outgrows one ConfigMap goes on in parts (`...-<YYYY-MM-DD>-2`, `-3`, ...):
+ * nothing is ever dropped to make room. Appending is idempotent by event id across the day's
+ * parts and uses optimistic concurrency, so retries, restarts and racing replicas never lose
+ * or double an event.
  */
 
-const MAX_EVENTS_PER_DAY = 2_000;
+/**
+ * JSON bytes a part holds at most: well under the API server's 1 MiB for a ConfigMap's data,
+ * with room for its metadata. Exported for tests.
+ */
+export const PART_BUDGET_BYTES = 768 * 1024;
 
-export const growthLogName = (tenant: string, day: string) => `tenantry-growth-${tenant}-${day}`;
+/** The name of a day's log, or of its `part`th ConfigMap (parts count from 1). */
+export const growthLogName = (tenant: string, day: string, part = 1) =>
+  `tenantry-growth-${tenant}-${day}${part > 1 ? `-${part}` : ''}`;
 
 /** Appends events (those not there yet, by id) to the tenant's log. Returns how many were new. */
 export async function appendEvents(
@@ -34,6 +48,10 @@ export async function appendEvents(
   return added;
 }
 
+/**
+ * Walks the day's parts in order: full ones only tell which events are there already; the
+ * first with room takes what fits, and what does not fit goes on to the next part.
+ */
 async function appendDay(
   client: KubeClient,
   namespace: string,
@@ -41,22 +59,58 @@ async function appendDay(
   day: string,
   events: GrowthEvent<unknown>[],
 ): Promise<number> {
-  const name = growthLogName(tenant, day);
+  const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+  const seen = new Set<string>();
+  let pending = unique;
+  let added = 0;
+  for (let part = 1; pending.length; part++) {
+    const { written, rest, ids } = await appendPart(client, namespace, tenant, day, part, pending, seen);
+    for (const id of ids) seen.add(id);
+    added += written;
+    pending = rest;
+  }
+  return added;
+}
+
+async function appendPart(
+  client: KubeClient,
+  namespace: string,
+  tenant: string,
+  day: string,
+  part: number,
+  events: readonly GrowthEvent<unknown>[],
+  seenBefore: ReadonlySet<string>,
+): Promise<{ written: number; rest: GrowthEvent<unknown>[]; ids: string[] }> {
+  const name = growthLogName(tenant, day, part);
   for (let attempt = 0; ; attempt++) {
     const cm = await client.find<ConfigMap>(Builtin.ConfigMap, name, namespace);
     const current = parse(cm);
-    const seen = new Set(current.map((e) => e.id));
-    const fresh = events.filter((e) => !seen.has(e.id));
-    if (!fresh.length) return 0;
-    // A day's log is bounded: beyond it the oldest are dropped, and the drop is itself said.
-    const next = [...current, ...fresh]
-      .sort((a, b) => a.time.localeCompare(b.time))
-      .slice(-MAX_EVENTS_PER_DAY);
+    const ids = current.map((e) => e.id);
+    const here = new Set(ids);
+    const fresh = events.filter((e) => !here.has(e.id) && !seenBefore.has(e.id));
+    if (!fresh.length) return { written: 0, rest: [], ids };
+    // A full part only says which events the day has; later parts hold the rest.
+    if (cm?.metadata.annotations?.[ANNOTATION_GROWTH_LOG_FULL] === 'true')
+      return { written: 0, rest: fresh, ids };
+    const fits: GrowthEvent<unknown>[] = [];
+    let size = Buffer.byteLength(JSON.stringify(current));
+    for (const e of fresh) {
+      const more = Buffer.byteLength(JSON.stringify(e)) + 1;
+      // One event alone always fits an empty part: no event is too big to keep.
+      if (size + more > PART_BUDGET_BYTES && (current.length || fits.length)) break;
+      fits.push(e);
+      size += more;
+    }
+    const rest = fresh.slice(fits.length);
+    const next = [...current, ...fits].sort((a, b) => a.time.localeCompare(b.time));
     const body: ConfigMap = {
       metadata: {
         name,
         namespace,
         labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_TENANT]: tenant, [LABEL_GROWTH_LOG]: day },
+        // Marked full in the same write that leaves events over, so no later append can slip
+        // one into this part that a later part already holds.
+        ...(rest.length ? { annotations: { [ANNOTATION_GROWTH_LOG_FULL]: 'true' } } : {}),
         ...(cm ? { resourceVersion: cm.metadata.resourceVersion } : {}),
       },
       data: { 'events.json': JSON.stringify(next) },
@@ -64,7 +118,7 @@ async function appendDay(
     try {
       if (cm) await client.update(Builtin.ConfigMap, body);
       else await client.create(Builtin.ConfigMap, body);
-      return fresh.length;
+      return { written: fits.length, rest, ids: [...ids, ...fits.map((e) => e.id)] };
     } catch (e) {
       if (!(isConflict(e) || isAlreadyExists(e)) || attempt >= 5) throw e;
     }

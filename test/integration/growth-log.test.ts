@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrowthEventType, growthEvent } from '../../operator/growth/events.ts';
-import { appendEvents, readEvents } from '../../operator/growth/log.ts';
+import { appendEvents, growthLogName, PART_BUDGET_BYTES, readEvents } from '../../operator/growth/log.ts';
 import { readPreferences, writePreferences } from '../../operator/growth/preferences.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
+import type { ConfigMap } from '../../operator/runtime/kube/core.ts';
 import { ApiError } from '../../operator/runtime/kube/errors.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
 import { adminClient, operatorClient, uniqueName } from '../support/cluster.ts';
@@ -60,6 +61,46 @@ describe('the growth log', () => {
     await Promise.all(batches.map((b) => appendEvents(op, DEFAULT_NAMESPACE, tenant, b)));
     const ids = new Set((await readEvents(op, DEFAULT_NAMESPACE, tenant)).map((e) => e.id));
     for (const b of batches) for (const e of b) expect(ids.has(e.id)).toBe(true);
+  });
+
+  it('goes on in parts when a day outgrows a ConfigMap, dropping nothing and keeping each event once', async () => {
+    const day = '2026-12-03';
+    // 40 events of ~40 KB: about twice what a part holds.
+    const big = (i: number) => ({
+      ...event(100 + i, day),
+      data: { by: `user-${i}`, padding: 'x'.repeat(40_000) },
+    });
+    const all = Array.from({ length: 40 }, (_, i) => big(i));
+    expect(await appendEvents(op, DEFAULT_NAMESPACE, tenant, all.slice(0, 25))).toBe(25);
+    // A retry of some, with the rest: only the rest are new, wherever the first ones went.
+    expect(await appendEvents(op, DEFAULT_NAMESPACE, tenant, all.slice(20))).toBe(15);
+    expect(
+      await appendEvents(
+        op,
+        DEFAULT_NAMESPACE,
+        tenant,
+        [all[3], all[39]].filter((e) => e !== undefined),
+      ),
+    ).toBe(0);
+    const parts = (
+      await op.list<ConfigMap>(Builtin.ConfigMap, {
+        namespace: DEFAULT_NAMESPACE,
+        labelSelector: `tenantry.dev/growth-log=${day},tenantry.dev/tenant=${tenant}`,
+      })
+    ).items;
+    expect(parts.map((cm) => cm.metadata.name).sort()).toEqual(
+      [1, 2, 3]
+        .slice(0, parts.length)
+        .map((n) => growthLogName(tenant, day, n))
+        .sort(),
+    );
+    expect(parts.length).toBeGreaterThanOrEqual(2);
+    for (const cm of parts)
+      expect(Buffer.byteLength(cm.data?.['events.json'] ?? '')).toBeLessThanOrEqual(PART_BUDGET_BYTES);
+    const got = (await readEvents(op, DEFAULT_NAMESPACE, tenant, { since: `${day}T00:00:00Z` })).filter((e) =>
+      e.time.startsWith(day),
+    );
+    expect(got.map((e) => e.id).sort()).toEqual(all.map((e) => e.id).sort());
   });
 
   it('refuses a cluster admin writing it, as all billing and evidence records', async () => {
