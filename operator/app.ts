@@ -5,7 +5,7 @@ import type { FeatureFlags } from './config.ts';
 import { controllers } from './controllers/index.ts';
 import { KeyStore } from './evidence/keystore.ts';
 import { keyStoreSigner } from './evidence/sign.ts';
-import type { NudgeSettings } from './growth/nudge-config.ts';
+import type { NudgeSettings } from './growth/nudges/config.ts';
 import { type Clock, realClock } from './runtime/clock.ts';
 import { KubeEventRecorder } from './runtime/events.ts';
 import type { KubeClient } from './runtime/kube/client.ts';

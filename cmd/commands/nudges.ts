@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { LABEL_GROWTH_LOG, LABEL_TENANT } from '../../operator/api/names.ts';
 import { eventsOf } from '../../operator/growth/log.ts';
-import { deliveriesIn } from '../../operator/growth/nudge-records.ts';
+import { deliveriesIn } from '../../operator/growth/nudges/records.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import type { ConfigMap } from '../../operator/runtime/kube/core.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';

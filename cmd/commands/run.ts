@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { startOperator } from '../../operator/app.ts';
 import { parseAllowList } from '../../operator/archive/endpoint-policy.ts';
 import { parseDuration, parseFeatureFlags } from '../../operator/config.ts';
-import { type NudgeSettings, parseNudgeConfig } from '../../operator/growth/nudge-config.ts';
+import { type NudgeSettings, parseNudgeConfig } from '../../operator/growth/nudges/config.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { checkWindowSize } from '../../operator/metering/windows.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';

@@ -3,7 +3,7 @@
  * JSON with every field the log keeps.
  */
 import type { GrowthEvent } from '../../operator/growth/events.ts';
-import type { NudgeDelivery } from '../../operator/growth/nudge-records.ts';
+import type { NudgeDelivery } from '../../operator/growth/nudges/records.ts';
 
 /** A row of the log: a delivery record with its tenant and time. */
 export interface LoggedDelivery extends NudgeDelivery {

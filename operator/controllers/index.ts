@@ -1,4 +1,4 @@
-import { DEFAULT_NUDGE_SETTINGS, type NudgeSettings } from '../growth/nudge-config.ts';
+import { DEFAULT_NUDGE_SETTINGS, type NudgeSettings } from '../growth/nudges/config.ts';
 import type { ControllerDefinition } from '../runtime/controller.ts';
 import { addonController } from './addon/register.ts';
 import type { ControllerDeps } from './deps.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AddOn, Tenant } from '../api/v1alpha1/index.ts';
 import { GrowthEventType } from './events.ts';
 import { describeMilestone, milestoneEvents, nudgeActedOnEvents } from './milestones.ts';
-import { deliveryRecord, type NudgeDelivery } from './nudge-records.ts';
+import { deliveryRecord, type NudgeDelivery } from './nudges/records.ts';
 
 const tenant = {
   apiVersion: 'tenantry.dev/v1alpha1',

@@ -1,7 +1,7 @@
 import { ANNOTATION_REQUESTED_BY } from '../api/names.ts';
 import type { ActiveNudge, AddOn, InvoicePreview, Receipt, Tenant } from '../api/v1alpha1/index.ts';
 import { type GrowthEvent, GrowthEventType, growthEvent } from './events.ts';
-import type { NudgeDelivery } from './nudge-records.ts';
+import type { NudgeDelivery } from './nudges/records.ts';
 
 /**
  * A tenant's milestones as growth events: created, each signed receipt, its first add-on and

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemNamespaceOf } from '../../operator/api/names.ts';
 import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { readEvents } from '../../operator/growth/log.ts';
-import { deliveriesIn } from '../../operator/growth/nudge-records.ts';
+import { deliveriesIn } from '../../operator/growth/nudges/records.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { apply } from '../../operator/runtime/apply.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';

@@ -9,7 +9,7 @@ import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { type OperatorOptions, type RunningOperator, startOperator } from '../../operator/app.ts';
 import type { EndpointPolicy } from '../../operator/archive/endpoint-policy.ts';
 import { parseFeatureFlags } from '../../operator/config.ts';
-import type { NudgeSettings } from '../../operator/growth/nudge-config.ts';
+import type { NudgeSettings } from '../../operator/growth/nudges/config.ts';
 import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../../operator/install/rbac.ts';
 import { serviceAccountKubeConfig } from '../../operator/install/token.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';

@@ -2,13 +2,13 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { servingTls } from '../../devcluster/serving-tls.ts';
 import type { GrowthEvent } from '../../operator/growth/events.ts';
-import type { NudgeNotice } from '../../operator/growth/nudge-records.ts';
+import type { NudgeNotice } from '../../operator/growth/nudges/records.ts';
 import {
   IDEMPOTENCY_HEADER,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
   verifySignature,
-} from '../../operator/growth/webhook-signature.ts';
+} from '../../operator/growth/nudges/webhook-signature.ts';
 
 /** One request the receiver got, whether it accepted it or not. */
 export interface ReceivedRequest {

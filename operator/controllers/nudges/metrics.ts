@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import type { NudgeDelivery } from '../../growth/nudge-records.ts';
+import type { NudgeDelivery } from '../../growth/nudges/records.ts';
 
 /** tenantry_nudges_total{nudge,channel,outcome}: each delivery record, counted once when logged. */
 export interface NudgeMetrics {

@@ -1,9 +1,9 @@
 import type { Tenant } from '../../api/v1alpha1/index.ts';
 import { appendEvents } from '../../growth/log.ts';
 import type { GrowthLogIndex } from '../../growth/log-index.ts';
-import type { NudgeSettings } from '../../growth/nudge-config.ts';
-import { optOutOf } from '../../growth/nudge-opt-out.ts';
-import { quietUntil } from '../../growth/nudge-quiet.ts';
+import type { NudgeSettings } from '../../growth/nudges/config.ts';
+import { optOutOf } from '../../growth/nudges/opt-out.ts';
+import { quietUntil } from '../../growth/nudges/quiet.ts';
 import {
   deliveriesIn,
   deliveryRecord,
@@ -11,9 +11,9 @@ import {
   nudgeEvent,
   recipientName,
   recipientsOf,
-} from '../../growth/nudge-records.ts';
-import { type Decision, planDeliveries, type Schedule, waitUntil } from '../../growth/nudge-schedule.ts';
-import type { PostResult, WebhookSender } from '../../growth/nudge-webhook.ts';
+} from '../../growth/nudges/records.ts';
+import { type Decision, planDeliveries, type Schedule, waitUntil } from '../../growth/nudges/schedule.ts';
+import type { PostResult, WebhookSender } from '../../growth/nudges/webhook.ts';
 import { preferencesName, preferencesOf } from '../../growth/preferences.ts';
 import { type Clock, isoTime } from '../../runtime/clock.ts';
 import type { ReconcileContext, Reconciler, Request, Result } from '../../runtime/controller.ts';

@@ -1,8 +1,8 @@
 import { LABEL_NUDGE_PREFERENCES, LABEL_TENANT } from '../../api/names.ts';
 import { TenantResource } from '../../api/v1alpha1/index.ts';
 import { GROWTH_LOG_SELECTOR, GrowthLogIndex, namespaceConfigMaps } from '../../growth/log-index.ts';
-import type { NudgeSettings } from '../../growth/nudge-config.ts';
-import { WebhookSender } from '../../growth/nudge-webhook.ts';
+import type { NudgeSettings } from '../../growth/nudges/config.ts';
+import { WebhookSender } from '../../growth/nudges/webhook.ts';
 import { type ControllerDefinition, watch } from '../../runtime/controller.ts';
 import type { ControllerDeps } from '../deps.ts';
 import { nudgeMetrics } from './metrics.ts';

@@ -3,7 +3,7 @@ import type { Tenant } from '../../api/v1alpha1/index.ts';
 import { GrowthEventType, growthEvent } from '../../growth/events.ts';
 import { growthLogName } from '../../growth/log.ts';
 import { GrowthLogIndex } from '../../growth/log-index.ts';
-import { DEFAULT_NUDGE_SETTINGS, type NudgeSettings } from '../../growth/nudge-config.ts';
+import { DEFAULT_NUDGE_SETTINGS, type NudgeSettings } from '../../growth/nudges/config.ts';
 import type { Cache } from '../../runtime/informer.ts';
 import type { KubeObject } from '../../runtime/kube/object.ts';
 import { FakeClock } from '../../runtime/testing/fake-clock.ts';

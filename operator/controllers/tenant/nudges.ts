@@ -3,11 +3,11 @@ import type { ActiveNudge, Tenant, TenantStatus } from '../../api/v1alpha1/index
 import { type GrowthEvent, GrowthEventType } from '../../growth/events.ts';
 import type { GrowthLogIndex } from '../../growth/log-index.ts';
 import { describeMilestone, nudgeActedOnEvents } from '../../growth/milestones.ts';
-import type { NudgeSettings } from '../../growth/nudge-config.ts';
-import { deliveriesIn, type NudgeDelivery } from '../../growth/nudge-records.ts';
-import { waitUntil } from '../../growth/nudge-schedule.ts';
-import { nudgesStatus } from '../../growth/nudge-status.ts';
-import type { TenantFacts } from '../../growth/nudges.ts';
+import type { NudgeSettings } from '../../growth/nudges/config.ts';
+import { deliveriesIn, type NudgeDelivery } from '../../growth/nudges/records.ts';
+import type { TenantFacts } from '../../growth/nudges/rules.ts';
+import { waitUntil } from '../../growth/nudges/schedule.ts';
+import { nudgesStatus } from '../../growth/nudges/status.ts';
 import { CLUSTERROLE_TENANT_AUDITOR } from '../../install/rbac.ts';
 import { type Clock, isoTime } from '../../runtime/clock.ts';
 import { Ready } from '../../runtime/conditions.ts';

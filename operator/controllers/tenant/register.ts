@@ -1,6 +1,6 @@
 import { MANAGED_SELECTOR, tenantOfSystemNamespace } from '../../api/names.ts';
 import { AddOnResource, EntitlementResource, TenantResource } from '../../api/v1alpha1/index.ts';
-import { DEFAULT_NUDGE_SETTINGS, type NudgeSettings } from '../../growth/nudge-config.ts';
+import { DEFAULT_NUDGE_SETTINGS, type NudgeSettings } from '../../growth/nudges/config.ts';
 import { CheckSchedule } from '../../runtime/check-schedule.ts';
 import { type ControllerDefinition, watch } from '../../runtime/controller.ts';
 import type { Cache } from '../../runtime/informer.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ActivationStatus } from '../api/v1alpha1/growth.ts';
-import { type TenantFacts, trigger } from './nudges.ts';
+import type { ActivationStatus } from '../../api/v1alpha1/growth.ts';
+import { type TenantFacts, trigger } from './rules.ts';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const DAY = 86_400_000;

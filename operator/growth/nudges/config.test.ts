@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NUDGE_SETTINGS, parseNudgeConfig } from './nudge-config.ts';
+import { DEFAULT_NUDGE_SETTINGS, parseNudgeConfig } from './config.ts';
 
 const SECRET = 's'.repeat(40);
 const files: Record<string, string> = {

@@ -1,7 +1,7 @@
-import type { ActiveNudge } from '../api/v1alpha1/growth.ts';
-import type { GrowthEvent } from './events.ts';
-import type { RetryPolicy } from './nudge-config.ts';
-import { type NudgeDelivery, nudgeEventId, type SuppressionReason } from './nudge-records.ts';
+import type { ActiveNudge } from '../../api/v1alpha1/growth.ts';
+import type { GrowthEvent } from '../events.ts';
+import type { RetryPolicy } from './config.ts';
+import { type NudgeDelivery, nudgeEventId, type SuppressionReason } from './records.ts';
 
 /**
  * Which deliveries are due, decided from the nudges in force and the delivery log alone, so a

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ActiveNudge } from '../api/v1alpha1/growth.ts';
-import type { GrowthEvent } from './events.ts';
-import { deliveryRecord, type NudgeDelivery, nudgeEventId } from './nudge-records.ts';
-import { backoffMs, type Decision, planDeliveries, type ScheduleInput, waitUntil } from './nudge-schedule.ts';
+import type { ActiveNudge } from '../../api/v1alpha1/growth.ts';
+import type { GrowthEvent } from '../events.ts';
+import { deliveryRecord, type NudgeDelivery, nudgeEventId } from './records.ts';
+import { backoffMs, type Decision, planDeliveries, type ScheduleInput, waitUntil } from './schedule.ts';
 
 const S = '2026-12-01T10:00:00Z';
 const T0 = Date.parse(S);

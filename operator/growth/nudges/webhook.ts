@@ -1,7 +1,7 @@
 import https from 'node:https';
-import { checkEndpoint, type EndpointPolicy, guardedLookup } from '../archive/endpoint-policy.ts';
-import type { GrowthEvent } from './events.ts';
-import type { WebhookReceiver } from './nudge-config.ts';
+import { checkEndpoint, type EndpointPolicy, guardedLookup } from '../../archive/endpoint-policy.ts';
+import type { GrowthEvent } from '../events.ts';
+import type { WebhookReceiver } from './config.ts';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signature, TIMESTAMP_HEADER } from './webhook-signature.ts';
 
 /** How a delivery went; `status` is the receiver's HTTP status when it answered. */

@@ -1,8 +1,8 @@
-import { systemNamespaceOf } from '../api/names.ts';
-import type { PolicyProfile } from '../api/v1alpha1/common.ts';
-import type { ActivationItemName, ActivationStatus, HealthBand } from '../api/v1alpha1/growth.ts';
-import { secretCommand } from '../identity/secret-location.ts';
-import { CLUSTERROLE_TENANT_AUDITOR } from '../install/rbac.ts';
+import { systemNamespaceOf } from '../../api/names.ts';
+import type { PolicyProfile } from '../../api/v1alpha1/common.ts';
+import type { ActivationItemName, ActivationStatus, HealthBand } from '../../api/v1alpha1/growth.ts';
+import { secretCommand } from '../../identity/secret-location.ts';
+import { CLUSTERROLE_TENANT_AUDITOR } from '../../install/rbac.ts';
 
 /**
  * The admin nudges: each a trigger read from the tenant's state, a message saying what to do

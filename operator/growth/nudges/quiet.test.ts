@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type QuietPeriod, quietUntil } from './nudge-quiet.ts';
+import { type QuietPeriod, quietUntil } from './quiet.ts';
 
 const t = (s: string) => Date.parse(s);
 

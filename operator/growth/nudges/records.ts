@@ -1,5 +1,5 @@
-import type { TenantOwner } from '../api/v1alpha1/tenant.ts';
-import { type GrowthEvent, GrowthEventType, growthEvent } from './events.ts';
+import type { TenantOwner } from '../../api/v1alpha1/tenant.ts';
+import { type GrowthEvent, GrowthEventType, growthEvent } from '../events.ts';
 
 /**
  * The delivery log of nudges, kept in the tenant's durable growth log: one record per channel

@@ -1,10 +1,10 @@
-import type { ActiveNudge, NudgesStatus } from '../api/v1alpha1/growth.ts';
-import { isoSeconds } from '../runtime/clock.ts';
-import type { GrowthEvent } from './events.ts';
-import type { NudgeSettings } from './nudge-config.ts';
-import { deliverySummary, type NudgeDelivery } from './nudge-records.ts';
-import { targets } from './nudge-targeting.ts';
-import { NUDGE_NAMES, type TenantFacts, trigger } from './nudges.ts';
+import type { ActiveNudge, NudgesStatus } from '../../api/v1alpha1/growth.ts';
+import { isoSeconds } from '../../runtime/clock.ts';
+import type { GrowthEvent } from '../events.ts';
+import type { NudgeSettings } from './config.ts';
+import { deliverySummary, type NudgeDelivery } from './records.ts';
+import { NUDGE_NAMES, type TenantFacts, trigger } from './rules.ts';
+import { targets } from './targeting.ts';
 
 export interface NudgesResult {
   status: NudgesStatus;

@@ -1,6 +1,6 @@
-import type { PolicyProfile } from '../api/v1alpha1/common.ts';
-import type { HealthBand } from '../api/v1alpha1/growth.ts';
-import type { TenantFacts } from './nudges.ts';
+import type { PolicyProfile } from '../../api/v1alpha1/common.ts';
+import type { HealthBand } from '../../api/v1alpha1/growth.ts';
+import type { TenantFacts } from './rules.ts';
 
 /**
  * Which tenants get a nudge, and how often, as the platform team configures it. Every filter

@@ -1,6 +1,6 @@
-import type { Tenant } from '../api/v1alpha1/index.ts';
-import type { OptOut } from './nudge-schedule.ts';
-import type { NudgePreferences } from './preferences.ts';
+import type { Tenant } from '../../api/v1alpha1/index.ts';
+import type { NudgePreferences } from '../preferences.ts';
+import type { OptOut } from './schedule.ts';
 
 /**
  * The opt-out in force: the platform's switch on the Tenant (spec.nudges.optOut, all nudges)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { signupWeek, type Targeting, targets } from './nudge-targeting.ts';
-import type { TenantFacts } from './nudges.ts';
+import type { TenantFacts } from './rules.ts';
+import { signupWeek, type Targeting, targets } from './targeting.ts';
 
 const H = 3_600_000;
 const CREATED = Date.parse('2026-12-01T10:00:00Z');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NUDGE_SETTINGS, type NudgeSettings } from './nudge-config.ts';
-import { deliveryRecord, type NudgeDelivery } from './nudge-records.ts';
-import { nudgesStatus } from './nudge-status.ts';
-import type { TenantFacts } from './nudges.ts';
+import { DEFAULT_NUDGE_SETTINGS, type NudgeSettings } from './config.ts';
+import { deliveryRecord, type NudgeDelivery } from './records.ts';
+import type { TenantFacts } from './rules.ts';
+import { nudgesStatus } from './status.ts';
 
 const H = 3_600_000;
 const CREATED = Date.parse('2026-12-01T00:00:00Z');

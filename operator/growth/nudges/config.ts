@@ -1,9 +1,9 @@
 import { parse as parseYaml } from 'yaml';
-import { checkEndpoint, type EndpointPolicy, parseAllowList } from '../archive/endpoint-policy.ts';
-import { parseDuration } from '../config.ts';
-import { checkTimeZone, type QuietPeriod, WEEKDAYS, type Weekday } from './nudge-quiet.ts';
-import type { Targeting } from './nudge-targeting.ts';
-import { NUDGE_NAMES, type NudgeName, type RuleParams } from './nudges.ts';
+import { checkEndpoint, type EndpointPolicy, parseAllowList } from '../../archive/endpoint-policy.ts';
+import { parseDuration } from '../../config.ts';
+import { checkTimeZone, type QuietPeriod, WEEKDAYS, type Weekday } from './quiet.ts';
+import { NUDGE_NAMES, type NudgeName, type RuleParams } from './rules.ts';
+import type { Targeting } from './targeting.ts';
 
 /** A webhook receiver the platform configures: CloudEvents over HTTPS, HMAC-signed. */
 export interface WebhookReceiver {
