@@ -31,12 +31,27 @@ export const PART_BUDGET_BYTES = 768 * 1024;
 export const growthLogName = (tenant: string, day: string, part = 1) =>
   `tenantry-growth-${tenant}-${day}${part > 1 ? `-${part}` : ''}`;
 
-/** Appends events (those not there yet, by id) to the tenant's log. Returns how many were new. */
+/** A day's log has all the parts an append may fill: what it brought is not recorded. */
+export class GrowthLogFullError extends Error {
+  readonly day: string;
+  constructor(tenant: string, day: string, parts: number) {
+    super(`the growth log of ${tenant} for ${day} has its ${parts} parts full`);
+    this.day = day;
+  }
+}
+
+/**
+ * Appends events (those not there yet, by id) to the tenant's log. Returns how many were new.
+ * `maxParts` bounds how far a day may grow for these events: what users make the operator
+ * record (tenant API actions) must not fill etcd; the operator's own events are bounded by
+ * what they record and go unbounded.
+ */
 export async function appendEvents(
   client: KubeClient,
   namespace: string,
   tenant: string,
   events: readonly GrowthEvent<unknown>[],
+  opts: { maxParts?: number } = {},
 ): Promise<number> {
   const byDay = new Map<string, GrowthEvent<unknown>[]>();
   for (const e of events) {
@@ -44,7 +59,8 @@ export async function appendEvents(
     byDay.set(day, [...(byDay.get(day) ?? []), e]);
   }
   let added = 0;
-  for (const [day, list] of byDay) added += await appendDay(client, namespace, tenant, day, list);
+  for (const [day, list] of byDay)
+    added += await appendDay(client, namespace, tenant, day, list, opts.maxParts);
   return added;
 }
 
@@ -58,12 +74,14 @@ async function appendDay(
   tenant: string,
   day: string,
   events: GrowthEvent<unknown>[],
+  maxParts = Number.POSITIVE_INFINITY,
 ): Promise<number> {
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
   const seen = new Set<string>();
   let pending = unique;
   let added = 0;
   for (let part = 1; pending.length; part++) {
+    if (part > maxParts) throw new GrowthLogFullError(tenant, day, maxParts);
     const { written, rest, ids } = await appendPart(client, namespace, tenant, day, part, pending, seen);
     for (const id of ids) seen.add(id);
     added += written;

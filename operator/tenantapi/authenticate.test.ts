@@ -45,7 +45,7 @@ describe('authenticating a tenant API request', () => {
         'x-remote-group': ['acme-admins', 'system:authenticated'],
         'x-remote-extra-scopes': ['a', 'b'],
         'x-remote-extra-acme.example%2fteam': ['billing'],
-        // Not configured as a uid header here, so not taken from the request.
+        // The aggregator stamps the uid too (and removes any a caller sent).
         'x-remote-uid': ['u-1'],
       },
       proxy,
@@ -54,6 +54,7 @@ describe('authenticating a tenant API request', () => {
     );
     expect(who).toEqual({
       user: 'alice',
+      uid: 'u-1',
       groups: ['acme-admins', 'system:authenticated'],
       extra: { scopes: ['a', 'b'], 'acme.example/team': ['billing'] },
       via: 'front-proxy',
@@ -92,7 +93,28 @@ describe('authenticating a tenant API request', () => {
 
   it('refuses the front proxy forwarding no user', async () => {
     const e = await refusal(authenticate({ 'x-remote-group': ['g'] }, proxy, cfg, reviewer()));
-    expect(e.message).toContain('the front proxy sent no user (expected one of the headers X-Remote-User)');
+    expect(e.message).toContain('the front proxy sent no user (no x-remote-user header)');
+  });
+
+  it('reads only the names the aggregator stamps, not other configured ones a caller can send through it', async () => {
+    const configured = {
+      ...cfg,
+      usernameHeaders: ['X-Forwarded-User'],
+      groupHeaders: ['X-Forwarded-Groups'],
+    };
+    const who = await authenticate(
+      {
+        'x-remote-user': ['alice'],
+        'x-remote-group': ['acme-admins'],
+        // Passed through the aggregator untouched, as the caller wrote them.
+        'x-forwarded-user': ['admin'],
+        'x-forwarded-groups': ['system:masters'],
+      },
+      proxy,
+      configured,
+      reviewer(),
+    );
+    expect([who.user, who.groups]).toEqual(['alice', ['acme-admins']]);
   });
 
   it('checks a bearer token sent directly with a TokenReview', async () => {

@@ -57,23 +57,24 @@ function extraKey(rest: string): string {
   }
 }
 
-/** The identity the front proxy forwards, read from the header names the cluster configured. */
-function forwardedIdentity(headers: Headers, cfg: FrontProxyConfig): Identity {
-  const user = first(headers, cfg.usernameHeaders);
+/**
+ * The identity the aggregation layer forwards. It always stamps X-Remote-User, -Uid, -Group and
+ * -Extra-* (removing whatever the caller sent under those names), whatever header names the
+ * cluster's front proxy is configured with, and passes any other header through untouched: so
+ * only those names are read here, and a configured name like X-Forwarded-Groups, which a
+ * caller could send through the aggregator herself, never is.
+ */
+function forwardedIdentity(headers: Headers): Identity {
+  const user = first(headers, [STANDARD.user]);
   if (user === undefined)
-    throw new StatusError(
-      'Unauthorized',
-      `the front proxy sent no user (expected one of the headers ${cfg.usernameHeaders.join(', ') || '(none configured)'})`,
-    );
-  const uid = first(headers, cfg.uidHeaders);
-  const groups = lower(cfg.groupHeaders).flatMap((n) => (headers[n] ?? []).filter((v) => v !== ''));
+    throw new StatusError('Unauthorized', `the front proxy sent no user (no ${STANDARD.user} header)`);
+  const uid = first(headers, [STANDARD.uid]);
+  const groups = (headers[STANDARD.group] ?? []).filter((v) => v !== '');
   const extra: Record<string, string[]> = {};
-  for (const prefix of lower(cfg.extraHeaderPrefixes)) {
-    for (const [name, values] of Object.entries(headers)) {
-      if (!name.startsWith(prefix) || !values) continue;
-      const key = extraKey(name.slice(prefix.length));
-      extra[key] = [...(extra[key] ?? []), ...values];
-    }
+  for (const [name, values] of Object.entries(headers)) {
+    if (!name.startsWith(STANDARD.extraPrefix) || !values) continue;
+    const key = extraKey(name.slice(STANDARD.extraPrefix.length));
+    extra[key] = [...(extra[key] ?? []), ...values];
   }
   return { user, ...(uid !== undefined ? { uid } : {}), groups, extra, via: 'front-proxy' };
 }
@@ -91,7 +92,7 @@ export async function authenticate(
   cfg: FrontProxyConfig,
   reviewer: TokenReviewer,
 ): Promise<Identity> {
-  if (isFrontProxy(peer, cfg)) return forwardedIdentity(headers, cfg);
+  if (isFrontProxy(peer, cfg)) return forwardedIdentity(headers);
   const forged = identityHeadersIn(headers, cfg);
   if (forged.length)
     throw new StatusError(

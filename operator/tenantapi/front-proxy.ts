@@ -99,6 +99,8 @@ export interface Peer {
   commonName?: string;
   /** sha256 fingerprint of the top of the verified chain (its trust anchor). */
   anchor?: string;
+  /** The connection's remote address, for limiting callers no one has authenticated yet. */
+  address?: string;
 }
 
 interface DetailedCert {
@@ -110,7 +112,8 @@ interface DetailedCert {
 /** The peer of a TLS connection: whether its certificate verified, its CN and the chain's anchor. */
 export function peerOf(socket: TLSSocket): Peer {
   const leaf = socket.getPeerCertificate(true) as DetailedCert | null;
-  if (!leaf?.fingerprint256) return { authorized: false };
+  const address = socket.remoteAddress ? { address: socket.remoteAddress } : {};
+  if (!leaf?.fingerprint256) return { authorized: false, ...address };
   let top = leaf;
   // The chain ends with a self-signed certificate that is its own issuer.
   for (let i = 0; i < 10 && top.issuerCertificate && top.issuerCertificate !== top; i++) {
@@ -122,6 +125,7 @@ export function peerOf(socket: TLSSocket): Peer {
     authorized: socket.authorized,
     ...(typeof cn === 'string' ? { commonName: cn } : {}),
     ...(top.fingerprint256 ? { anchor: top.fingerprint256 } : {}),
+    ...address,
   };
 }
 

@@ -1,4 +1,4 @@
-import { appendEvents } from '../growth/log.ts';
+import { appendEvents, GrowthLogFullError } from '../growth/log.ts';
 import { readPreferences, writePreferences } from '../growth/preferences.ts';
 import { type Clock, isoSeconds } from '../runtime/clock.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
@@ -36,12 +36,29 @@ type Handler = (ctx: HandlerContext, req: ResourceRequest) => Promise<object>;
 
 const origin = (ctx: HandlerContext) => ctx.namespace;
 
+/**
+ * Parts of a day's growth log that tenant API actions may fill (about 3 MiB, thousands of
+ * actions: views count once a user, resource and hour). Past it an action is refused rather
+ * than handed out unrecorded.
+ */
+export const TENANT_API_MAX_PARTS = 4;
+
 async function record(
   ctx: HandlerContext,
   tenant: string,
   event: Parameters<typeof appendEvents>[3][number],
 ) {
-  await appendEvents(ctx.client, ctx.namespace, tenant, [event]);
+  try {
+    await appendEvents(ctx.client, ctx.namespace, tenant, [event], { maxParts: TENANT_API_MAX_PARTS });
+  } catch (e) {
+    if (!(e instanceof GrowthLogFullError)) throw e;
+    const nextDay = Date.parse(`${e.day}T00:00:00Z`) + 86_400_000;
+    throw new StatusError(
+      'TooManyRequests',
+      `tenant ${tenant} has made as many recorded tenant API actions today (${e.day}, UTC) as one day may hold; every action is recorded, so this one is refused until the day ends`,
+      { retryAfterSeconds: Math.max(1, Math.ceil((nextDay - ctx.clock.now()) / 1000)) },
+    );
+  }
 }
 
 /** Records a view once its document is ready, unless the caller will not get it any more. */

@@ -8,6 +8,7 @@ import { preferencesName } from '../growth/preferences.ts';
 import { FakeClock } from '../runtime/testing/fake-clock.ts';
 import type { Identity, TokenReviewer } from './authenticate.ts';
 import { frontProxyConfigOf, type Peer } from './front-proxy.ts';
+import { TENANT_API_MAX_PARTS } from './handlers.ts';
 import { tenantApiPath } from './names.ts';
 import { type PipelineDeps, tenantApiPipeline } from './pipeline.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -276,5 +277,62 @@ describe('the tenant API pipeline', () => {
     release();
     await Promise.all(pending);
     expect(kube.writes).toEqual([]);
+  });
+  it('limits callers by address before their token is reviewed, and reads no body for an unknown one', async () => {
+    const asked: string[] = [];
+    const counting: TokenReviewer = { review: (t) => (asked.push(t), reviewer.review(t)) };
+    const clock = new FakeClock(Date.parse('2026-11-05T10:00:00Z'));
+    await start({ reviewer: counting, addressLimiter: new RateLimiter({ burst: 3, perSecond: 1 }, clock) });
+    peer = { ...PLAIN, address: '10.0.0.9' };
+    const codes = [];
+    for (let i = 0; i < 5; i++)
+      codes.push((await call(prefsPath, { headers: { Authorization: `Bearer random-${i}` } })).status);
+    expect(codes).toEqual([401, 401, 401, 429, 429]);
+    expect(asked).toEqual(['random-0', 'random-1', 'random-2']);
+    // The front proxy carries every user: it is never limited by address.
+    peer = { ...PROXY, address: '10.0.0.9' };
+    expect((await call(prefsPath, { headers: as('alice') })).status).toBe(200);
+    // A body declared over the limit is refused before anything else.
+    peer = { ...PLAIN, address: '10.0.0.10' };
+    const big = await call(prefsPath, { method: 'PUT', body: 'x'.repeat(2048) });
+    expect([big.status, asked.length]).toEqual([413, 3]);
+  });
+
+  it('answers an internal error with an id, keeping what went wrong to the log', async () => {
+    const failing: Authorizer = {
+      decide: async () => {
+        throw new Error(
+          'subjectaccessreviews is forbidden: User "system:serviceaccount:tenantry-system:tenantry"',
+        );
+      },
+    };
+    await start({ authorizer: failing });
+    const res = await call(prefsPath, { headers: as('alice') });
+    expect(res.status).toBe(500);
+    expect(String(res.body.message)).toMatch(
+      /^internal error \(id [0-9a-f-]{36}\); the operator's log has the details$/,
+    );
+    expect(logs.join('\n')).toContain('subjectaccessreviews is forbidden');
+  });
+
+  it('refuses an action rather than hand it out unrecorded once the day’s log for tenant API actions is full', async () => {
+    await start();
+    for (let part = 1; part <= TENANT_API_MAX_PARTS; part++) {
+      const name = growthLogName('acme', '2026-11-05', part);
+      kube.configMaps.set(`${NS}/${name}`, {
+        metadata: {
+          name,
+          namespace: NS,
+          resourceVersion: '1',
+          annotations: { 'tenantry.dev/growth-log-full': 'true' },
+          labels: { 'tenantry.dev/tenant': 'acme', 'tenantry.dev/growth-log': '2026-11-05' },
+        },
+        data: { 'events.json': '[]' },
+      });
+    }
+    const res = await call(tenantApiPath('acme', 'evidence'), { headers: as('alice') });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe(String(14 * 3600));
+    expect(String(res.body.message)).toMatch(/as many recorded tenant API actions today \(2026-11-05, UTC\)/);
   });
 });

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { tenantOfSystemNamespace } from '../api/names.ts';
 import { TenantResource } from '../api/v1alpha1/index.ts';
 import type { Logger } from '../runtime/log.ts';
 import { authenticate, type Headers, type Identity, type TokenReviewer } from './authenticate.ts';
 import { apiGroup, apiResourceList } from './discovery.ts';
-import type { FrontProxyConfig, Peer } from './front-proxy.ts';
+import { type FrontProxyConfig, isFrontProxy, type Peer } from './front-proxy.ts';
 import { HANDLERS, type HandlerContext } from './handlers.ts';
 import {
   TENANT_API_GROUP,
@@ -24,7 +25,13 @@ export interface PipelineDeps {
   frontProxy: () => FrontProxyConfig;
   reviewer: TokenReviewer;
   authorizer: Authorizer;
+  /** Per authenticated user. */
   limiter: RateLimiter;
+  /**
+   * Per remote address, for connections that are not the front proxy's, before their token is
+   * reviewed: so nobody unauthenticated makes the operator send the API server TokenReviews at will.
+   */
+  addressLimiter?: RateLimiter;
   /** Counts answers by resource, verb and code. */
   count?: (labels: { resource: string; verb: string; code: number }) => void;
   /** An answer not ready by then is a 504; nothing is recorded for it. */
@@ -122,16 +129,42 @@ export function tenantApiPipeline(deps: PipelineDeps) {
       else deps.log.info(line, 'tenant API request');
     };
     const fail = (e: unknown) => {
-      const err =
-        e instanceof StatusError
-          ? e
-          : new StatusError('InternalError', `internal error: ${(e as Error)?.message ?? String(e)}`);
+      let err: StatusError;
+      if (e instanceof StatusError) err = e;
+      else {
+        // What went wrong inside (an API server's message, the operator's identity) stays in the
+        // log; the caller gets an id to quote.
+        const id = randomUUID();
+        deps.log.error(
+          { id, err: (e as Error)?.message ?? String(e), path: url.pathname },
+          'tenant API error',
+        );
+        err = new StatusError(
+          'InternalError',
+          `internal error (id ${id}); the operator's log has the details`,
+        );
+      }
       const retry = err.details?.retryAfterSeconds;
       reply(err.code, statusBody(err), retry ? { 'Retry-After': String(retry) } : {});
     };
     const serve = async () => {
+      const trust = deps.frontProxy();
+      if (deps.addressLimiter && !isFrontProxy(peer, trust)) {
+        const wait = deps.addressLimiter.take(peer.address ?? 'unknown');
+        if (wait > 0)
+          throw new StatusError(
+            'TooManyRequests',
+            `too many requests from this address; retry after ${wait}s`,
+            {
+              retryAfterSeconds: wait,
+            },
+          );
+      }
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > deps.maxBodyBytes) throw tooLarge(deps.maxBodyBytes);
+      // Authenticated first: no one unknown gets the operator to read a body.
+      who = await authenticate(req.headersDistinct as Headers, peer, trust, deps.reviewer);
       const body = await readBody(req, deps.maxBodyBytes);
-      who = await authenticate(req.headersDistinct as Headers, peer, deps.frontProxy(), deps.reviewer);
       const r = route(url.pathname);
       if (r.kind !== 'resource') {
         labels = { ...labels, resource: 'discovery' };

@@ -31,9 +31,10 @@ const VIEW_TYPES = {
 const hourOf = (ms: number) => new Date(ms).toISOString().slice(0, 13);
 
 /**
- * A view of evidence or usage. The same user repeating the same view (resource and period) in
- * the same UTC hour is the same event, so a script polling usage adds one event an hour, not one
- * a request: the log keeps the first time and digest of the hour.
+ * A view of evidence or usage. The same user viewing the same resource in the same UTC hour is
+ * the same event, whatever the period asked for, so a script polling usage (or walking through
+ * every period there is) adds one event an hour, not one a request: the log keeps the first
+ * time, period and digest of the hour.
  */
 export function viewEvent(v: {
   tenant: string;
@@ -48,7 +49,7 @@ export function viewEvent(v: {
   return growthEvent({
     tenant: v.tenant,
     type: VIEW_TYPES[v.resource],
-    key: canonicalJson({ user: v.who.user, resource: v.resource, period: v.period, hour: hourOf(v.now) }),
+    key: canonicalJson({ user: v.who.user, resource: v.resource, hour: hourOf(v.now) }),
     time: isoSeconds(v.now),
     origin: v.origin,
     data: {

@@ -88,6 +88,7 @@ export async function startTenantApi(opts: TenantApiOptions): Promise<TenantApiS
     reviewer: tokenReviewer(opts.client, opts.clock),
     authorizer: subjectAccessReviewer(opts.client),
     limiter: new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, opts.clock),
+    addressLimiter: new RateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT, opts.clock),
     count: (l) => requests.inc({ ...l, code: String(l.code) }),
     timeoutMs: opts.timeoutMs ?? 20_000,
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024,
