@@ -107,7 +107,7 @@ const getPreferences: Handler = async (ctx, req) =>
   );
 
 const putPreferences: Handler = async (ctx, req) => {
-  const change = parsePreferences(req.body);
+  const change = parsePreferences(req.body, req.tenant);
   const now = ctx.clock.now();
   const written = await writePreferences(ctx.client, ctx.namespace, req.tenant, {
     by: req.who.user,

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parsePreferences } from './preferences-body.ts';
 import { StatusError } from './status.ts';
 
-const refusal = (text: string): StatusError => {
+const refusal = (text: string, tenant?: string): StatusError => {
   try {
-    parsePreferences(text);
+    parsePreferences(text, tenant);
   } catch (e) {
     if (e instanceof StatusError) return e;
     throw e;
@@ -25,6 +25,22 @@ describe('the body of a nudge preferences PUT', () => {
       optOut: [],
     };
     expect(parsePreferences(JSON.stringify(got))).toEqual({ optOutAll: false, optOut: [] });
+    expect(parsePreferences(JSON.stringify({ ...got, metadata: { name: 'acme' } }), 'acme')).toEqual({
+      optOutAll: false,
+      optOut: [],
+    });
+  });
+
+  it('refuses the envelope of another kind or another tenant', () => {
+    expect(refusal('{"kind": "Evidence"}').message).toContain(
+      'kind: must be NudgePreferences, got "Evidence"',
+    );
+    expect(refusal('{"apiVersion": "v1"}').message).toContain(
+      'apiVersion: must be api.tenantry.dev/v1alpha1, got "v1"',
+    );
+    expect(refusal('{"metadata": {"name": "other"}}', 'acme').message).toContain(
+      'metadata.name: must be the tenant\'s name, "acme", got "other"',
+    );
   });
 
   it('is 422 naming the field and what it must be', () => {

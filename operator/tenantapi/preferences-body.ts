@@ -1,3 +1,4 @@
+import { TENANT_API_GROUP_VERSION } from './names.ts';
 import { StatusError } from './status.ts';
 
 /** What a tenant admin may set: all nudges off, or some of them, by name. */
@@ -18,10 +19,11 @@ const invalid = (field: string, message: string) =>
 
 /**
  * The body of a PUT of nudgepreferences (`{"optOutAll": false, "optOut": ["setQuotas"]}`; the
- * envelope of what a GET returned may come along and is ignored). A field left out is its
- * default, as a PUT replaces. Errors are 422 naming the field and what it must be.
+ * envelope of what a GET returned may come along, and must then be this tenant's
+ * NudgePreferences). A field left out is its default, as a PUT replaces. Errors are 422 naming
+ * the field and what it must be.
  */
-export function parsePreferences(text: string): PreferencesChange {
+export function parsePreferences(text: string, tenant?: string): PreferencesChange {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -36,6 +38,7 @@ export function parsePreferences(text: string): PreferencesChange {
   const b = body as Record<string, unknown>;
   const unknown = Object.keys(b).filter((k) => !KNOWN.has(k));
   if (unknown.length) throw invalid(unknown[0] ?? '', `unknown field; known fields are optOutAll and optOut`);
+  envelope(b, tenant);
   const optOutAll = b.optOutAll ?? false;
   if (typeof optOutAll !== 'boolean')
     throw invalid('optOutAll', `must be true or false, got ${JSON.stringify(optOutAll)}`);
@@ -51,4 +54,21 @@ export function parsePreferences(text: string): PreferencesChange {
       );
   });
   return { optOutAll, optOut: optOut as string[] };
+}
+
+/** What a GET handed out may be sent back, but not another kind's or another tenant's. */
+function envelope(b: Record<string, unknown>, tenant: string | undefined): void {
+  if (b.apiVersion !== undefined && b.apiVersion !== TENANT_API_GROUP_VERSION)
+    throw invalid(
+      'apiVersion',
+      `must be ${TENANT_API_GROUP_VERSION}, got ${JSON.stringify(b.apiVersion).slice(0, 80)}`,
+    );
+  if (b.kind !== undefined && b.kind !== 'NudgePreferences')
+    throw invalid('kind', `must be NudgePreferences, got ${JSON.stringify(b.kind).slice(0, 80)}`);
+  const name = (b.metadata as { name?: unknown } | undefined)?.name;
+  if (tenant !== undefined && name !== undefined && name !== tenant)
+    throw invalid(
+      'metadata.name',
+      `must be the tenant's name, ${JSON.stringify(tenant)}, got ${JSON.stringify(name).slice(0, 80)}`,
+    );
 }
