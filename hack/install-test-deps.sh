@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites run for real: dnsmasq (the DNS server behind
-# the domain-verification tests) and openssl. Idempotent: a second run with everything
+# the domain-verification tests), openssl and chromium (the console's browser tests, driven by
+# playwright-core; its version is whatever Debian ships, printed by the tests). Idempotent: a second run with everything
 # present does nothing, and `apt-get update` runs only when something is missing, so CI
 # pays for the package index only on a fresh machine.
 #
@@ -14,6 +15,7 @@ log() { printf '[install-test-deps] %s\n' "$*" >&2; }
 wanted=(
   dnsmasq-base:/usr/sbin/dnsmasq
   openssl:openssl
+  chromium:/usr/bin/chromium
 )
 
 missing=()
