@@ -14,6 +14,7 @@ import { computeManifest, dryRunCreate, entitlementManifest } from '../support/a
 import {
   adminClient,
   startTestOperator,
+  TEST_SHARD_LABEL,
   type TenantObject,
   tenantManifest,
   uniqueName,
@@ -38,12 +39,17 @@ let api: TestTenantApi;
 let users: Record<'alice' | 'bob' | 'mallory', CertUser> & { close(): void };
 let stopOperator: () => Promise<void> = async () => {};
 let probePort = 0;
+// This file switches growth features off and on: its tenants are served by its operator only.
+const SHARD = uniqueName('grow');
+const shardTenant = (name: string, spec: Parameters<typeof tenantManifest>[1]) =>
+  tenantManifest(name, spec, { [TEST_SHARD_LABEL]: SHARD });
 const tenant = uniqueName('grow');
 const other = uniqueName('grow-other');
 
 async function startOperator(features?: string): Promise<void> {
   await stopOperator();
   const started = await startTestOperator(admin, {
+    shard: SHARD,
     identityCa: idp.ca,
     tenantApi: api.operator,
     ...(features ? { features } : {}),
@@ -64,13 +70,19 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // First: an APIService whose server is gone would hold up every namespace deletion.
-  await api?.unregister();
-  await stopOperator();
+  // This file's operator is the only one serving its tenants: they go while it runs, and the
+  // APIService goes before it (one whose server is gone holds up every namespace deletion).
   for (const t of [tenant, other]) {
     await admin.delete(TenantResource, t).catch(() => {});
     await admin.delete(EntitlementResource, t).catch(() => {});
   }
+  await waitFor(
+    'the tenants to be gone',
+    async () => !(await admin.find(TenantResource, tenant)) && !(await admin.find(TenantResource, other)),
+    { timeoutMs: 120_000 },
+  ).catch((e: unknown) => console.error(e));
+  await api?.unregister();
+  await stopOperator();
   await idp?.stop();
   users?.close();
   admin.close();
@@ -111,7 +123,7 @@ describe('the activation checklist', () => {
     await apply(
       admin,
       TenantResource,
-      tenantManifest(tenant, {
+      shardTenant(tenant, {
         owners: [{ name: users.alice.name }, { name: users.bob.name }],
         identity: {
           issuer: idp.issuer,
@@ -121,7 +133,7 @@ describe('the activation checklist', () => {
         },
       }),
     );
-    await apply(admin, TenantResource, tenantManifest(other, { owners: [{ name: users.mallory.name }] }));
+    await apply(admin, TenantResource, shardTenant(other, { owners: [{ name: users.mallory.name }] }));
     await waitFor('the system namespace', () => admin.find(Builtin.Namespace, `${tenant}-system`));
     await admin.create(Builtin.Secret, {
       metadata: { name: 'idp', namespace: `${tenant}-system` },

@@ -12,7 +12,13 @@ import { apply } from '../../operator/runtime/apply.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import type { KubeObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
-import { adminClient, type TenantObject, tenantManifest, uniqueName } from '../support/cluster.ts';
+import {
+  adminClient,
+  TEST_SHARD_LABEL,
+  type TenantObject,
+  tenantManifest,
+  uniqueName,
+} from '../support/cluster.ts';
 import { type KilledOperator, killedOperator, operatorKubeconfigFile } from '../support/process.ts';
 import { waitFor } from '../support/wait.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -30,6 +36,10 @@ const KILLS = 12;
 let admin: KubeClient;
 let receiver: WebhookReceiver;
 let operator: KilledOperator;
+// This file's tenants are served by its own operator processes only (their --shard).
+const SHARD = uniqueName('nudgek');
+const shardTenant = (name: string, spec: Parameters<typeof tenantManifest>[1]) =>
+  tenantManifest(name, spec, { [TEST_SHARD_LABEL]: SHARD });
 const tenants = Array.from({ length: 10 }, (_, i) => ({
   name: uniqueName(`nudgek${i}`),
   regulated: i % 2 === 0,
@@ -39,7 +49,7 @@ const create = (t: (typeof tenants)[number]) =>
   apply(
     admin,
     TenantResource,
-    tenantManifest(t.name, t.regulated ? { policyProfile: 'regulated', retentionDays: 400 } : {}),
+    shardTenant(t.name, t.regulated ? { policyProfile: 'regulated', retentionDays: 400 } : {}),
   );
 
 /** The nudges each tenant is due under the configuration below. */
@@ -76,6 +86,8 @@ timeout: 3s
   );
   operator = killedOperator(await operatorKubeconfigFile(admin), [
     '--no-leader-elect',
+    '--shard',
+    `${TEST_SHARD_LABEL}=${SHARD}`,
     '--log-level',
     'warn',
     '--features',

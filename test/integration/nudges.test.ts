@@ -22,6 +22,7 @@ import {
   adminClient,
   operatorClient,
   startTestOperator,
+  TEST_SHARD_LABEL,
   type TenantObject,
   tenantManifest,
   uniqueName,
@@ -57,6 +58,10 @@ let users: Record<'alice' | 'bob' | 'carol' | 'audrey', CertUser> & { close(): v
 let stop: (() => Promise<void>) | undefined;
 let metricsPort = 0;
 let dir: string;
+// This file's tenants are served by its operator only, which runs nudge timings no other test does.
+const SHARD = uniqueName('nudges');
+const shardTenant = (name: string, spec: Parameters<typeof tenantManifest>[1]) =>
+  tenantManifest(name, spec, { [TEST_SHARD_LABEL]: SHARD });
 const A = uniqueName('nudge-a');
 const B = uniqueName('nudge-b');
 const C = uniqueName('nudge-c');
@@ -80,7 +85,7 @@ ${extra}`;
 }
 
 async function startOperator(features: string, nudges: NudgeSettings): Promise<void> {
-  const started = await startTestOperator(admin, { features, nudges, tenantApi: api.operator });
+  const started = await startTestOperator(admin, { shard: SHARD, features, nudges, tenantApi: api.operator });
   stop = started.stop;
   metricsPort = started.op.probe?.port ?? 0;
 }
@@ -95,7 +100,7 @@ const applyA = (extra: Partial<TenantObject['spec']> = {}) =>
   apply(
     admin,
     TenantResource,
-    tenantManifest(A, {
+    shardTenant(A, {
       policyProfile: 'regulated',
       retentionDays: 400,
       owners: [{ name: users.alice.name }, { kind: 'Group', name: group }],
@@ -157,10 +162,17 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // First: an APIService whose server is gone would hold up every namespace deletion.
+  // This file's operator is the only one serving its tenants: they go while it runs, and the
+  // APIService goes before it (one whose server is gone holds up every namespace deletion).
+  for (const t of [A, B, C, D]) await admin.delete(TenantResource, t).catch(() => {});
+  if (!stop) await startOperator(FEATURES, settings());
+  await waitFor(
+    'the tenants to be gone',
+    async () => (await Promise.all([A, B, C, D].map((t) => admin.find(TenantResource, t)))).every((t) => !t),
+    { timeoutMs: 120_000 },
+  ).catch((e: unknown) => console.error(e));
   await api?.unregister();
   await stopOperator();
-  for (const t of [A, B, C, D]) await admin.delete(TenantResource, t).catch(() => {});
   await receiver?.close();
   users?.close();
   operator?.close();
@@ -174,7 +186,7 @@ describe('admin nudges', () => {
     await apply(
       admin,
       TenantResource,
-      tenantManifest(B, {
+      shardTenant(B, {
         owners: [{ name: users.bob.name }],
         identity: {
           issuer: 'https://127.0.0.1:1',
@@ -186,7 +198,7 @@ describe('admin nudges', () => {
     await apply(
       admin,
       TenantResource,
-      tenantManifest(C, { owners: [{ name: users.carol.name }], nudges: { optOut: true } }),
+      shardTenant(C, { owners: [{ name: users.carol.name }], nudges: { optOut: true } }),
     );
 
     await waitFor('the nudges in force on A and B', async () => {
@@ -321,7 +333,7 @@ describe('admin nudges', () => {
       },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: users.audrey.name }],
     } as KubeObject);
-    await apply(admin, TenantResource, tenantManifest(B, { owners: [{ name: users.bob.name }] }));
+    await apply(admin, TenantResource, shardTenant(B, { owners: [{ name: users.bob.name }] }));
     await waitFor('A and B to have no nudge left but B setQuotas and exportEvidence', async () => {
       const [a, b] = await Promise.all([activeOf(A), activeOf(B)]);
       return a.length === 0 && b.map((n) => n.name).join() === 'setQuotas,exportEvidence';
@@ -419,7 +431,7 @@ describe('admin nudges', () => {
     await apply(
       admin,
       TenantResource,
-      tenantManifest(D, { owners: [{ name: users.carol.name }], quota: { hard: { pods: '10' } } }),
+      shardTenant(D, { owners: [{ name: users.carol.name }], quota: { hard: { pods: '10' } } }),
     );
     await logged([[D, 'exportEvidence']], 'suppressed', 'quiet');
     expect(received(D)).toEqual([]);

@@ -42,9 +42,19 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Runs the operator in this process with its ServiceAccount's token (the chart's RBAC). */
+/**
+ * Tenants labelled with this are one test file's own: only an operator started for that shard
+ * serves them (`shard`), every other test operator leaves them alone. For tests whose operator
+ * runs a configuration the others do not (nudge timings), so two operators never write one
+ * tenant's status from different settings while files run side by side.
+ */
+export const TEST_SHARD_LABEL = 'tenantry.dev/test-shard';
+
 export async function startTestOperator(
   admin: KubeClient,
   opts: {
+    /** Serve only the tenants labelled TEST_SHARD_LABEL=shard (default: every tenant without the label). */
+    shard?: string;
     leaderElection?: boolean;
     dnsServers?: string[];
     identityCa?: string;
@@ -71,6 +81,7 @@ export async function startTestOperator(
       features: parseFeatureFlags(opts.features),
       namespace: DEFAULT_NAMESPACE,
       leaderElection: opts.leaderElection ?? false,
+      shardSelector: opts.shard ? `${TEST_SHARD_LABEL}=${opts.shard}` : `!${TEST_SHARD_LABEL}`,
       probePort: 0,
       probeHost: '127.0.0.1',
       ...(opts.dnsServers ? { dnsServers: opts.dnsServers } : {}),
@@ -96,11 +107,15 @@ export async function startTestOperator(
   };
 }
 
-export function tenantManifest(name: string, spec: Partial<Tenant['spec']> = {}): TenantObject {
+export function tenantManifest(
+  name: string,
+  spec: Partial<Tenant['spec']> = {},
+  labels?: Record<string, string>,
+): TenantObject {
   return {
     apiVersion: 'tenantry.dev/v1alpha1',
     kind: 'Tenant',
-    metadata: { name },
+    metadata: { name, ...(labels ? { labels } : {}) },
     spec: {
       displayName: `Test ${name}`,
       owners: [{ name: `${name}-owner@example.com` }],

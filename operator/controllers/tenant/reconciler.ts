@@ -4,6 +4,7 @@ import { addOnsOf, entitlementOf } from '../../api/tenancy.ts';
 import type { AddOn, Entitlement, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
 import type { FeatureFlags } from '../../config.ts';
 import type { StatementSigner } from '../../evidence/sign.ts';
+import { targetsByHealthBand } from '../../growth/nudges/targeting.ts';
 import type { CheckSchedule } from '../../runtime/check-schedule.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { ReconcileContext } from '../../runtime/controller.ts';
@@ -82,11 +83,12 @@ export class TenantReconciler implements ObjectReconciler<Tenant, TenantStatus> 
     draft.summarize(TENANT_READINESS, 'Tenant is onboarded');
     // Nudges target by the health band last published; the score, which counts overdue nudges
     // and reads what every other part found, comes last. A band that moves is looked at again
-    // at once, so targeting by band catches up in one more reconcile.
+    // at once when some nudge targets by band, so targeting catches up in one more reconcile.
     const band = draft.status.health?.band;
     await draft.step('nudges', () => nudges(deps.nudges, deps.growth, tenant, draft.status));
     await draft.step('health', () => health(deps.growth, tenant, draft.status));
-    if (deps.nudges && draft.status.health?.band !== band) draft.apply({ requeueAfterMs: 1_000 });
+    const byBand = deps.nudges && targetsByHealthBand(deps.nudges.settings.nudges);
+    if (byBand && draft.status.health?.band !== band) draft.apply({ requeueAfterMs: 1_000 });
     const timing = onboardingTiming(tenant, draft.status, deps.clock, this.milestoneSources(tenant));
     if (timing) draft.apply({ status: { onboarding: timing } });
   }

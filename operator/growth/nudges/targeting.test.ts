@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TenantFacts } from './rules.ts';
-import { signupWeek, type Targeting, targets } from './targeting.ts';
+import { signupWeek, type Targeting, targets, targetsByHealthBand } from './targeting.ts';
 
 const H = 3_600_000;
 const CREATED = Date.parse('2026-12-01T10:00:00Z');
@@ -47,5 +47,15 @@ describe('signupWeek', () => {
     expect(signupWeek(Date.parse('2027-01-03T12:00:00Z'))).toBe('2026-W53');
     expect(signupWeek(Date.parse('2027-01-04T00:00:00Z'))).toBe('2027-W01');
     expect(signupWeek(Date.parse('2024-12-30T00:00:00Z'))).toBe('2025-W01');
+  });
+});
+
+describe('targetsByHealthBand', () => {
+  it('is true only when an enabled nudge filters on the band', () => {
+    expect(targetsByHealthBand({ a: base, b: { ...base, profiles: ['regulated'] } })).toBe(false);
+    expect(targetsByHealthBand({ a: base, b: { ...base, enabled: false, healthBands: ['critical'] } })).toBe(
+      false,
+    );
+    expect(targetsByHealthBand({ a: base, b: { ...base, healthBands: ['critical'] } })).toBe(true);
   });
 });

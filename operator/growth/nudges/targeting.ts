@@ -58,3 +58,7 @@ export function targets(t: Targeting, f: TenantFacts, now: number): Targeted {
   const until = f.createdAt + t.untilMs;
   return now < until ? { yes: true, changesAt: until } : { yes: false };
 }
+
+/** Whether any nudge targets by health band: only then does a moving band change what is in force. */
+export const targetsByHealthBand = (nudges: Readonly<Record<string, Targeting>>): boolean =>
+  Object.values(nudges).some((t) => t.enabled && t.healthBands !== undefined);
