@@ -173,15 +173,13 @@ const activation: DashboardSpec = {
           queries: [{ expr: `max by (band) (tenantry_tenants_by_health_band{${J}})`, legend: '{{band}}' }],
         },
         {
-          title: 'Week-1 retention by signup week',
-          description: 'Share of each cohort active in the week after its signup week.',
+          title: 'Retention by weeks after signup',
+          description:
+            'Share of a cohort active N weeks after its signup week (0: the signup week), averaged over the last 13 cohorts.',
           kind: 'timeseries',
           unit: 'percentunit',
           queries: [
-            {
-              expr: `max by (cohort) (tenantry_cohort_retention_ratio{${J},week="1"})`,
-              legend: '{{cohort}}',
-            },
+            { expr: `avg by (week) (tenantry_cohort_retention_ratio{${J}})`, legend: 'week {{week}}' },
           ],
         },
       ],
