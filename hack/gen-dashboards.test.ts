@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { ensurePromtool } from '../devcluster/tools.ts';
+import { parseAllDocuments, stringify } from 'yaml';
+import { hackPath } from '../devcluster/build-script.ts';
+import { ensureHelm, ensurePromtool } from '../devcluster/tools.ts';
 import { ALERTS, ruleGroups } from '../operator/observability/alerts.ts';
-import { allPanels } from '../operator/observability/dashboards.ts';
+import { allPanels, DASHBOARDS } from '../operator/observability/dashboards.ts';
 import { runTool } from '../test/support/tools.ts';
 
 // `promtool test rules` over the alerts exactly as the chart ships them (expressions, `for`,
@@ -308,5 +309,38 @@ describe('the dashboards', () => {
     writeFileSync(file, stringify({ groups: [{ name: 'panels', rules }] }));
     const r = await runTool(promtool, ['check', 'rules', file]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+});
+
+describe('the chart', () => {
+  it('renders the dashboards and the PrometheusRule as Helm leaves them: legends and alert templates intact', async () => {
+    const helm = await ensureHelm();
+    const chart = hackPath('../charts/tenantry');
+    const r = await runTool(helm, [
+      'template',
+      't',
+      chart,
+      '--namespace',
+      'monitoring',
+      '--set',
+      'dashboards.enabled=true',
+      '--set',
+      'prometheusRules.enabled=true',
+      '--show-only',
+      'templates/dashboards.yaml',
+      '--show-only',
+      'templates/prometheus-rules.yaml',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
+    const maps = docs.filter((d) => d.kind === 'ConfigMap');
+    expect(maps.map((m) => m.metadata.labels.grafana_dashboard)).toEqual(DASHBOARDS.map(() => '1'));
+    const panels = maps.flatMap((m) => Object.values<string>(m.data).flatMap((j) => JSON.parse(j).panels));
+    expect(panels.flatMap((p) => p.targets ?? []).map((t) => t.legendFormat)).toContain('{{controller}}');
+    const rule = docs.find((d) => d.kind === 'PrometheusRule');
+    const rules = rule.spec.groups[0].rules;
+    expect(rules.map((x: { alert: string }) => x.alert)).toEqual(ALERTS.map((a) => a.alert));
+    expect(rules[0].annotations.description).toBe(ALERTS[0]?.description);
+    expect(rules[0].annotations.runbook_url).toMatch(/docs\/runbooks\.md#tenantryonboardingslow$/);
   });
 });

@@ -3,13 +3,13 @@
 //   charts/tenantry/templates/prometheus-rules.yaml the PrometheusRule of the alerts
 //   docs/runbooks.md                                what each alert means and what to do
 // `node hack/gen-dashboards.ts --check` exits 1 when the committed files differ.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { ruleGroups, runbooksMarkdown } from '../operator/observability/alerts.ts';
 import { DASHBOARDS } from '../operator/observability/dashboards.ts';
 import { grafanaDashboard } from '../operator/observability/grafana.ts';
+import { writeOrCheck } from './generated-files.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const NS = '__NAMESPACE__';
@@ -64,27 +64,8 @@ export function generateObservabilityFiles(): { path: string; content: string }[
   ];
 }
 
-function main(check: boolean): number {
-  const stale: string[] = [];
-  for (const f of generateObservabilityFiles()) {
-    const target = path.join(root, f.path);
-    const current = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
-    if (current === f.content) continue;
-    if (check) {
-      stale.push(f.path);
-    } else {
-      mkdirSync(path.dirname(target), { recursive: true });
-      writeFileSync(target, f.content);
-    }
-  }
-  if (stale.length) {
-    process.stderr.write(
-      `dashboard and alert files out of date: ${stale.join(', ')}\nRun \`npm run gen\`.\n`,
-    );
-    return 1;
-  }
-  return 0;
-}
-
 if (import.meta.url === `file://${process.argv[1]}`)
-  process.exitCode = main(process.argv.includes('--check'));
+  process.exitCode = writeOrCheck(root, generateObservabilityFiles(), {
+    check: process.argv.includes('--check'),
+    what: 'dashboard and alert files',
+  });
