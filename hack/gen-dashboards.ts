@@ -3,7 +3,6 @@
 //   charts/tenantry/templates/prometheus-rules.yaml the PrometheusRule of the alerts
 //   docs/runbooks.md                                what each alert means and what to do
 // `node hack/gen-dashboards.ts --check` exits 1 when the committed files differ.
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { ruleGroups, runbooksMarkdown } from '../operator/observability/alerts.ts';
