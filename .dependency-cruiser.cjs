@@ -36,7 +36,7 @@ module.exports = {
       comment: 'Domain libraries are used by controllers, the CLI and tests; they never reach up.',
       severity: 'error',
       from: {
-        path: '^operator/(admission|api|archive|billing|domain|evidence|growth|identity|install|lint|metering|runtime|tenantapi)/',
+        path: '^operator/(admission|api|archive|billing|domain|evidence|growth|identity|install|lint|metering|observability|runtime|tenantapi)/',
       },
       to: { path: '^operator/(controllers|app\\.ts)' },
     },
@@ -49,6 +49,14 @@ module.exports = {
         path: '^operator/controllers/',
         pathNot: ['^operator/controllers/$1/', '^operator/controllers/deps\\.ts$'],
       },
+    },
+    {
+      name: 'observability-is-for-generators',
+      comment:
+        'operator/observability/ builds dashboards with a dev dependency (the Grafana SDK): only hack/ and tests load it, never the operator or the CLI.',
+      severity: 'error',
+      from: { path: '^(operator|cmd)/', pathNot: ['^operator/observability/', '\\.test\\.ts$'] },
+      to: { path: '^operator/observability/' },
     },
     {
       name: 'operator-never-imports-the-cli-or-tests',

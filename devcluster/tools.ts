@@ -21,3 +21,13 @@ export function ensureS3Server(): Promise<string> {
 export function ensureHelm(): Promise<string> {
   return runBuildScript('build-helm.sh');
 }
+
+/** Path of promtool that hack/build-promtool.sh builds: checks /metrics and unit-tests the alert rules. */
+export function ensurePromtool(): Promise<string> {
+  return runBuildScript('build-promtool.sh');
+}
+
+/** Path of the Prometheus server that hack/build-prometheus.sh builds (no web UI compiled in). */
+export function ensurePrometheus(): Promise<string> {
+  return runBuildScript('build-prometheus.sh');
+}

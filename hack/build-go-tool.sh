@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds a Go command from the Go module proxy into a cache outside the repository, keyed by
 # version, through a wrapper module under hack/ (its go.mod and go.sum pin every dependency).
-# A second run with the binary present does nothing. Used by build-cosign.sh and build-s3.sh.
+# A second run with the binary present does nothing. Used by the hack/build-<tool>.sh scripts.
 #
 #   hack/build-go-tool.sh NAME WRAPPER_DIR MODULE PACKAGE [VERSION_LDFLAG_VAR]
 #   TENANTRY_CACHE=/some/dir ...  cache root (default ~/.cache/tenantry)
+#   GO_TOOL_TAGS=a,b ...          build tags (the caller's choice, part of what it pins)
 # The last stdout line is the binary's path.
 set -euo pipefail
 [ $# -ge 4 ] || { echo "usage: $0 NAME WRAPPER_DIR MODULE PACKAGE [VERSION_LDFLAG_VAR]" >&2; exit 2; }
@@ -32,7 +33,7 @@ start=$SECONDS
 ldflags="-s -w${version_var:+ -X $version_var=$version}"
 # Build to a temporary name and rename, so an interrupted build never leaves a binary that
 # the check above would take as complete.
-(cd "$hack/$wrapper" && go build -trimpath -ldflags "$ldflags" -o "$bin.tmp.$$" "$package")
+(cd "$hack/$wrapper" && go build -trimpath -tags "${GO_TOOL_TAGS:-}" -ldflags "$ldflags" -o "$bin.tmp.$$" "$package")
 mv "$bin.tmp.$$" "$bin"
 log "$name $version: built in $((SECONDS - start))s"
 echo "$bin"

@@ -4,13 +4,14 @@
 //   charts/tenantry/templates/rbac.yaml operator/install/rbac.ts, namespaced to the release
 //   charts/tenantry/templates/tenant-api.yaml operator/install/tenant-api.ts (with tenantApi.enabled)
 // `node hack/gen-chart.ts --check` exits 1 when the committed files differ.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { staticAdmission } from '../operator/admission/static.ts';
 import { operatorRbac } from '../operator/install/rbac.ts';
 import { tenantApiApiService, tenantApiRbac, tenantApiService } from '../operator/install/tenant-api.ts';
+import { writeOrCheck } from './generated-files.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const NS_PLACEHOLDER = '__RELEASE_NAMESPACE__';
@@ -59,25 +60,8 @@ export function generateChartFiles(): { path: string; content: string }[] {
   return files;
 }
 
-function main(check: boolean): number {
-  const stale: string[] = [];
-  for (const f of generateChartFiles()) {
-    const target = path.join(root, f.path);
-    const current = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
-    if (current === f.content) continue;
-    if (check) {
-      stale.push(f.path);
-    } else {
-      mkdirSync(path.dirname(target), { recursive: true });
-      writeFileSync(target, f.content);
-    }
-  }
-  if (stale.length) {
-    process.stderr.write(`chart files out of date: ${stale.join(', ')}\nRun \`npm run gen\`.\n`);
-    return 1;
-  }
-  return 0;
-}
-
 if (import.meta.url === `file://${process.argv[1]}`)
-  process.exitCode = main(process.argv.includes('--check'));
+  process.exitCode = writeOrCheck(root, generateChartFiles(), {
+    check: process.argv.includes('--check'),
+    what: 'chart files',
+  });

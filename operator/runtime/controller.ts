@@ -100,6 +100,7 @@ export class ControllerRunner {
   async run(signal: AbortSignal): Promise<void> {
     const n = this.def.concurrency ?? 1;
     this.metrics.maxConcurrent.set({ controller: this.def.name }, n);
+    this.metrics.initController(this.def.name);
     signal.addEventListener('abort', () => this.queue.shutDown(), { once: true });
     await Promise.all(Array.from({ length: n }, () => this.worker(signal)));
   }

@@ -22,7 +22,17 @@ export class RuntimeMetrics {
 
   constructor(registry = new Registry(), opts: { defaultMetrics?: boolean } = {}) {
     this.registry = registry;
-    if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+    if (opts.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: registry });
+      // prom-client also serves these totals as gauges named like counters, which `promtool
+      // check metrics` rejects; the per-type gauges (nodejs_active_handles{type} ...) stay.
+      for (const name of [
+        'nodejs_active_handles_total',
+        'nodejs_active_requests_total',
+        'nodejs_active_resources_total',
+      ])
+        registry.removeSingleMetric(name);
+    }
     const registers = [registry];
     const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
     this.reconcileTotal = new Counter({
@@ -100,6 +110,18 @@ export class RuntimeMetrics {
       labelNames: ['name'],
       registers,
     });
+  }
+
+  /**
+   * Every counter of a controller at zero from its start, as controller-runtime does, so an
+   * error ratio reads 0 rather than nothing and rate() sees the first error.
+   */
+  initController(controller: string): void {
+    for (const result of ['success', 'error', 'requeue_after'])
+      this.reconcileTotal.inc({ controller, result }, 0);
+    this.reconcileErrors.inc({ controller }, 0);
+    this.terminalErrors.inc({ controller }, 0);
+    this.queueRetries.inc({ name: controller, controller }, 0);
   }
 
   queue(controller: string): QueueMetrics {

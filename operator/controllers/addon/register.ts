@@ -10,11 +10,13 @@ import type { ControllerDeps } from '../deps.ts';
 import { reconcileArchive } from './archive/reconcile.ts';
 import { reconcileDedicated, releaseDedicated } from './dedicated/reconcile.ts';
 import { isReady } from './dedicated/select.ts';
+import { addonGauges } from './metrics.ts';
 import { AddOnReconciler } from './reconciler.ts';
 
 /** Wiring of the add-on controller: AddOns, re-checked when their tenant's Entitlement changes. */
 export function addonController(deps: ControllerDeps): ControllerDefinition {
   const addons = deps.manager.informer(AddOnResource);
+  addonGauges(deps.registry, addons);
   const schedule = new CheckSchedule(deps.clock);
   const pool = {
     client: deps.client,

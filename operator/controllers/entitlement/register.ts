@@ -1,4 +1,3 @@
-import { Counter, type Registry } from 'prom-client';
 import { MANAGED_SELECTOR, systemNamespaceOf } from '../../api/names.ts';
 import { AddOnResource, EntitlementResource } from '../../api/v1alpha1/index.ts';
 import { HOUR_MS } from '../../metering/windows.ts';
@@ -6,12 +5,14 @@ import { type ControllerDefinition, watch } from '../../runtime/controller.ts';
 import { Builtin } from '../../runtime/kube/resource.ts';
 import { objectReconciler } from '../../runtime/reconcile/object.ts';
 import type { ControllerDeps } from '../deps.ts';
+import { ledgerFailures, meteringGauges } from './metrics.ts';
 import { EntitlementReconciler } from './reconciler.ts';
 
 /** Wiring of the entitlement controller: Entitlements, their bindings, and the add-ons they govern. */
 export function entitlementController(deps: ControllerDeps): ControllerDefinition {
   const entitlements = deps.manager.informer(EntitlementResource);
   const addons = deps.manager.informer(AddOnResource);
+  meteringGauges(deps.registry, { entitlements, clock: deps.clock });
   const byTenant = (namespace: string | undefined) =>
     entitlements
       .list()
@@ -48,15 +49,4 @@ export function entitlementController(deps: ControllerDeps): ControllerDefinitio
       }),
     ),
   };
-}
-
-/** Counts ledgers that failed verification, per tenant: an alert, since nobody but the operator writes them. */
-function ledgerFailures(registry: Registry): (tenant: string) => void {
-  const counter = new Counter({
-    name: 'tenantry_ledger_verification_failures_total',
-    help: 'Metering passes that found a tenant ledger changed by someone other than the operator (nothing was signed)',
-    labelNames: ['tenant'],
-    registers: [registry],
-  });
-  return (tenant) => counter.inc({ tenant });
 }

@@ -1,8 +1,11 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { HealthBand, Tenant } from '../../api/v1alpha1/index.ts';
+import { ACTIVATION_ITEMS } from '../../growth/activation.ts';
 import { cohortTable, share } from '../../growth/cohorts.ts';
+import { activationFunnel } from '../../growth/funnel.ts';
 import type { GrowthLogIndex } from '../../growth/log-index.ts';
 import { tenantGrowth } from '../../growth/tenant-growth.ts';
+import { DAY_MS } from '../../metering/windows.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Cache } from '../../runtime/informer.ts';
 
@@ -37,6 +40,12 @@ export function activationMetrics(registry: Registry): ActivationMetrics {
     buckets: BUCKETS,
     registers: [registry],
   });
+  // Every item has a series from the start: dashboards show 0 instead of "no data", and
+  // increase() sees the first completion.
+  for (const item of ACTIVATION_ITEMS) {
+    items.inc({ item }, 0);
+    itemSeconds.zero({ item });
+  }
   return {
     itemDone(item, seconds) {
       items.inc({ item });
@@ -50,6 +59,8 @@ export function activationMetrics(registry: Registry): ActivationMetrics {
 const COHORTS = 13;
 const WEEKS = 13;
 const BANDS: readonly HealthBand[] = ['healthy', 'atRisk', 'critical'];
+/** The rolling signup window of the 24-hour activation gauge (the alert's population). */
+const WITHIN_24H_SIGNUPS_MS = 7 * DAY_MS;
 
 /**
  * Health bands and cohorts as gauges, computed when /metrics is scraped from what the
@@ -60,17 +71,28 @@ export function growthGauges(
   registry: Registry,
   sources: { tenants: Cache<Tenant>; log: GrowthLogIndex; clock: Clock },
 ): void {
+  const growth = () =>
+    sources.tenants.list().map((t) => tenantGrowth(t, sources.log.events(t.metadata.name ?? '')));
   // One scrape reads three gauges: the table is computed once per scrape, not per gauge.
   let last: { at: number; rows: ReturnType<typeof cohortTable> } | undefined;
   const cohorts = () => {
     const now = sources.clock.now();
     if (last && now - last.at < 1_000) return last.rows;
-    const growth = sources.tenants
-      .list()
-      .map((t) => tenantGrowth(t, sources.log.events(t.metadata.name ?? '')));
-    last = { at: now, rows: cohortTable(growth, { now, weeks: WEEKS }).slice(-COHORTS) };
+    last = { at: now, rows: cohortTable(growth(), { now, weeks: WEEKS }).slice(-COHORTS) };
     return last.rows;
   };
+  new Gauge({
+    name: 'tenantry_activation_within_24h_tenants',
+    help: 'Tenants that signed up in the last 7 days by whether they completed the activation checklist within 24 h of signup (yes, no, pending: younger than 24 h and not done yet)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      const now = sources.clock.now();
+      const funnel = activationFunnel(growth(), { now, period: 'week', since: now - WITHIN_24H_SIGNUPS_MS });
+      for (const outcome of ['yes', 'no', 'pending'] as const)
+        this.set({ outcome }, funnel.tenants.filter((t) => t.within24h === outcome).length);
+    },
+  });
   new Gauge({
     name: 'tenantry_tenants_by_health_band',
     help: 'Tenants by health band (healthy, atRisk, critical) of their current score',

@@ -4,11 +4,16 @@ import type { EventRecorder } from '../../runtime/events.ts';
 
 /** Onboarding durations, for the "signup to first receipt / to Ready" dashboard panels. */
 export interface OnboardingMetrics {
-  observe(
-    milestone: 'first_receipt' | 'ready' | 'first_approval' | 'first_usage_report',
-    seconds: number,
-  ): void;
+  observe(milestone: OnboardingMilestone, seconds: number): void;
 }
+
+export const ONBOARDING_MILESTONES = [
+  'first_receipt',
+  'ready',
+  'first_approval',
+  'first_usage_report',
+] as const;
+export type OnboardingMilestone = (typeof ONBOARDING_MILESTONES)[number];
 
 export function onboardingMetrics(registry: Registry): OnboardingMetrics {
   const histogram = new Histogram({
@@ -18,6 +23,8 @@ export function onboardingMetrics(registry: Registry): OnboardingMetrics {
     buckets: [1, 2, 5, 10, 30, 60, 120, 300, 900, 3600, 86_400],
     registers: [registry],
   });
+  // A series per milestone from the start, so a dashboard shows 0 before the first tenant.
+  for (const milestone of ONBOARDING_MILESTONES) histogram.zero({ milestone });
   return { observe: (milestone, seconds) => histogram.observe({ milestone }, seconds) };
 }
 
