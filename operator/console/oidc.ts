@@ -60,7 +60,8 @@ function fetchWithCa(ca: string): client.CustomFetch {
         },
       );
       req.on('error', reject);
-      req.end(options.body as string | Buffer | undefined);
+      const body = options.body;
+      req.end(body instanceof URLSearchParams ? body.toString() : (body as string | Buffer | undefined));
     });
 }
 

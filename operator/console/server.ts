@@ -18,7 +18,14 @@ import type { Viewer } from './pages/layout.ts';
 import { errorPage, signInPage } from './pages/signin.ts';
 import { tenantPage } from './pages/tenant.ts';
 import { filtersOf, tenantsPage } from './pages/tenants.ts';
-import { PendingStore, type Session, type SessionLimits, SessionStore, sameSecret } from './sessions.ts';
+import {
+  PendingStore,
+  randomId,
+  type Session,
+  type SessionLimits,
+  SessionStore,
+  sameSecret,
+} from './sessions.ts';
 import type { ConsoleSource } from './sources.ts';
 import { tenantView } from './tenant-view.ts';
 
@@ -71,7 +78,6 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   const log = opts.log.child({ component: 'console' });
   const secure = opts.tls !== undefined;
   const sessions = new SessionStore(opts.clock, opts.sessions);
-  const logins = new PendingStore<true>(opts.clock);
   const oidcLogins = new PendingStore<OidcPending>(opts.clock);
   const oidc = opts.oidc ? new OidcSignIn(opts.oidc) : undefined;
   const limit = opts.loginRateLimit ?? { burst: 10, perSecond: 0.2 };
@@ -83,8 +89,11 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}),
   });
 
-  const signIn = (res: ServerResponse, error?: string, status = 200) => {
-    const id = logins.put(true);
+  // Double submit: the form carries the value of its own cookie, which another site can
+  // neither read nor set. Kept while it lasts, so a second tab's form stays valid.
+  const signIn = (res: ServerResponse, cookies: Record<string, string>, error?: string, status = 200) => {
+    const had = cookies[LOGIN_COOKIE];
+    const id = had && /^[A-Za-z0-9_-]{43}$/.test(had) ? had : randomId();
     send(res, status, signInPage({ loginCsrf: id, oidc: oidc !== undefined, error }), {
       ...NO_STORE,
       'Set-Cookie': cookie(LOGIN_COOKIE, id, strict(600)),
@@ -132,21 +141,23 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   ) {
     if (limited(res, `addr:${address}`, byAddress)) return;
     const form = await readForm(req);
-    if (
-      !sameSecret(form.get('csrf') ?? undefined, cookies[LOGIN_COOKIE] ?? '') ||
-      !logins.take(cookies[LOGIN_COOKIE])
-    )
-      return signIn(res, 'The sign-in form expired; please sign in again.', 403);
+    if (!cookies[LOGIN_COOKIE] || !sameSecret(form.get('csrf') ?? undefined, cookies[LOGIN_COOKIE]))
+      return signIn(res, cookies, 'The sign-in form expired; please sign in again.', 403);
     const token = (form.get('token') ?? '').trim();
-    if (!opts.tokens || !token) return signIn(res, 'Paste a Kubernetes bearer token.', 400);
+    if (!opts.tokens || !token) return signIn(res, cookies, 'Paste a Kubernetes bearer token.', 400);
     let who: Identity | undefined;
     try {
       who = await opts.tokens.review(token);
     } catch (e) {
       log.warn({ err: (e as Error).message }, 'TokenReview failed');
-      return signIn(res, 'The token could not be checked (the API server did not answer); try again.', 503);
+      return signIn(
+        res,
+        cookies,
+        'The token could not be checked (the API server did not answer); try again.',
+        503,
+      );
     }
-    if (!who) return signIn(res, 'The API server does not accept this token.', 401);
+    if (!who) return signIn(res, cookies, 'The API server does not accept this token.', 401);
     if (limited(res, `user:${who.user}`, byUser)) return;
     startSession(res, who, 'token');
   }
@@ -167,14 +178,19 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   async function oidcCallback(res: ServerResponse, url: URL, cookies: Record<string, string>) {
     const pending = oidcLogins.take(cookies[OIDC_COOKIE]);
     if (!oidc || !pending)
-      return signIn(res, 'The sign-in with your identity provider expired; please start again.', 400);
+      return signIn(
+        res,
+        cookies,
+        'The sign-in with your identity provider expired; please start again.',
+        400,
+      );
     let who: Identity;
     try {
       const base = new URL(oidc.options.redirectUrl);
       who = await oidc.finish(new URL(`${base.origin}${base.pathname}${url.search}`), pending);
     } catch (e) {
       log.warn({ err: (e as Error).message }, 'OIDC sign-in failed');
-      return signIn(res, `Sign-in with your identity provider failed: ${(e as Error).message}`, 401);
+      return signIn(res, cookies, `Sign-in with your identity provider failed: ${(e as Error).message}`, 401);
     }
     if (limited(res, `user:${who.user}`, byUser)) return;
     startSession(res, who, 'oidc', true);
@@ -189,14 +205,15 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     if (path.startsWith('/assets/') && method === 'GET')
       return serveAsset(res, path.slice('/assets/'.length));
     if (path === '/healthz') return send(res, 200, 'ok', { 'Content-Type': 'text/plain' });
-    if (path === '/login' && method === 'GET') return signIn(res);
+    if (path === '/login' && method === 'GET') return signIn(res, cookies);
+    if (path === '/favicon.ico') return serveAsset(res, path);
     if (path === '/login' && method === 'POST') return login(req, res, address, cookies);
     if (path === '/login/oidc' && method === 'GET') return oidcStart(res);
     if (path === '/login/oidc/callback' && method === 'GET') return oidcCallback(res, url, cookies);
     if (path === '/login/local' && method === 'GET' && opts.local) {
       if (limited(res, `addr:${address}`, byAddress)) return;
       if (!sameSecret(url.searchParams.get('code') ?? undefined, opts.local.code))
-        return signIn(res, 'That link is not valid.', 403);
+        return signIn(res, cookies, 'That link is not valid.', 403);
       return startSession(res, opts.local.who, 'local');
     }
 
