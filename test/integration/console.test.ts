@@ -121,24 +121,6 @@ beforeAll(async () => {
     subjects: [sa('root')],
   } as never);
 
-  // The cohort: four tenants whose checklist items are seeded into the growth log, three done
-  // in full seconds after signup, one halfway. They are the only tenants signed up since `since`.
-  for (const name of SEEDS) {
-    const t = await apply(admin, TenantResource, tenantManifest(name));
-    since ||= t.metadata.creationTimestamp ?? '';
-    const created = Date.parse(t.metadata.creationTimestamp ?? '');
-    const items = SEEDS.indexOf(name) === 3 ? ACTIVATION_ITEMS.slice(0, 2) : ACTIVATION_ITEMS;
-    const at = new Date(created + 1000).toISOString().replace('.000Z', 'Z');
-    await appendEvents(
-      asOperator,
-      DEFAULT_NAMESPACE,
-      name,
-      items.map((item, i) =>
-        itemDoneEvent(name, t.metadata.uid ?? '', { item, at, by: i ? 'seed' : '' }, DEFAULT_NAMESPACE),
-      ),
-    );
-  }
-
   const nudges = parseNudgeConfig(
     'nudges:\n  setQuotas: { after: 0s, every: 2s }\n  finishSetup: { enabled: false }\n  exportEvidence: { enabled: false }\n  inviteAuditor: { enabled: false }\n',
     () => '',
@@ -170,6 +152,33 @@ beforeAll(async () => {
     }),
   );
   await Promise.all([A, B, C].map((t) => waitReady(admin, t)));
+  // The seeds sign up in a later second than A, B and C (creation times are whole seconds).
+  const lastOwned = Math.max(
+    ...(await Promise.all(
+      [A, B, C].map(async (t) =>
+        Date.parse((await admin.get(TenantResource, t)).metadata.creationTimestamp ?? ''),
+      ),
+    )),
+  );
+  await waitFor('the next second', () => Date.now() >= lastOwned + 1000);
+  // The cohort: four tenants whose checklist items are seeded into the growth log, three done
+  // a second after signup, one halfway. They are the only tenants signed up since `since`.
+  for (const name of SEEDS) {
+    const t = await apply(admin, TenantResource, tenantManifest(name));
+    since ||= t.metadata.creationTimestamp ?? '';
+    const created = Date.parse(t.metadata.creationTimestamp ?? '');
+    const items = SEEDS.indexOf(name) === 3 ? ACTIVATION_ITEMS.slice(0, 2) : ACTIVATION_ITEMS;
+    const at = new Date(created + 1000).toISOString().replace('.000Z', 'Z');
+    await appendEvents(
+      asOperator,
+      DEFAULT_NAMESPACE,
+      name,
+      items.map((item, i) =>
+        itemDoneEvent(name, t.metadata.uid ?? '', { item, at, by: i ? 'seed' : '' }, DEFAULT_NAMESPACE),
+      ),
+    );
+  }
+
   const launched = await launchBrowser();
   browser = launched.browser;
   console.log(`browser: ${launched.version}`);
