@@ -13,6 +13,7 @@ import { lintCommand } from './commands/lint.ts';
 import { nudgesCommand } from './commands/nudges.ts';
 import { runCommand } from './commands/run.ts';
 import { signupCommand } from './commands/signup.ts';
+import { switchboardCommand } from './commands/switchboard.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -38,7 +39,8 @@ export function program(): Command {
     .addCommand(activationCommand())
     .addCommand(cohortsCommand())
     .addCommand(eventsCommand())
-    .addCommand(nudgesCommand());
+    .addCommand(nudgesCommand())
+    .addCommand(switchboardCommand());
 }
 
 export async function main(argv: string[]): Promise<number> {

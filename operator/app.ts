@@ -1,10 +1,16 @@
 import os from 'node:os';
 import { type DenialReceiver, startDenialReceiver } from './admission/denial-receiver.ts';
+import { AddOnResource, TenantResource } from './api/v1alpha1/index.ts';
 import type { EndpointPolicy } from './archive/endpoint-policy.ts';
 import type { FeatureFlags } from './config.ts';
+import { subjectAccess } from './console/access.ts';
+import type { OidcOptions } from './console/oidc.ts';
+import { type ConsoleServer, startConsole } from './console/server.ts';
+import { operatorSource } from './console/sources.ts';
 import { controllers } from './controllers/index.ts';
 import { KeyStore } from './evidence/keystore.ts';
 import { keyStoreSigner } from './evidence/sign.ts';
+import { GROWTH_LOG_SELECTOR, GrowthLogIndex, namespaceConfigMaps } from './growth/log-index.ts';
 import type { NudgeSettings } from './growth/nudges/config.ts';
 import { type Clock, realClock } from './runtime/clock.ts';
 import { KubeEventRecorder } from './runtime/events.ts';
@@ -14,6 +20,7 @@ import { Manager } from './runtime/manager.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
 import { type ProbeServer, startProbeServer } from './runtime/server.ts';
 import type { RateLimit } from './tenantapi/rate-limit.ts';
+import { tokenReviewer } from './tenantapi/reviews.ts';
 import { startTenantApi, type TenantApiServer } from './tenantapi/server.ts';
 
 export interface OperatorOptions {
@@ -60,12 +67,23 @@ export interface OperatorOptions {
         rateLimit?: RateLimit;
       }
     | undefined;
+  /** Serve Switchboard, the web console, on this port (0: any free one); over TLS when a pair is given. */
+  console?:
+    | {
+        port: number;
+        host?: string;
+        tls?: () => { cert: string; key: string };
+        oidc?: OidcOptions;
+        loginRateLimit?: RateLimit;
+      }
+    | undefined;
 }
 
 export interface RunningOperator {
   probe: ProbeServer | undefined;
   denials?: DenialReceiver | undefined;
   tenantApi?: TenantApiServer | undefined;
+  console?: ConsoleServer | undefined;
   manager: Manager;
   /**
    * Settles when the operator stops: resolves on a clean stop, rejects on a failure or, with
@@ -148,10 +166,31 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
         registry: metrics.registry,
       })
     : undefined;
+  // The console reads the Manager's shared caches (asked for before it starts, so they run):
+  // one copy of the tenants for the controllers and the pages alike.
+  const consoleServer = opts.console
+    ? await startConsole({
+        ...opts.console,
+        source: operatorSource({
+          client: opts.client,
+          namespace: opts.namespace,
+          clock,
+          tenants: manager.informer(TenantResource, opts.shardSelector),
+          addOns: manager.informer(AddOnResource),
+          log: new GrowthLogIndex(manager.informer(namespaceConfigMaps(opts.namespace), GROWTH_LOG_SELECTOR)),
+        }),
+        access: subjectAccess(opts.client),
+        tokens: tokenReviewer(opts.client, clock),
+        clock,
+        log,
+      })
+    : undefined;
   const done = manager
     .start(signal)
-    .finally(() => Promise.all([probe?.close(), denials?.close(), tenantApi?.close()]));
-  return { probe, manager, done, denials, tenantApi };
+    .finally(() =>
+      Promise.all([probe?.close(), denials?.close(), tenantApi?.close(), consoleServer?.close()]),
+    );
+  return { probe, manager, done, denials, tenantApi, console: consoleServer };
 }
 
 /** Each shard campaigns for its own lease, so shards run side by side. */

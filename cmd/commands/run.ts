@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { startOperator } from '../../operator/app.ts';
 import { parseAllowList } from '../../operator/archive/endpoint-policy.ts';
 import { parseDuration, parseFeatureFlags } from '../../operator/config.ts';
+import type { OidcOptions } from '../../operator/console/oidc.ts';
 import { type NudgeSettings, parseNudgeConfig } from '../../operator/growth/nudges/config.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { checkWindowSize } from '../../operator/metering/windows.ts';
@@ -42,6 +43,18 @@ interface RunOptions {
   tenantApiTlsKeyFile?: string;
   tenantApiRateLimit: string;
   nudgesConfig?: string;
+  consoleAddress?: string;
+  consoleTlsCertFile?: string;
+  consoleTlsKeyFile?: string;
+  consoleOidcIssuer?: string;
+  consoleOidcClientId?: string;
+  consoleOidcClientSecretFile?: string;
+  consoleOidcRedirectUrl?: string;
+  consoleOidcCaFile?: string;
+  consoleOidcUsernameClaim?: string;
+  consoleOidcUsernamePrefix?: string;
+  consoleOidcGroupsClaim?: string;
+  consoleOidcGroupsPrefix?: string;
 }
 
 function parsePort(address: string, flag: string): { host: string; port: number } {
@@ -108,6 +121,54 @@ function tenantApiOptions(opts: RunOptions) {
   return { ...parsePort(opts.tenantApiAddress ?? '', '--tenant-api-address'), tls, rateLimit };
 }
 
+/**
+ * Switchboard's listener: plain HTTP behind a TLS-terminating Ingress, or TLS with its own
+ * pair (then cookies are Secure); OIDC sign-in when an issuer is named.
+ */
+function consoleOptions(opts: RunOptions) {
+  if (!opts.consoleAddress) {
+    if (opts.consoleOidcIssuer || opts.consoleTlsCertFile)
+      throw new CliError('--console-oidc-* and --console-tls-* need --console-address');
+    return undefined;
+  }
+  if (Boolean(opts.consoleTlsCertFile) !== Boolean(opts.consoleTlsKeyFile))
+    throw new CliError('--console-tls-cert-file and --console-tls-key-file go together');
+  const certFile = opts.consoleTlsCertFile ?? '';
+  const keyFile = opts.consoleTlsKeyFile ?? '';
+  const tls = certFile
+    ? () => ({
+        cert: read(certFile, '--console-tls-cert-file'),
+        key: read(keyFile, '--console-tls-key-file'),
+      })
+    : undefined;
+  tls?.();
+  let oidc: OidcOptions | undefined;
+  if (opts.consoleOidcIssuer) {
+    if (!opts.consoleOidcClientId || !opts.consoleOidcRedirectUrl)
+      throw new CliError(
+        '--console-oidc-issuer needs --console-oidc-client-id and --console-oidc-redirect-url (https://<console>/login/oidc/callback)',
+      );
+    oidc = {
+      issuer: opts.consoleOidcIssuer,
+      clientId: opts.consoleOidcClientId,
+      redirectUrl: opts.consoleOidcRedirectUrl,
+      clientSecret: opts.consoleOidcClientSecretFile
+        ? read(opts.consoleOidcClientSecretFile, '--console-oidc-client-secret-file').trim()
+        : undefined,
+      ca: opts.consoleOidcCaFile ? read(opts.consoleOidcCaFile, '--console-oidc-ca-file') : undefined,
+      usernameClaim: opts.consoleOidcUsernameClaim,
+      usernamePrefix: opts.consoleOidcUsernamePrefix,
+      groupsClaim: opts.consoleOidcGroupsClaim,
+      groupsPrefix: opts.consoleOidcGroupsPrefix,
+    };
+  }
+  return {
+    ...parsePort(opts.consoleAddress, '--console-address'),
+    ...(tls ? { tls } : {}),
+    ...(oidc ? { oidc } : {}),
+  };
+}
+
 /** A bearer token from a file (a mounted Secret); refuses an empty or short one. */
 function readToken(file: string): string {
   let token: string;
@@ -161,6 +222,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
   const denialAudit = denialAuditOptions(opts);
   const tenantApi = tenantApiOptions(opts);
   const nudges = nudgeSettings(opts.nudgesConfig);
+  const consoleServer = consoleOptions(opts);
   let allowed: { allowCidrs: string[]; allowHosts: string[] };
   try {
     allowed = parseAllowList(opts.archiveEndpointAllow ?? []);
@@ -200,6 +262,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       denialAudit,
       tenantApi,
       nudges,
+      console: consoleServer,
     },
     stop.signal,
   );
@@ -301,6 +364,30 @@ export function runCommand(): Command {
         'YAML: which tenants get which admin nudge, frequency caps, quiet periods and webhook receivers (default: built-in targeting, Events only)',
       ).env('TENANTRY_NUDGES_CONFIG'),
     )
+    .option(
+      '--console-address <addr>',
+      'serve Switchboard, the web console, here, e.g. :9443 (sign-in with Kubernetes tokens or OIDC; RBAC decides what each person sees)',
+    )
+    .option(
+      '--console-tls-cert-file <pem>',
+      "the console's serving certificate (without: plain HTTP, for behind a TLS-terminating Ingress)",
+    )
+    .option('--console-tls-key-file <pem>', "the console's serving key")
+    .option('--console-oidc-issuer <url>', "the platform's OpenID provider, for sign-in with PKCE")
+    .option('--console-oidc-client-id <id>', 'the OIDC client of the console')
+    .option('--console-oidc-client-secret-file <file>', 'its client secret (without: a public client)')
+    .option(
+      '--console-oidc-redirect-url <url>',
+      'https://<console>/login/oidc/callback, as registered at the provider',
+    )
+    .option('--console-oidc-ca-file <pem>', "CA certificates for the provider's TLS (private PKI)")
+    .option('--console-oidc-username-claim <claim>', "as the API server's --oidc-username-claim", 'sub')
+    .option(
+      '--console-oidc-username-prefix <prefix>',
+      'as --oidc-username-prefix (default: "<issuer>#" unless the claim is email; "-" for none)',
+    )
+    .option('--console-oidc-groups-claim <claim>', 'as --oidc-groups-claim', 'groups')
+    .option('--console-oidc-groups-prefix <prefix>', 'as --oidc-groups-prefix')
     .option('--resync <d>', 'periodic re-check of every object, a safety net for missed events', '10m')
     .addOption(
       new Option('--log-level <level>', 'log level')

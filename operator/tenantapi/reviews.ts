@@ -24,45 +24,65 @@ export interface Authorizer {
 
 const REVIEW_TIMEOUT_MS = 5_000;
 
+/** What a SubjectAccessReview asks about: a verb on a resource (and name) of a group, in a namespace or cluster-wide. */
+export interface ResourceAttributes {
+  group: string;
+  version?: string;
+  resource: string;
+  verb: string;
+  namespace?: string;
+  name?: string;
+}
+
+/**
+ * One SubjectAccessReview: may this identity (user, uid, groups, extra) do exactly this? RBAC
+ * decides. Not cached, so a RoleBinding removed takes effect at the next request.
+ */
+export async function reviewAccess(
+  client: KubeClient,
+  who: Pick<Identity, 'user' | 'uid' | 'groups' | 'extra'>,
+  attributes: ResourceAttributes,
+): Promise<Decision> {
+  const review = await client.request<{ status?: { allowed?: boolean; reason?: string } }>(
+    'POST',
+    '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+    {
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: {
+          user: who.user,
+          ...(who.uid ? { uid: who.uid } : {}),
+          groups: who.groups,
+          extra: who.extra,
+          resourceAttributes: attributes,
+        },
+      },
+      signal: AbortSignal.timeout(REVIEW_TIMEOUT_MS),
+    },
+  );
+  return {
+    allowed: review.status?.allowed === true,
+    ...(review.status?.reason ? { reason: review.status.reason } : {}),
+  };
+}
+
 /**
  * A SubjectAccessReview for exactly that group, version, resource, verb, namespace and name,
- * with the caller's user, uid, groups and extra: RBAC decides, as the API server decided before
- * proxying (a bearer token sent directly meets this check alone). Not cached, so a RoleBinding
- * removed takes effect at the next request.
+ * with the caller's user, uid, groups and extra, as the API server decided before proxying (a
+ * bearer token sent directly meets this check alone).
  */
 export function subjectAccessReviewer(client: KubeClient): Authorizer {
   return {
-    async decide(who, verb, resource, namespace, name) {
-      const review = await client.request<{ status?: { allowed?: boolean; reason?: string } }>(
-        'POST',
-        '/apis/authorization.k8s.io/v1/subjectaccessreviews',
-        {
-          body: {
-            apiVersion: 'authorization.k8s.io/v1',
-            kind: 'SubjectAccessReview',
-            spec: {
-              user: who.user,
-              ...(who.uid ? { uid: who.uid } : {}),
-              groups: who.groups,
-              extra: who.extra,
-              resourceAttributes: {
-                group: TENANT_API_GROUP,
-                version: TENANT_API_VERSION,
-                resource,
-                verb,
-                namespace,
-                name,
-              },
-            },
-          },
-          signal: AbortSignal.timeout(REVIEW_TIMEOUT_MS),
-        },
-      );
-      return {
-        allowed: review.status?.allowed === true,
-        ...(review.status?.reason ? { reason: review.status.reason } : {}),
-      };
-    },
+    decide: (who, verb, resource, namespace, name) =>
+      reviewAccess(client, who, {
+        group: TENANT_API_GROUP,
+        version: TENANT_API_VERSION,
+        resource,
+        verb,
+        namespace,
+        name,
+      }),
   };
 }
 

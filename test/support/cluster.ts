@@ -68,6 +68,8 @@ export async function startTestOperator(
     tenantApi?: OperatorOptions['tenantApi'];
     /** The platform's nudges configuration (default: the built-in one). */
     nudges?: NudgeSettings;
+    /** Serve the console (Switchboard). */
+    console?: OperatorOptions['console'];
   } = {},
 ): Promise<{ op: RunningOperator; stop: () => Promise<void> }> {
   const kc = loadKubeConfig(inject('kubeconfig'));
@@ -94,6 +96,7 @@ export async function startTestOperator(
         ? { denialAudit: { ...inject('denialAudit'), host: '127.0.0.1' } }
         : {}),
       ...(opts.tenantApi ? { tenantApi: opts.tenantApi } : {}),
+      ...(opts.console ? { console: opts.console } : {}),
     },
     abort.signal,
   );

@@ -31,6 +31,12 @@ export interface TestProviderOptions {
    * broken JWKS while discovery and the other endpoints stay the real provider's.
    */
   intercept?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * Sign in as this account (and consent to what the client asks) whenever the provider asks
+   * for an interaction, as a person at its sign-in page would: for authorization code flows
+   * driven by a browser. Without it, the sign-in page is a stub.
+   */
+  signInAs?: string;
 }
 
 export interface TestProvider {
@@ -53,6 +59,23 @@ const DEFAULT_CLAIMS: Record<string, string[]> = {
 /** The little of oidc-provider's API used here (it ships no type declarations). */
 interface ProviderInstance {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  interactionDetails(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<{ prompt: { name: string }; params: { client_id: string; scope: string }; grantId?: string }>;
+  interactionFinished(
+    req: IncomingMessage,
+    res: ServerResponse,
+    result: Record<string, unknown>,
+    opts: { mergeWithLastSubmission: boolean },
+  ): Promise<void>;
+  Grant: new (o: {
+    accountId: string;
+    clientId: string;
+  }) => {
+    addOIDCScope(scope: string): void;
+    save(): Promise<string>;
+  };
 }
 type ProviderConstructor = new (issuer: string, configuration: Record<string, unknown>) => ProviderInstance;
 
@@ -75,10 +98,14 @@ export async function startTestProvider(opts: TestProviderOptions): Promise<Test
   ]);
 
   // The provider needs its issuer, which needs the port: listen first, attach the handler after.
+  let provider: ProviderInstance | undefined;
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server: Server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
     if (opts.intercept?.(req, res)) return;
-    if (req.url?.startsWith('/interaction/')) return loginPage(res);
+    if (req.url?.startsWith('/interaction/'))
+      return opts.signInAs && provider
+        ? void finishInteraction(provider, opts.signInAs, req, res)
+        : loginPage(res);
     if (handler) return handler(req, res);
     res.writeHead(503).end();
   });
@@ -90,7 +117,7 @@ export async function startTestProvider(opts: TestProviderOptions): Promise<Test
   const issuer = `https://127.0.0.1:${port}`;
 
   const claims = opts.claims ?? DEFAULT_CLAIMS;
-  const provider = new Provider(issuer, {
+  provider = new Provider(issuer, {
     clients: opts.clients,
     claims,
     scopes: ['openid', 'offline_access', ...(opts.scopes ?? [])],
@@ -141,6 +168,33 @@ export async function startTestProvider(opts: TestProviderOptions): Promise<Test
         server.closeAllConnections();
       }),
   };
+}
+
+/** The sign-in page's work: the account signs in, then consents to the scopes asked for. */
+async function finishInteraction(
+  provider: ProviderInstance,
+  accountId: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  try {
+    const details = await provider.interactionDetails(req, res);
+    if (details.prompt.name === 'login') {
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId } },
+        { mergeWithLastSubmission: false },
+      );
+      return;
+    }
+    const grant = new provider.Grant({ accountId, clientId: details.params.client_id });
+    grant.addOIDCScope(details.params.scope);
+    const grantId = await grant.save();
+    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  } catch (e) {
+    res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e));
+  }
 }
 
 /** An RSA signing key as a private JWK with kid, alg and use, as a production provider publishes. */
