@@ -19,6 +19,7 @@ import {
   adminClient,
   operatorClient,
   startTestOperator,
+  TEST_SHARD_LABEL,
   tenantManifest,
   uniqueName,
   waitReady,
@@ -33,6 +34,11 @@ import { waitFor } from '../support/wait.ts';
  * each page is visited once where the flows allow, checked by axe-core and screenshotted.
  */
 const XSS = '<script>alert(1)</script>';
+// Its operator runs nudge timings no other test does, and the admin's cohorts count what it
+// serves: this file's tenants are its own (a test shard).
+const SHARD = uniqueName('sb');
+const shardTenant = (name: string, spec: Parameters<typeof tenantManifest>[1] = {}) =>
+  tenantManifest(name, spec, { [TEST_SHARD_LABEL]: SHARD });
 const A = uniqueName('sb-a');
 const B = uniqueName('sb-b');
 const C = uniqueName('sb-c');
@@ -126,6 +132,7 @@ beforeAll(async () => {
     () => '',
   );
   const started = await startTestOperator(admin, {
+    shard: SHARD,
     nudges,
     console: {
       port,
@@ -141,12 +148,12 @@ beforeAll(async () => {
     },
   });
   stop = started.stop;
-  await apply(admin, TenantResource, tenantManifest(A, { displayName: XSS, owners: [sa('alice')] }));
-  await apply(admin, TenantResource, tenantManifest(B, { displayName: 'Bob & Co', owners: [sa('bob')] }));
+  await apply(admin, TenantResource, shardTenant(A, { displayName: XSS, owners: [sa('alice')] }));
+  await apply(admin, TenantResource, shardTenant(B, { displayName: 'Bob & Co', owners: [sa('bob')] }));
   await apply(
     admin,
     TenantResource,
-    tenantManifest(C, {
+    shardTenant(C, {
       displayName: 'Carol via OIDC',
       owners: [{ name: `${provider.issuer}#${OIDC_SUB}` }],
     }),
@@ -164,7 +171,7 @@ beforeAll(async () => {
   // The cohort: four tenants whose checklist items are seeded into the growth log, three done
   // a second after signup, one halfway. They are the only tenants signed up since `since`.
   for (const name of SEEDS) {
-    const t = await apply(admin, TenantResource, tenantManifest(name));
+    const t = await apply(admin, TenantResource, shardTenant(name));
     since ||= t.metadata.creationTimestamp ?? '';
     const created = Date.parse(t.metadata.creationTimestamp ?? '');
     const items = SEEDS.indexOf(name) === 3 ? ACTIVATION_ITEMS.slice(0, 2) : ACTIVATION_ITEMS;
@@ -186,9 +193,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await stop?.();
   await provider?.stop();
-  for (const t of [A, B, C, ...SEEDS]) await admin.delete(TenantResource, t).catch(() => {});
+  // Only this file's operator serves its tenants: they go while it runs.
+  const all = [A, B, C, ...SEEDS];
+  for (const t of all) await admin.delete(TenantResource, t).catch(() => {});
+  await waitFor(
+    'the tenants to be gone',
+    async () => (await Promise.all(all.map((t) => admin.find(TenantResource, t)))).every((t) => !t),
+    { timeoutMs: 120_000 },
+  ).catch((e: unknown) => console.error(e));
+  await stop?.();
   await admin.delete(Builtin.ClusterRoleBinding, usersNs).catch(() => {});
   await admin.delete(Builtin.Namespace, usersNs).catch(() => {});
   asOperator?.close();
