@@ -9,6 +9,7 @@ import {
 import { type GrowthEvent, GrowthEventType, growthEvent } from './events.ts';
 
 const created = '2026-11-25T10:00:00Z';
+const owners = [{ name: 'alice' }, { name: 'bob' }];
 const action = (type: string, time: string, data: Record<string, unknown>, tenant = 'acme') =>
   growthEvent({ tenant, type, key: time, time, data, origin: 'tenantry-system' });
 
@@ -28,6 +29,7 @@ describe('observedCompletions', () => {
         action(GrowthEventType.UsageViewed, '2026-11-25T14:00:00Z', { by: 'bob' }),
         action(GrowthEventType.UsageViewed, '2026-11-25T15:00:00Z', { by: 'alice' }),
       ],
+      owners,
     });
     expect(done).toEqual([
       { item: 'identityConnected', at: '2026-11-25T10:02:00Z', by: '' },
@@ -49,8 +51,34 @@ describe('observedCompletions', () => {
         // An earlier tenant called acme, deleted and created again.
         action(GrowthEventType.UsageViewed, '2026-11-24T09:00:00Z', { by: 'alice' }),
       ],
+      owners,
     });
     expect(done).toEqual([]);
+  });
+
+  it("counts only the tenant's own admins: owners by name, service account or group, not a platform admin", () => {
+    const export_ = (data: Record<string, unknown>) => [
+      action(GrowthEventType.EvidenceExported, '2026-11-25T13:00:00Z', data),
+    ];
+    const done = (
+      data: Record<string, unknown>,
+      who = owners as Parameters<typeof observedCompletions>[0]['owners'],
+    ) =>
+      observedCompletions({ tenant: 'acme', created, approvals: [], events: export_(data), owners: who }).map(
+        (c) => c.by,
+      );
+    expect(done({ by: 'platform-admin', groups: ['system:masters'] })).toEqual([]);
+    expect(done({ by: 'alice', groups: [] })).toEqual(['alice']);
+    expect(done({ by: 'carol', groups: ['acme-admins'] }, [{ kind: 'Group', name: 'acme-admins' }])).toEqual([
+      'carol',
+    ]);
+    expect(
+      done({ by: 'system:serviceaccount:acme-system:ci' }, [
+        { kind: 'ServiceAccount', namespace: 'acme-system', name: 'ci' },
+      ]),
+    ).toEqual(['system:serviceaccount:acme-system:ci']);
+    // A user named like the group is not in it.
+    expect(done({ by: 'acme-admins', groups: [] }, [{ kind: 'Group', name: 'acme-admins' }])).toEqual([]);
   });
 });
 

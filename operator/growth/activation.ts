@@ -1,4 +1,5 @@
 import type { ActivationItem, ActivationItemName, ActivationStatus } from '../api/v1alpha1/growth.ts';
+import type { TenantOwner } from '../api/v1alpha1/index.ts';
 import { type GrowthEvent, GrowthEventType, growthEvent } from './events.ts';
 
 /**
@@ -25,9 +26,10 @@ export interface Completion {
   by: string;
 }
 
-/** What the tenant API records with an action: the admin who did it. */
+/** What the tenant API records with an action: the admin who did it, and her groups. */
 export interface TenantActionData {
   by?: unknown;
+  groups?: unknown;
 }
 
 /** What completes items, as the operator sees it now. */
@@ -41,6 +43,8 @@ export interface ActivationSources {
   approvals: ReadonlyArray<{ approvedBy?: string | undefined; approvedAt?: string | undefined }>;
   /** The tenant's growth log, oldest first. */
   events: readonly GrowthEvent<unknown>[];
+  /** spec.owners: only their actions count (not a platform admin's look at the tenant). */
+  owners: readonly TenantOwner[];
 }
 
 const ACTION_ITEMS: ReadonlyArray<[string, ActivationItemName]> = [
@@ -56,6 +60,22 @@ export function actorOf(e: GrowthEvent<unknown>): string | undefined {
   return typeof by === 'string' && by !== '' ? by : undefined;
 }
 
+/**
+ * Whether the action was the tenant's own admins': its user is an owner (a User, or a
+ * ServiceAccount as the API server names it) or is in an owner Group, as authenticated.
+ */
+export function byOwner(e: GrowthEvent<unknown>, owners: readonly TenantOwner[]): boolean {
+  const by = actorOf(e);
+  if (by === undefined) return false;
+  const raw = (e.data as TenantActionData | null)?.groups;
+  const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : [];
+  return owners.some((o) => {
+    if (o.kind === 'Group') return groups.includes(o.name);
+    if (o.kind === 'ServiceAccount') return by === `system:serviceaccount:${o.namespace ?? ''}:${o.name}`;
+    return by === o.name;
+  });
+}
+
 /** Items the sources show done now, each with its earliest attributable event. */
 export function observedCompletions(s: ActivationSources): Completion[] {
   const out: Completion[] = [];
@@ -67,7 +87,7 @@ export function observedCompletions(s: ActivationSources): Completion[] {
   const created = ms(s.created);
   for (const [type, item] of ACTION_ITEMS) {
     const first = s.events.find(
-      (e) => e.type === type && e.subject === s.tenant && ms(e.time) >= created && actorOf(e) !== undefined,
+      (e) => e.type === type && e.subject === s.tenant && ms(e.time) >= created && byOwner(e, s.owners),
     );
     if (first) out.push({ item, at: first.time, by: actorOf(first) ?? '' });
   }

@@ -41,6 +41,7 @@ export async function activation(
     identityConnectedAt: identity?.status === 'True' ? identity.lastTransitionTime : undefined,
     approvals: addOnsOf(deps.addons, name).flatMap((a) => (a.status?.approval ? [a.status.approval] : [])),
     events,
+    owners: tenant.spec.owners,
   });
   const checklist = activationChecklist(recordedCompletions(events, uid), observed);
   const origin = deps.growthLog.origin;

@@ -30,7 +30,7 @@ const binding = (namespace: string, role: string, subjects = [{ kind: 'User', na
   subjects,
 });
 /** A day of acme's growth log with an evidence export; `labels` overrides what the operator writes. */
-const exported = (labels: Record<string, string> = {}) => ({
+const exported = (labels: Record<string, string> = {}, by = 'alice') => ({
   metadata: {
     name: growthLogName('acme', '2026-12-09'),
     namespace: 'tenantry-system',
@@ -49,7 +49,7 @@ const exported = (labels: Record<string, string> = {}) => ({
         type: GrowthEventType.EvidenceExported,
         key: 'x',
         time: '2026-12-09T00:00:00Z',
-        data: {},
+        data: { by },
         origin: 'tenantry-system',
       }),
     ]),
@@ -82,6 +82,8 @@ describe('the nudges step', () => {
     // A day whose labels do not name the day the operator wrote it as is not acme's log.
     expect(active([], [exported({ 'tenantry.dev/growth-log': '2026-12-08' })])).toContain('exportEvidence');
     expect(active([], [exported()])).not.toContain('exportEvidence');
+    // A platform admin looking at the tenant's evidence is no export by its admins.
+    expect(active([], [exported({}, 'platform-admin')])).toContain('exportEvidence');
   });
 
   it('drops status.nudges with the feature off', () => {

@@ -1,5 +1,6 @@
 import { systemNamespaceOf, tenantOfSystemNamespace } from '../../api/names.ts';
 import type { ActiveNudge, Tenant, TenantStatus } from '../../api/v1alpha1/index.ts';
+import { byOwner } from '../../growth/activation.ts';
 import { type GrowthEvent, GrowthEventType } from '../../growth/events.ts';
 import type { GrowthLogIndex } from '../../growth/log-index.ts';
 import { describeMilestone, nudgeActedOnEvents } from '../../growth/milestones.ts';
@@ -65,8 +66,9 @@ function factsOf(
 ): TenantFacts {
   const name = tenant.metadata.name ?? '';
   const sys = systemNamespaceOf(name);
+  // The tenant's own admins' exports: a platform admin looking at its evidence is not one.
   const exports = log
-    .filter((e) => e.type === GrowthEventType.EvidenceExported)
+    .filter((e) => e.type === GrowthEventType.EvidenceExported && byOwner(e, tenant.spec.owners))
     .map((e) => Date.parse(e.time));
   const ready = status.conditions?.find((c) => c.type === Ready);
   return {
