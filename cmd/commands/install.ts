@@ -10,13 +10,27 @@ export function installCommand(): Command {
     .option('--context <name>', 'kubeconfig context')
     .option('-n, --namespace <ns>', 'namespace of the operator', DEFAULT_NAMESPACE)
     .option('--crds-only', 'install only the CRDs')
+    .option(
+      '--console',
+      'also let the operator review sign-ins and requests for the console (tenantry run --console-address)',
+    )
     .action(
-      async (opts: { kubeconfig?: string; context?: string; namespace: string; crdsOnly?: boolean }) => {
+      async (opts: {
+        kubeconfig?: string;
+        context?: string;
+        namespace: string;
+        crdsOnly?: boolean;
+        console?: boolean;
+      }) => {
         const client = await clientFor(opts);
         try {
-          const { crds } = await install(client, { namespace: opts.namespace, rbac: !opts.crdsOnly });
+          const { crds } = await install(client, {
+            namespace: opts.namespace,
+            rbac: !opts.crdsOnly,
+            console: Boolean(opts.console),
+          });
           process.stderr.write(
-            `installed ${crds.length} CRDs${opts.crdsOnly ? '' : ` and RBAC in ${opts.namespace}`}\n`,
+            `installed ${crds.length} CRDs${opts.crdsOnly ? '' : ` and RBAC in ${opts.namespace}${opts.console ? ', with the console' : ''}`}\n`,
           );
         } finally {
           client.close();

@@ -7,6 +7,7 @@ import type { Secret } from '../runtime/kube/core.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
 import { Builtin, type ResourceType } from '../runtime/kube/resource.ts';
 import { TENANT_API_TLS_SECRET } from '../tenantapi/names.ts';
+import { consoleRbac } from './console.ts';
 import { operatorRbac } from './rbac.ts';
 import { installTenantApi } from './tenant-api.ts';
 
@@ -34,13 +35,22 @@ async function tenantApiCa(client: KubeClient, namespace: string): Promise<strin
  */
 export async function install(
   client: KubeClient,
-  opts: { namespace: string; crdsDir?: string; rbac?: boolean; clock?: Clock; timeoutMs?: number },
+  opts: {
+    namespace: string;
+    crdsDir?: string;
+    rbac?: boolean;
+    /** Also what serving the console takes (TokenReviews and SubjectAccessReviews). */
+    console?: boolean;
+    clock?: Clock;
+    timeoutMs?: number;
+  },
 ): Promise<{ crds: string[]; tenantApi: boolean }> {
   const clock = opts.clock ?? realClock;
   const crds = readCrds(opts.crdsDir);
   for (const crd of crds) await apply(client, Builtin.CustomResourceDefinition, crd);
   if (opts.rbac ?? true) {
     for (const obj of operatorRbac(opts.namespace)) await apply(client, typeOf(obj), obj);
+    if (opts.console) for (const obj of consoleRbac(opts.namespace)) await apply(client, typeOf(obj), obj);
   }
   // Admission policies reference the CRDs (paramKind Entitlement): install them after.
   const policies = staticAdmission(opts.namespace);
