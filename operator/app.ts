@@ -75,6 +75,8 @@ export interface OperatorOptions {
         tls?: () => { cert: string; key: string };
         oidc?: OidcOptions;
         loginRateLimit?: RateLimit;
+        /** Secure cookies and HSTS (default: when serving TLS itself). */
+        secureCookies?: boolean;
       }
     | undefined;
 }

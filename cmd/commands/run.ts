@@ -46,6 +46,7 @@ interface RunOptions {
   consoleAddress?: string;
   consoleTlsCertFile?: string;
   consoleTlsKeyFile?: string;
+  consoleInsecureCookies?: boolean;
   consoleOidcIssuer?: string;
   consoleOidcClientId?: string;
   consoleOidcClientSecretFile?: string;
@@ -166,6 +167,9 @@ function consoleOptions(opts: RunOptions) {
     ...parsePort(opts.consoleAddress, '--console-address'),
     ...(tls ? { tls } : {}),
     ...(oidc ? { oidc } : {}),
+    // Without its own TLS the console sits behind a TLS-terminating Ingress: the browser speaks
+    // https, so cookies stay Secure unless the platform says it really serves plain http.
+    secureCookies: !opts.consoleInsecureCookies,
   };
 }
 
@@ -363,6 +367,10 @@ export function runCommand(): Command {
         '--nudges-config <file>',
         'YAML: which tenants get which admin nudge, frequency caps, quiet periods and webhook receivers (default: built-in targeting, Events only)',
       ).env('TENANTRY_NUDGES_CONFIG'),
+    )
+    .option(
+      '--console-insecure-cookies',
+      'the console is reached over plain http (no TLS anywhere): cookies without Secure, no HSTS (never on a shared network)',
     )
     .option(
       '--console-address <addr>',

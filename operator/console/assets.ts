@@ -16,7 +16,7 @@ const ASSETS: Record<string, { url: URL; type: string }> = {
 const loaded = new Map<string, Buffer>();
 
 export function serveAsset(res: ServerResponse, name: string): void {
-  const asset = ASSETS[name];
+  const asset = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
   if (!asset) {
     res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain' });
     res.end('not found');

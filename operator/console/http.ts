@@ -68,8 +68,10 @@ export function send(
   body: string,
   headers: Record<string, string | string[]> = {},
 ): void {
+  // Pages carry data and the session's CSRF token: nothing is cached unless a caller says so.
   res.writeHead(status, {
     ...SECURITY_HEADERS,
+    ...NO_STORE,
     'Content-Type': 'text/html; charset=utf-8',
     ...headers,
   });

@@ -67,8 +67,11 @@ function fetchWithCa(ca: string): client.CustomFetch {
 
 /**
  * The claims of an ID token as the API server's OIDC authenticator would take them: the user
- * from the username claim with its prefix (an email only when email_verified is not false),
- * the groups from the groups claim with theirs. A claim missing is an error naming it.
+ * from the username claim with its prefix (an email only when email_verified is true or
+ * absent), the groups from the groups claim with theirs. A claim missing is an error naming
+ * it. The console's IdP need not be one the API server trusts, and the SubjectAccessReviews
+ * believe whatever identity is built here: so a user or group in Kubernetes' reserved
+ * `system:` space (system:masters, a service account) is refused, whatever the prefixes.
  */
 export function identityFromClaims(claims: Record<string, unknown>, o: OidcOptions): Identity {
   const claim = o.usernameClaim ?? 'sub';
@@ -77,21 +80,26 @@ export function identityFromClaims(claims: Record<string, unknown>, o: OidcOptio
     throw new OidcLoginError(
       `the ID token has no "${claim}" claim (the console's --console-oidc-username-claim)`,
     );
-  if (claim === 'email' && claims.email_verified === false)
-    throw new OidcLoginError('the ID token says email_verified: false; an unverified email is no user name');
-  const prefix =
-    o.usernamePrefix === '-' ? '' : (o.usernamePrefix ?? (claim === 'email' ? '' : `${o.issuer}#`));
+  if (claim === 'email' && claims.email_verified !== undefined && claims.email_verified !== true)
+    throw new OidcLoginError(
+      `the ID token's email_verified is ${JSON.stringify(claims.email_verified)}, not true; an unverified email is no user name`,
+    );
+  // Empty is unset, as for the API server: the default prefix.
+  const given = o.usernamePrefix === '' ? undefined : o.usernamePrefix;
+  const prefix = given === '-' ? '' : (given ?? (claim === 'email' ? '' : `${o.issuer}#`));
   const groupsClaim = o.groupsClaim ?? 'groups';
   const raw = claims[groupsClaim];
   const groups = (Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : []).filter(
     (g): g is string => typeof g === 'string',
   );
-  return {
-    user: `${prefix}${name}`,
-    groups: [...groups.map((g) => `${o.groupsPrefix ?? ''}${g}`), 'system:authenticated'],
-    extra: {},
-    via: 'token',
-  };
+  const user = `${prefix}${name}`;
+  const mapped = groups.map((g) => `${o.groupsPrefix ?? ''}${g}`);
+  const reserved = [user, ...mapped].find((n) => n.startsWith('system:'));
+  if (reserved !== undefined)
+    throw new OidcLoginError(
+      `the ID token maps to "${reserved}", a name Kubernetes reserves (system:); set a prefix (--console-oidc-username-prefix, --console-oidc-groups-prefix) or fix the claim`,
+    );
+  return { user, groups: [...mapped, 'system:authenticated'], extra: {}, via: 'token' };
 }
 
 /** The authorization code flow with PKCE (S256), state and nonce, through openid-client. */

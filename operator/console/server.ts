@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { cohortTable } from '../growth/cohorts.ts';
@@ -54,6 +54,10 @@ export interface ConsoleOptions {
   sessions?: SessionLimits | undefined;
   /** Sign-in attempts per address and per user. */
   loginRateLimit?: RateLimit | undefined;
+  /** Mark cookies Secure and send HSTS (default: when serving TLS itself). */
+  secureCookies?: boolean | undefined;
+  /** Requests per signed-in session. */
+  requestRateLimit?: RateLimit | undefined;
 }
 
 export interface ConsoleServer extends Listening {
@@ -76,13 +80,18 @@ const userKey = (user: string) => createHash('sha256').update(user).digest('hex'
  */
 export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer> {
   const log = opts.log.child({ component: 'console' });
-  const secure = opts.tls !== undefined;
+  const tlsHere = opts.tls !== undefined;
+  // Behind a TLS-terminating Ingress the browser still speaks https: cookies stay Secure unless
+  // the console is really reached over plain http (tenantry switchboard on loopback, tests).
+  const secure = opts.secureCookies ?? tlsHere;
   const sessions = new SessionStore(opts.clock, opts.sessions);
   const oidcLogins = new PendingStore<OidcPending>(opts.clock);
   const oidc = opts.oidc ? new OidcSignIn(opts.oidc) : undefined;
   const limit = opts.loginRateLimit ?? { burst: 10, perSecond: 0.2 };
   const byAddress = new RateLimiter(limit, opts.clock);
   const byUser = new RateLimiter(limit, opts.clock);
+  const bySession = new RateLimiter(opts.requestRateLimit ?? { burst: 60, perSecond: 10 }, opts.clock);
+  let localCode = opts.local?.code;
   const strict = (maxAgeSeconds?: number) => ({
     secure,
     sameSite: 'Strict' as const,
@@ -123,10 +132,15 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     redirect(res, '/tenants', { 'Set-Cookie': set });
   };
 
-  const limited = (res: ServerResponse, key: string, limiter: RateLimiter): boolean => {
+  const limited = (
+    res: ServerResponse,
+    key: string,
+    limiter: RateLimiter,
+    what = 'Too many sign-in attempts',
+  ): boolean => {
     const wait = limiter.take(key);
     if (!wait) return false;
-    send(res, 429, errorPage(429, 'Too many sign-in attempts', `Try again in ${wait} seconds.`), {
+    send(res, 429, errorPage(429, what, `Try again in ${wait} seconds.`), {
       ...NO_STORE,
       'Retry-After': String(wait),
     });
@@ -208,12 +222,20 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
     if (path === '/login' && method === 'GET') return signIn(res, cookies);
     if (path === '/favicon.ico') return serveAsset(res, path);
     if (path === '/login' && method === 'POST') return login(req, res, address, cookies);
-    if (path === '/login/oidc' && method === 'GET') return oidcStart(res);
-    if (path === '/login/oidc/callback' && method === 'GET') return oidcCallback(res, url, cookies);
+    if (path === '/login/oidc' && method === 'GET') {
+      if (limited(res, `addr:${address}`, byAddress)) return;
+      return oidcStart(res);
+    }
+    if (path === '/login/oidc/callback' && method === 'GET') {
+      if (limited(res, `addr:${address}`, byAddress)) return;
+      return oidcCallback(res, url, cookies);
+    }
     if (path === '/login/local' && method === 'GET' && opts.local) {
       if (limited(res, `addr:${address}`, byAddress)) return;
-      if (!sameSecret(url.searchParams.get('code') ?? undefined, opts.local.code))
-        return signIn(res, cookies, 'That link is not valid.', 403);
+      if (localCode === undefined || !sameSecret(url.searchParams.get('code') ?? undefined, localCode))
+        return signIn(res, cookies, 'That link is not valid (it signs in once).', 403);
+      // One sign-in per link: the code may linger in a browser's history or a process list.
+      localCode = undefined;
       return startSession(res, opts.local.who, 'local');
     }
 
@@ -223,6 +245,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
       return send(res, 401, errorPage(401, 'Signed out', 'Your session has ended; sign in again.'), NO_STORE);
     }
     const who = session.who;
+    // Each page costs reviews, reads and a log write: one session cannot make the operator busy.
+    if (limited(res, `session:${session.id}`, bySession, 'Too many requests')) return;
     let form: URLSearchParams | undefined;
     if (method === 'POST') {
       form = await readForm(req);
@@ -326,12 +350,14 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    // Once a browser has reached the console over https, it never comes back over http.
+    if (secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
     route(req, res).catch((e: unknown) => {
       if (e instanceof BodyTooLarge) return send(res, 413, errorPage(413, 'Too large', e.message));
       const status = (e as { code?: number }).code;
       if (typeof status === 'number' && status >= 400 && status < 500 && status !== 404)
         return send(res, status, errorPage(status, 'Refused', (e as Error).message), NO_STORE);
-      const id = Math.random().toString(36).slice(2, 10);
+      const id = randomUUID();
       log.error({ err: (e as Error).message, id }, 'console request failed');
       if (!res.headersSent)
         send(
@@ -352,8 +378,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<ConsoleServer>
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   const listening = await listen(server as http.Server, opts.port, opts.host, (port) =>
-    log.info({ port, tls: secure }, 'serving the console (Switchboard)'),
+    log.info({ port, tls: tlsHere, secureCookies: secure }, 'serving the console (Switchboard)'),
   );
   const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
-  return { ...listening, url: `${secure ? 'https' : 'http'}://${host}:${listening.port}`, sessions };
+  return { ...listening, url: `${tlsHere ? 'https' : 'http'}://${host}:${listening.port}`, sessions };
 }

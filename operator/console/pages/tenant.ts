@@ -192,7 +192,7 @@ function evidence(v: TenantView) {
           <tbody>${items.map(
             (
               e,
-            ) => html`<tr><th scope="row">${e.step ?? e.name}</th><td>${e.kind}</td><td>${when(e.signedAt)} <span class="muted">${e.keyId}</span></td>
+            ) => html`<tr><th scope="row">${e.step ?? e.name}</th><td>${e.kind}</td><td>${when(e.signedAt)} <span class="muted digest">${e.keyId}</span></td>
               <td>${e.verified ? badge('ok', 'verified') : badge('bad', `does not verify: ${e.problem ?? ''}`)}</td></tr>`,
           )}</tbody>
         </table>`,

@@ -7,14 +7,32 @@ export interface TenantFilters {
   region: string;
   band: string;
   ready: string;
+  /** 1-based page of PAGE_SIZE rows. */
+  page: number;
 }
 
-export const filtersOf = (query: URLSearchParams): TenantFilters => ({
-  q: (query.get('q') ?? '').slice(0, 100),
-  region: (query.get('region') ?? '').slice(0, 63),
-  band: query.get('band') ?? '',
-  ready: query.get('ready') ?? '',
-});
+/** Rows a page shows: a thousand rows are more than a browser lays out in a glance's time. */
+export const PAGE_SIZE = 100;
+
+export const filtersOf = (query: URLSearchParams): TenantFilters => {
+  const page = Number.parseInt(query.get('page') ?? '1', 10);
+  return {
+    q: (query.get('q') ?? '').slice(0, 100),
+    region: (query.get('region') ?? '').slice(0, 63),
+    band: query.get('band') ?? '',
+    ready: query.get('ready') ?? '',
+    page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
+  };
+};
+
+/** The link to another page of the same filtered list. */
+function pageLink(f: TenantFilters, page: number): string {
+  const q = new URLSearchParams();
+  for (const k of ['q', 'region', 'band', 'ready'] as const) if (f[k]) q.set(k, f[k]);
+  if (page > 1) q.set('page', String(page));
+  const text = q.toString();
+  return `/tenants${text ? `?${text}` : ''}`;
+}
 
 export const readyOf = (t: Tenant) => t.status?.conditions?.find((c) => c.type === 'Ready');
 
@@ -46,9 +64,21 @@ export function tenantsPage(o: {
   regions: string[];
 }) {
   const f = o.filters;
-  const rows = o.tenants
+  const matching = o.tenants
     .filter((t) => matches(t, f))
     .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
+  const current = Math.min(f.page, pages);
+  const first = (current - 1) * PAGE_SIZE;
+  const rows = matching.slice(first, first + PAGE_SIZE);
+  const pager =
+    pages > 1
+      ? html`<nav class="pager" aria-label="Pages of tenants">
+          ${current > 1 ? html`<a href=${pageLink(f, current - 1)} rel="prev">Previous</a>` : null}
+          <span>Page ${current} of ${pages}</span>
+          ${current < pages ? html`<a href=${pageLink(f, current + 1)} rel="next">Next</a>` : null}
+        </nav>`
+      : null;
   return page(
     'Tenants',
     o.viewer,
@@ -69,7 +99,11 @@ export function tenantsPage(o: {
         ])}
         <button type="submit">Filter</button>
       </form>
-      <p class="count">${rows.length} of ${o.tenants.length} tenants</p>
+      <p class="count">${
+        matching.length > rows.length
+          ? `${first + 1}–${first + rows.length} of ${matching.length} matching`
+          : `${matching.length}`
+      } of ${o.tenants.length} tenants</p>
       <table class="tenants">
         <caption class="sr-only">Tenants you may see</caption>
         <thead>
@@ -90,6 +124,7 @@ export function tenantsPage(o: {
             </tr>`;
           })}
         </tbody>
-      </table>`,
+      </table>
+      ${pager}`,
   );
 }
