@@ -311,7 +311,9 @@ async function main(): Promise<void> {
     console.log(`${''.padEnd(26)}${'p50'.padStart(8)}${'p95'.padStart(8)}`);
     for (const [label, xs] of rows)
       console.log(`${label.padEnd(26)}${f(percentile(xs, 50))}${f(percentile(xs, 95))}`);
-    console.log(`Tenants page: ${(tenantsPageBytes / 1024).toFixed(0)} KiB of HTML (its first page of rows, of ${N})`);
+    console.log(
+      `Tenants page: ${(tenantsPageBytes / 1024).toFixed(0)} KiB of HTML (its first page of rows, of ${N})`,
+    );
     console.log(
       `caches with ${mem.tenants} tenants: heap +${mem.heapMiB.toFixed(1)} MiB, RSS +${mem.rssMiB.toFixed(1)} MiB (${mem.rssTotalMiB.toFixed(0)} MiB in all; ${((mem.heapMiB * 1024) / mem.tenants).toFixed(1)} KiB heap a tenant); their Tenants page rendered in ${mem.renderMs.toFixed(0)} ms`,
     );
