@@ -280,7 +280,12 @@ describe('the tenant API pipeline', () => {
   });
   it('limits callers by address before their token is reviewed, and reads no body for an unknown one', async () => {
     const asked: string[] = [];
-    const counting: TokenReviewer = { review: (t) => (asked.push(t), reviewer.review(t)) };
+    const counting: TokenReviewer = {
+      review: (t) => {
+        asked.push(t);
+        return reviewer.review(t);
+      },
+    };
     const clock = new FakeClock(Date.parse('2026-11-05T10:00:00Z'));
     await start({ reviewer: counting, addressLimiter: new RateLimiter({ burst: 3, perSecond: 1 }, clock) });
     peer = { ...PLAIN, address: '10.0.0.9' };
