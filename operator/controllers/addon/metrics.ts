@@ -11,6 +11,9 @@ const READY = ['True', 'False', 'Unknown'] as const;
  * provisioned" rather than "no data" before the first add-on.
  */
 export function addonGauges(registry: Registry, addons: Cache<AddOn>): void {
+  // A second add-on controller on the same manager (the test harness builds every controller's
+  // wiring) reads the same shared cache: one gauge serves both.
+  if (registry.getSingleMetric('tenantry_addons')) return;
   new Gauge({
     name: 'tenantry_addons',
     help: 'AddOns by type (DedicatedCompute, AuditArchive) and Ready condition status (True, False, Unknown)',
