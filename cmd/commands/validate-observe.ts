@@ -447,7 +447,20 @@ async function admissionProbes(client: KubeClient, canary: string): Promise<Admi
         apiVersion: 'tenantry.dev/v1alpha1',
         kind: 'AddOn',
         metadata: { name: 'validation-probe', namespace: systemNamespaceOf(canary) },
-        spec: { type: 'AuditArchive', approval: { reason: 'validation probe (dry run)' } },
+        // Valid by the schema, so only admission can refuse it.
+        spec: {
+          type: 'AuditArchive',
+          approval: { reason: 'validation probe (dry run)' },
+          auditArchive: {
+            bucket: {
+              endpoint: 'https://s3.example.invalid',
+              region: 'eu-west-1',
+              name: 'validation-probe',
+              credentialsSecretRef: { name: 'validation-probe' },
+            },
+            retentionDays: 365,
+          },
+        },
       },
     },
   ];
