@@ -14,6 +14,7 @@ import { nudgesCommand } from './commands/nudges.ts';
 import { runCommand } from './commands/run.ts';
 import { signupCommand } from './commands/signup.ts';
 import { switchboardCommand } from './commands/switchboard.ts';
+import { validateCommand } from './commands/validate.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -40,7 +41,8 @@ export function program(): Command {
     .addCommand(cohortsCommand())
     .addCommand(eventsCommand())
     .addCommand(nudgesCommand())
-    .addCommand(switchboardCommand());
+    .addCommand(switchboardCommand())
+    .addCommand(validateCommand());
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,225 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { signingKeyFromPem } from '../../operator/evidence/keys.ts';
+import { signStatement } from '../../operator/evidence/sign.ts';
+import { canonicalJson } from '../../operator/evidence/statement.ts';
+import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
+import { apply } from '../../operator/runtime/apply.ts';
+import { Builtin } from '../../operator/runtime/kube/resource.ts';
+import { clusterIdentityBlob, validationStatements } from '../../operator/validation/evidence.ts';
+import { judge, type Report } from '../../operator/validation/judge.ts';
+import { assertRunRecord, type RunRecord } from '../../operator/validation/record.ts';
+import { resultsConfigMap } from '../../operator/validation/results-configmap.ts';
+import { CliError } from '../exit-codes.ts';
+import { clientFor } from '../kubeconfig.ts';
+import { validationJunit, validationTable } from '../render/validation.ts';
+import { bundleFileName, subjectFileName } from './evidence-files.ts';
+import { observe } from './validate-observe.ts';
+
+/** validate's exit codes: 4 is "warnings only" here, not a timeout. */
+export const VALIDATE_EXIT = { pass: 0, fail: 1, usage: 2, unreachable: 3, warnings: 4 } as const;
+
+interface ValidateOptions {
+  bundle?: string;
+  output: string;
+  evidence?: string;
+  replay?: string;
+  key?: string;
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  lease: string;
+  operatorUrl?: string;
+  canary: boolean;
+  canaryLabel?: string[];
+  canaryTimeout: string;
+  dnsServer?: string[];
+  dnsName: string;
+  record: boolean;
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export function validateCommand(): Command {
+  return new Command('validate')
+    .description(
+      'Prove an install is sound: observe the cluster (API discovery, CRDs, the operator, server-side dry runs of known-bad objects, a canary Tenant created, Ready, its receipt verified and deleted), record the observations (RUN.json) and judge them. ' +
+        'Exit codes: 0 all passed, 1 a check failed, 2 usage, 3 cluster unreachable, 4 warnings only.',
+    )
+    .option('--bundle <name>', 'the DistributionBundle to validate (default: the only one installed)')
+    .option('-o, --output <format>', 'table, json or junit', 'table')
+    .option(
+      '--evidence <dir>',
+      'write RUN.json, the in-toto statements and (with --key) their signed bundles here',
+    )
+    .option(
+      '--key <pem-file>',
+      "sign the evidence with this private key (PKCS#8 PEM, ECDSA P-256): the signature stands for the key's holder, you",
+    )
+    .option('--replay <run.json>', 'judge a recorded run again, offline')
+    .option('--kubeconfig <file>', 'kubeconfig')
+    .option('--context <name>', 'kubeconfig context')
+    .option('-n, --namespace <namespace>', 'the operator namespace', DEFAULT_NAMESPACE)
+    .option('--lease <name>', "the operator's leader Lease", 'tenantry-leader')
+    .option(
+      '--operator-url <url>',
+      "the operator's probe address (default: the tenantry-metrics Service through the API server)",
+    )
+    .option('--no-canary', 'do not create the canary Tenant (admission and onboarding are then skipped)')
+    .option(
+      '--canary-label <key=value>',
+      'label the canary Tenant, e.g. for a sharded operator; repeatable',
+      collect,
+    )
+    .option('--canary-timeout <seconds>', 'how long the canary may take to be Ready, and to be gone', '120')
+    .option(
+      '--dns-server <ip>',
+      "the resolver onboarding uses (default: this machine's); repeatable",
+      collect,
+    )
+    .option('--dns-name <name>', 'the name to resolve', 'kubernetes.io')
+    .option('--no-record', `do not write the results to the ConfigMap tenantry-validation-<bundle>`)
+    .action(async (opts: ValidateOptions) => {
+      if (!['table', 'json', 'junit'].includes(opts.output))
+        throw new CliError(
+          `--output must be table, json or junit, got "${opts.output}"`,
+          VALIDATE_EXIT.usage,
+        );
+      const timeout = Number(opts.canaryTimeout);
+      if (!Number.isFinite(timeout) || timeout <= 0)
+        throw new CliError(
+          `--canary-timeout must be a positive number of seconds, got "${opts.canaryTimeout}"`,
+        );
+      const run = opts.replay ? readRun(opts.replay) : await observeCluster(opts, timeout * 1000);
+      const report = judge(run);
+      if (opts.evidence) await writeEvidence(opts.evidence, run, report, opts.key);
+      process.stdout.write(render(report, run, opts.output));
+      process.exitCode =
+        report.verdict === 'FAILED'
+          ? VALIDATE_EXIT.fail
+          : report.verdict === 'WARNED'
+            ? VALIDATE_EXIT.warnings
+            : VALIDATE_EXIT.pass;
+    });
+}
+
+function render(report: Report, run: RunRecord, output: string): string {
+  if (output === 'junit') return validationJunit(report);
+  if (output === 'json')
+    return `${JSON.stringify({ ...report, cluster: run.cluster, bundle: run.bundle ?? null }, null, 2)}\n`;
+  return validationTable(report);
+}
+
+function readRun(file: string): RunRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CliError(`--replay ${file}: ${(e as Error).message}`, VALIDATE_EXIT.usage);
+  }
+  try {
+    assertRunRecord(value);
+  } catch (e) {
+    throw new CliError(`--replay ${file}: ${(e as Error).message}`, VALIDATE_EXIT.usage);
+  }
+  return value;
+}
+
+function parseLabels(labels: string[]): Record<string, string> {
+  return Object.fromEntries(
+    labels.map((l) => {
+      const i = l.indexOf('=');
+      if (i <= 0) throw new CliError(`--canary-label ${l}: expected key=value`, VALIDATE_EXIT.usage);
+      return [l.slice(0, i), l.slice(i + 1)];
+    }),
+  );
+}
+
+async function observeCluster(opts: ValidateOptions, canaryTimeoutMs: number): Promise<RunRecord> {
+  const client = await clientFor({
+    ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+    ...(opts.context ? { context: opts.context } : {}),
+  });
+  // SIGINT/SIGTERM: the observer stops waiting and deletes the canary before the process ends.
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const run = await observe({
+      client,
+      namespace: opts.namespace,
+      toolVersion: pkg.version,
+      ...(opts.bundle ? { bundle: opts.bundle } : {}),
+      lease: opts.lease,
+      ...(opts.operatorUrl ? { operatorUrl: opts.operatorUrl } : {}),
+      canary: opts.canary,
+      canaryLabels: parseLabels(opts.canaryLabel ?? []),
+      canaryTimeoutMs,
+      dnsServers: opts.dnsServer ?? [],
+      dnsName: opts.dnsName,
+      signal: abort.signal,
+    }).catch((e: unknown) => {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH')
+        throw new CliError(
+          `cannot reach the Kubernetes API server: ${(e as Error).message}`,
+          VALIDATE_EXIT.unreachable,
+        );
+      throw e;
+    });
+    if (abort.signal.aborted) throw new CliError('interrupted; the canary Tenant was deleted', 130);
+    if (opts.record && run.bundle) {
+      const bundled = run as RunRecord & { bundle: NonNullable<RunRecord['bundle']> };
+      await apply(client, Builtin.ConfigMap, resultsConfigMap(opts.namespace, bundled, judge(run), {}));
+    }
+    return run;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    client.close();
+  }
+}
+
+/**
+ * The evidence directory: RUN.json, the subject files (the cluster's identity, the bundle's)
+ * and both statements, signed with --key when given. NAME.subject.json beside
+ * NAME.bundle.json is what `tenantry evidence verify` and `cosign verify-blob-attestation`
+ * check the subject digest against: the cluster identity, so evidence of another cluster
+ * does not verify as this one's.
+ */
+async function writeEvidence(
+  dir: string,
+  run: RunRecord,
+  report: Report,
+  keyFile: string | undefined,
+): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const statements = validationStatements(run, report);
+  const cluster = clusterIdentityBlob(run.cluster.kubeSystemUid);
+  writeFileSync(join(dir, 'RUN.json'), `${JSON.stringify(run, null, 2)}\n`);
+  writeFileSync(join(dir, 'cluster.json'), cluster);
+  if (run.bundle) writeFileSync(join(dir, 'distributionbundle.digest'), `sha256:${run.bundle.digest}\n`);
+  const key = keyFile ? readKey(keyFile) : undefined;
+  for (const [name, statement] of Object.entries(statements)) {
+    writeFileSync(join(dir, `${name}.statement.json`), `${canonicalJson(statement)}\n`);
+    writeFileSync(join(dir, subjectFileName(name)), cluster);
+    if (key)
+      writeFileSync(join(dir, bundleFileName(name)), JSON.stringify(await signStatement(statement, key)));
+  }
+}
+
+function readKey(file: string) {
+  try {
+    return signingKeyFromPem(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CliError(
+      `--key ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      VALIDATE_EXIT.usage,
+    );
+  }
+}
