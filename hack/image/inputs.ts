@@ -44,7 +44,9 @@ export function sourceDateEpoch(root: string): number {
     if (!/^\d+$/.test(env)) throw new Error(`SOURCE_DATE_EPOCH: want seconds since 1970, got "${env}"`);
     return Number(env);
   }
-  const out = execFileSync('git', ['log', '-1', '--format=%ct', '--', ...APP_PATHS, ...BUILD_PATHS], {
+  // Tests are not in the image: a commit touching only them leaves it as it was.
+  const pathspec = [...APP_PATHS, ...BUILD_PATHS, ':(exclude,glob)**/*.test.ts'];
+  const out = execFileSync('git', ['log', '-1', '--format=%ct', '--', ...pathspec], {
     cwd: root,
     encoding: 'utf8',
   }).trim();

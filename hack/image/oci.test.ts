@@ -17,16 +17,26 @@ const config: ImageConfig = {
   labels: { 'org.opencontainers.image.version': '0.0.0' },
 };
 
-/** A small tree as two checkouts could leave it: other times, other umasks. */
-function tree(name: string, mtime: number, mode: number): string {
-  const root = path.join(dir, name);
+const EPOCH = 1_700_000_000;
+
+/**
+ * The digest of a one-layer image of a small tree as a checkout could leave it: its file
+ * times and umask are the checkout's own.
+ */
+function digestOf(
+  name: string,
+  tree: { mtime: number; mode: number; content?: string },
+  epoch = EPOCH,
+): string {
+  const root = path.join(dir, `${name}-tree`);
   mkdirSync(path.join(root, 'app/lib'), { recursive: true });
-  writeFileSync(path.join(root, 'app/lib/a.ts'), 'export const a = 1;\n');
+  const file = path.join(root, 'app/lib/a.ts');
+  writeFileSync(file, tree.content ?? 'export const a = 1;\n');
   writeFileSync(path.join(root, 'app/run'), '#!/bin/sh\n');
   chmodSync(path.join(root, 'app/run'), 0o755);
-  chmodSync(path.join(root, 'app/lib/a.ts'), mode);
-  utimesSync(path.join(root, 'app/lib/a.ts'), mtime, mtime);
-  return root;
+  chmodSync(file, tree.mode);
+  utimesSync(file, tree.mtime, tree.mtime);
+  return buildLayout(path.join(dir, name), 't', [{ dir: root, what: 'x' }], config, epoch);
 }
 
 const hasUmoci = (() => {
@@ -42,42 +52,17 @@ const hasUmoci = (() => {
 // path on a tree small enough for the unit run.
 describe.runIf(hasUmoci)('buildLayout', () => {
   it('gives the same digest for the same content whatever the files’ times and umask', () => {
-    const a = buildLayout(
-      path.join(dir, 'a'),
-      't',
-      [{ dir: tree('ta', 1, 0o600), what: 'x' }],
-      config,
-      1_700_000_000,
-    );
-    const b = buildLayout(
-      path.join(dir, 'b'),
-      't',
-      [{ dir: tree('tb', 2e9, 0o664), what: 'x' }],
-      config,
-      1_700_000_000,
-    );
+    const a = digestOf('a', { mtime: 1, mode: 0o600 });
     expect(a).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(b).toBe(a);
+    expect(digestOf('b', { mtime: 2e9, mode: 0o664 })).toBe(a);
   });
 
   it('gives another digest for another epoch or other content', () => {
-    const base = buildLayout(
-      path.join(dir, 'c'),
-      't',
-      [{ dir: tree('tc', 1, 0o644), what: 'x' }],
-      config,
-      1_700_000_000,
-    );
-    const later = buildLayout(
-      path.join(dir, 'd'),
-      't',
-      [{ dir: tree('td', 1, 0o644), what: 'x' }],
-      config,
-      1_700_000_001,
-    );
-    const other = tree('te', 1, 0o644);
-    writeFileSync(path.join(other, 'app/lib/a.ts'), 'export const a = 2;\n');
-    const changed = buildLayout(path.join(dir, 'e'), 't', [{ dir: other, what: 'x' }], config, 1_700_000_000);
-    expect(new Set([base, later, changed]).size).toBe(3);
+    const digests = [
+      digestOf('c', { mtime: 1, mode: 0o644 }),
+      digestOf('d', { mtime: 1, mode: 0o644 }, EPOCH + 1),
+      digestOf('e', { mtime: 1, mode: 0o644, content: 'export const a = 2;\n' }),
+    ];
+    expect(new Set(digests).size).toBe(3);
   });
 });
