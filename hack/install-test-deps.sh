@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suites run for real: dnsmasq (the DNS server behind
 # the domain-verification tests), openssl and chromium (the console's browser tests, driven by
-# playwright-core; its version is whatever Debian ships, printed by the tests). Idempotent: a second run with everything
+# playwright-core; its version is whatever Debian ships, printed by the tests), umoci and skopeo
+# (the daemonless container image build, hack/build-image.sh). Idempotent: a second run with everything
 # present does nothing, and `apt-get update` runs only when something is missing, so CI
 # pays for the package index only on a fresh machine.
 #
@@ -16,6 +17,8 @@ wanted=(
   dnsmasq-base:/usr/sbin/dnsmasq
   openssl:openssl
   chromium:/usr/bin/chromium
+  umoci:/usr/bin/umoci
+  skopeo:/usr/bin/skopeo
 )
 
 missing=()

@@ -35,14 +35,16 @@ export async function operatorKubeconfigFile(admin: KubeClient): Promise<string>
 }
 
 export function spawnOperator(kubeconfig: string, args: string[] = []): OperatorProcess {
-  const child = spawn(
+  return spawnOperatorCommand(
     process.execPath,
     [MAIN, 'run', '--kubeconfig', kubeconfig, '--probe-address', '127.0.0.1:0', ...args],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, KUBECONFIG: '' },
-    },
+    { ...process.env, KUBECONFIG: '' },
   );
+}
+
+/** `tenantry run` started some other way (from the container image's root filesystem). */
+export function spawnOperatorCommand(bin: string, argv: string[], env: NodeJS.ProcessEnv): OperatorProcess {
+  const child = spawn(bin, argv, { stdio: ['ignore', 'ignore', 'pipe'], env });
   const logs: Array<Record<string, unknown>> = [];
   let buffer = '';
   child.stderr?.setEncoding('utf8');
