@@ -20,10 +20,10 @@ import {
   operatorDeployment,
   serviceMonitor,
 } from '../operator/install/deployment.ts';
+import { BASE_PROFILE, PROFILES, type ProfileSpec } from '../operator/install/profiles.ts';
 import { DEFAULT_NAMESPACE, operatorRbac } from '../operator/install/rbac.ts';
 import { dashboardConfigMaps, prometheusRule } from './gen-dashboards.ts';
 import { writeOrCheck } from './generated-files.ts';
-import { BASE_PROFILE, PROFILES, type ProfileSpec } from './pack/profiles.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const NS = DEFAULT_NAMESPACE;
@@ -145,13 +145,13 @@ function overlayFiles(dir: string, version: string, image: string): File[] {
     return [
       {
         path: `${o}/bundle.yaml`,
-        content: header('hack/pack/profiles.ts') + yaml([overlayBundle(version, p)]),
+        content: header('operator/install/profiles.ts') + yaml([overlayBundle(version, p)]),
       },
-      { path: `${o}/operator.yaml`, content: header('hack/pack/profiles.ts') + yaml([patch]) },
+      { path: `${o}/operator.yaml`, content: header('operator/install/profiles.ts') + yaml([patch]) },
       {
         path: `${o}/kustomization.yaml`,
         content:
-          header('hack/pack/profiles.ts') +
+          header('operator/install/profiles.ts') +
           `# Profile ${p.name}: up to ${p.tenants} tenants, ${p.run.replicas} replica(s); ${p.rationale}.\n` +
           '# Add components (region defaults, policy presets, observability) under `components:`.\n' +
           kustomization({ resources: ['../../base', 'bundle.yaml'], patches: [{ path: 'operator.yaml' }] }),

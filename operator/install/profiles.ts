@@ -1,5 +1,5 @@
-import type { InstallProfile } from '../../operator/api/v1alpha1/distributionbundle.ts';
-import type { OperatorRunSettings } from '../../operator/install/deployment.ts';
+import type { InstallProfile } from '../api/v1alpha1/distributionbundle.ts';
+import type { OperatorRunSettings } from './deployment.ts';
 
 /** An install profile: the size it is tuned for and how the operator runs at that size. */
 export interface ProfileSpec {
