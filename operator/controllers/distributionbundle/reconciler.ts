@@ -5,7 +5,7 @@ import type { DistributionBundle, DistributionBundleStatus } from '../../api/v1a
 import type { Cache } from '../../runtime/informer.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { ConfigMap } from '../../runtime/kube/core.ts';
-import { Builtin } from '../../runtime/kube/resource.ts';
+import { Builtin, objectKey } from '../../runtime/kube/resource.ts';
 import type { Readiness, StatusDraft } from '../../runtime/reconcile/draft.ts';
 import type { ObjectReconciler } from '../../runtime/reconcile/object.ts';
 import type { Outcome } from '../../runtime/reconcile/outcome.ts';
@@ -85,7 +85,7 @@ export class DistributionBundleReconciler
 
   private validated(b: DistributionBundle): Outcome<DistributionBundleStatus> {
     const name = validationRunConfigMapName(b.metadata.name ?? '');
-    const cm = this.deps.runs.get(name);
+    const cm = this.run(b);
     if (!cm)
       return {
         conditions: [
@@ -122,10 +122,17 @@ export class DistributionBundleReconciler
     }
   }
 
+  /** The validation ConfigMap of the bundle (the cache is keyed namespace/name). */
+  private run(b: DistributionBundle): ConfigMap | undefined {
+    return this.deps.runs.get(
+      objectKey(this.deps.namespace, validationRunConfigMapName(b.metadata.name ?? '')),
+    );
+  }
+
   /** Each new run is counted once, when the status first shows it. */
   statusChanged(b: DistributionBundle, next: DistributionBundleStatus): void {
     if (!next.lastRunTime || next.lastRunTime === b.status?.lastRunTime) return;
-    const cm = this.deps.runs.get(validationRunConfigMapName(b.metadata.name ?? ''));
+    const cm = this.run(b);
     if (!cm) return;
     try {
       const run = parseValidationRun(cm);
