@@ -268,7 +268,7 @@ Install (see the main README, "Install with kubectl"):
 
 \`\`\`sh
 kubectl apply --server-side -k bundles/${version}/crds
-kubectl wait --for=condition=Established crd -l app.kubernetes.io/part-of=tenantry --timeout=60s
+kubectl wait --for=condition=Established crd --all --timeout=60s
 kubectl apply --server-side -k bundles/${version}/overlays/M
 kubectl -n ${NS} wait --for=condition=Available deployment/tenantry --timeout=180s
 kubectl wait --for=condition=Ready distributionbundle/${DISTRIBUTION_BUNDLE_NAME} --timeout=120s
