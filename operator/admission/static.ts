@@ -1,5 +1,6 @@
 import type { AnyObject } from '../runtime/kube/object.ts';
 import { staticAddonAdmission } from './addon-policies.ts';
+import { staticBundleAdmission } from './bundle-policies.ts';
 import { staticGuardAdmission } from './guard-policies.ts';
 import { staticPoolAdmission } from './pool-policies.ts';
 
@@ -9,5 +10,10 @@ import { staticPoolAdmission } from './pool-policies.ts';
  * operator's: its ServiceAccount is the one exempt from the guards.
  */
 export function staticAdmission(namespace: string): AnyObject[] {
-  return [...staticAddonAdmission(), ...staticPoolAdmission(namespace), ...staticGuardAdmission(namespace)];
+  return [
+    ...staticAddonAdmission(),
+    ...staticBundleAdmission(),
+    ...staticPoolAdmission(namespace),
+    ...staticGuardAdmission(namespace),
+  ];
 }

@@ -169,6 +169,31 @@ export const EntitlementReason = {
   LedgerTampered: 'LedgerTampered',
 } as const;
 
+/** Conditions of a DistributionBundle besides Ready, Reconciling and Stalled. */
+export const DistributionBundleCondition = {
+  /** The admission bindings that apply the bundle's region defaults and presets are in place. */
+  Enforced: 'Enforced',
+  /** The validation suite's latest run of this bundle passed (True), warned (True) or failed. */
+  Validated: 'Validated',
+} as const;
+
+export const DistributionBundleReason = {
+  /** Enforced=True. */
+  Enforced: 'Enforced',
+  /** A binding of the bundle policies is missing: new Tenants get no defaults; reinstall the pack. */
+  AdmissionPolicyMissing: 'AdmissionPolicyMissing',
+  /** Validated=True: every check passed. */
+  Passed: 'Passed',
+  /** Validated=True with warnings: the results say which checks warned and what to do. */
+  Warned: 'Warned',
+  /** Validated=False: a check failed; status.results has its remediation. */
+  Failed: 'Failed',
+  /** Validated=Unknown: the suite has not run against this bundle (`tenantry validate`). */
+  NotValidated: 'NotValidated',
+  /** Validated=Unknown: the run the suite left is not one the operator can read; run it again. */
+  RunUnreadable: 'RunUnreadable',
+} as const;
+
 /** Reasons of the Events Tenantry records for nudges to a tenant's admins. */
 export const NudgeReason = {
   /** A nudge to the tenant's owners: the message says what to do and how. */

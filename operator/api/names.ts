@@ -95,6 +95,18 @@ export const ledgerMirrorName = (day: string) => `tenantry-ledger-${day}`;
 /** Ended dedicated-node reservations of a tenant, journalled before the node is released. */
 export const journalName = (tenant: string) => `tenantry-reservations-${tenant}`;
 
+// --- Distribution bundles ------------------------------------------------------------------
+
+/** The DistributionBundle each pack overlay installs (more may exist, scoped by spec.tenantSelector). */
+export const DISTRIBUTION_BUNDLE_NAME = 'tenantry';
+/**
+ * The ConfigMap in the operator's namespace where the validation suite leaves a bundle's
+ * latest run (key `run.json`); the DistributionBundle controller copies it into the status.
+ */
+export const validationRunConfigMapName = (bundle: string) => `tenantry-validation-${bundle}`;
+/** Marks those ConfigMaps, so the controller watches only them. */
+export const LABEL_VALIDATION_RUN = 'tenantry.dev/validation-run';
+
 // --- Finalizers ----------------------------------------------------------------------------
 
 export const TENANT_FINALIZER = 'tenantry.dev/tenant-cleanup';

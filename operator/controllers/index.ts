@@ -2,7 +2,7 @@ import { DEFAULT_NUDGE_SETTINGS, type NudgeSettings } from '../growth/nudges/con
 import type { ControllerDefinition } from '../runtime/controller.ts';
 import { addonController } from './addon/register.ts';
 import type { ControllerDeps } from './deps.ts';
-import { validationMetrics } from './distributionbundle/metrics.ts';
+import { distributionBundleController } from './distributionbundle/register.ts';
 import { entitlementController } from './entitlement/register.ts';
 import { nudgesController } from './nudges/register.ts';
 import { tenantController } from './tenant/register.ts';
@@ -16,8 +16,6 @@ export function controllers(
   if (deps.features.entitlementsBilling) list.push(entitlementController(deps));
   list.push(addonController(deps));
   if (deps.features.adminNudges) list.push(nudgesController(deps, nudges));
-  // The DistributionBundle controller (issue 13) will record its runs here; its series are
-  // served from now on so the dashboards and alerts have them.
-  if (deps.features.distributionPackV1) validationMetrics(deps.registry);
+  if (deps.features.distributionPackV1) list.push(distributionBundleController(deps));
   return list;
 }

@@ -124,17 +124,18 @@ describe('Tenant', () => {
     });
   });
 
-  it('defaults retention, profile, namespaces and deletion policy', () => {
+  it('defaults retention, namespaces and deletion policy; the profile is left to admission', () => {
     expect(at(TenantResource, 'spec.retentionDays')).toMatchObject({
       type: 'integer',
       default: 30,
       minimum: 1,
       maximum: 3650,
     });
-    expect(at(TenantResource, 'spec.policyProfile')).toMatchObject({
-      enum: ['baseline', 'restricted', 'regulated'],
-      default: 'baseline',
-    });
+    // A schema default would hide that the Tenant named no profile, and the installed
+    // DistributionBundle's default profile could never apply (admission/bundle-policies.ts).
+    const profile = at(TenantResource, 'spec.policyProfile');
+    expect(profile).toMatchObject({ enum: ['baseline', 'restricted', 'regulated'] });
+    expect(profile).not.toHaveProperty('default');
     expect(at(TenantResource, 'spec.namespaces')).toMatchObject({
       default: [{ name: 'default' }],
       maxItems: 50,
@@ -149,8 +150,12 @@ describe('Tenant', () => {
 
   it('ties the minimum retention to the profile', () => {
     const specRules = rules(TenantResource, 'spec').map((r) => r.rule);
-    expect(specRules).toContain("self.policyProfile != 'regulated' || self.retentionDays >= 365");
-    expect(specRules).toContain("self.policyProfile != 'restricted' || self.retentionDays >= 90");
+    expect(specRules).toContain(
+      "!has(self.policyProfile) || self.policyProfile != 'regulated' || self.retentionDays >= 365",
+    );
+    expect(specRules).toContain(
+      "!has(self.policyProfile) || self.policyProfile != 'restricted' || self.retentionDays >= 90",
+    );
   });
 
   it('says defaults and limits in the descriptions, since kubectl explain shows no others', () => {

@@ -71,6 +71,15 @@ export interface ObservabilityDefaults {
   logLevel?: LogLevel;
 }
 
+/** Which Tenants a bundle's defaults apply to. */
+export interface TenantSelector {
+  /**
+   * Labels a Tenant must carry, all of them; none: every Tenant.
+   * @maxProperties 16
+   */
+  matchLabels?: Record<string, string>;
+}
+
 /** Desired state of a distribution bundle. */
 export interface DistributionBundleSpec {
   /** Version of the bundle, a semantic version such as `1.4.0`. */
@@ -79,6 +88,11 @@ export interface DistributionBundleSpec {
   profile: InstallProfile;
   /** Region defaults of the installation. */
   regionDefaults: RegionDefaults;
+  /**
+   * The Tenants this bundle's region defaults and policy presets apply to (admission applies
+   * every bundle that selects a new Tenant). Absent: all, as for the one bundle an install has.
+   */
+  tenantSelector?: TenantSelector;
   /**
    * Policy presets of the installation.
    * @default {}
@@ -116,6 +130,10 @@ export interface DistributionBundleStatus {
    * @listMapKey type
    */
   conditions?: Condition[];
+  /** The spec.version this status describes (the pack version installed). */
+  version?: SemVer;
+  /** The spec.profile this status describes. */
+  profile?: InstallProfile;
   /** When the validation suite last ran. */
   lastRunTime?: Time;
   /** Outcome counts of the last run. */

@@ -190,8 +190,8 @@ export interface TenantNudges {
 
 /**
  * Desired state of a tenant.
- * @validation rule=self.policyProfile != 'regulated' || self.retentionDays >= 365 message=spec.retentionDays must be at least 365 when spec.policyProfile is regulated fieldPath=.retentionDays
- * @validation rule=self.policyProfile != 'restricted' || self.retentionDays >= 90 message=spec.retentionDays must be at least 90 when spec.policyProfile is restricted fieldPath=.retentionDays
+ * @validation rule=!has(self.policyProfile) || self.policyProfile != 'regulated' || self.retentionDays >= 365 message=spec.retentionDays must be at least 365 when spec.policyProfile is regulated fieldPath=.retentionDays
+ * @validation rule=!has(self.policyProfile) || self.policyProfile != 'restricted' || self.retentionDays >= 90 message=spec.retentionDays must be at least 90 when spec.policyProfile is restricted fieldPath=.retentionDays
  */
 export interface TenantSpec {
   /**
@@ -208,7 +208,8 @@ export interface TenantSpec {
   owners: TenantOwner[];
   /**
    * Region the tenant's data lives in, for example `eu-west-1`. Immutable: a tenant's data
-   * stays in the region it was created in.
+   * stays in the region it was created in. Without one, the installed DistributionBundle's
+   * region (spec.regionDefaults.region) is set at admission.
    * @immutable region is immutable: a tenant's data stays in the region it was created in
    */
   region: DNSLabel;
@@ -223,8 +224,8 @@ export interface TenantSpec {
   /**
    * Policy profile: baseline, restricted or regulated. It selects the Pod Security level,
    * the default NetworkPolicies, the ResourceQuota and LimitRange defaults and the minimum
-   * retention.
-   * @default baseline
+   * retention. Without one, the installed DistributionBundle's default profile
+   * (spec.policyPresets.defaultProfile) is set at admission; without a bundle, baseline.
    */
   policyProfile?: PolicyProfile;
   /**

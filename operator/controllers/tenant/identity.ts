@@ -62,7 +62,7 @@ export async function checkIdentity(
           type: IdentityConnected,
           status: 'False',
           reason: TenantReason.WaitingForDomainVerification,
-          message: `the ${tenant.spec.policyProfile} profile connects identity only after the domain is verified`,
+          message: `the ${tenant.spec.policyProfile ?? 'baseline'} profile connects identity only after the domain is verified`,
         },
       ],
       status: { identity: tenant.status?.identity },

@@ -1,0 +1,144 @@
+import { BUNDLE_DEFAULTS, BUNDLE_REGIONS } from '../../admission/bundle-policies.ts';
+import { DistributionBundleCondition, DistributionBundleReason } from '../../api/conditions.ts';
+import { validationRunConfigMapName } from '../../api/names.ts';
+import type { DistributionBundle, DistributionBundleStatus } from '../../api/v1alpha1/distributionbundle.ts';
+import type { Cache } from '../../runtime/informer.ts';
+import type { KubeClient } from '../../runtime/kube/client.ts';
+import type { ConfigMap } from '../../runtime/kube/core.ts';
+import { Builtin, objectKey } from '../../runtime/kube/resource.ts';
+import type { Readiness, StatusDraft } from '../../runtime/reconcile/draft.ts';
+import type { ObjectReconciler } from '../../runtime/reconcile/object.ts';
+import type { Outcome } from '../../runtime/reconcile/outcome.ts';
+import type { ValidationMetrics } from './metrics.ts';
+import { parseValidationRun, runStatus } from './validation-run.ts';
+
+const { Enforced, Validated } = DistributionBundleCondition;
+const R = DistributionBundleReason;
+
+export interface DistributionBundleReconcilerDeps {
+  client: KubeClient;
+  namespace: string;
+  /** The validation suite's runs: ConfigMaps of the operator's namespace. */
+  runs: Cache<ConfigMap>;
+  metrics: ValidationMetrics;
+}
+
+/**
+ * Ready follows Enforced only: `kubectl wait --for=condition=Ready` comes before the first
+ * `tenantry validate`, so Validated is reported beside it, not required by it.
+ */
+export const BUNDLE_READINESS: Readiness = { conditions: [Enforced], stalls: () => true };
+
+/**
+ * Reports what a DistributionBundle does: whether admission applies its defaults to new
+ * Tenants (the static bundle bindings exist; the API server does the rest), the version and
+ * profile installed, and the validation suite's latest run, copied from the ConfigMap the
+ * suite writes (validation-run.ts). It creates nothing, so it needs no finalizer.
+ */
+export class DistributionBundleReconciler
+  implements ObjectReconciler<DistributionBundle, DistributionBundleStatus>
+{
+  private readonly deps: DistributionBundleReconcilerDeps;
+
+  constructor(deps: DistributionBundleReconcilerDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(b: DistributionBundle, draft: StatusDraft<DistributionBundleStatus>): Promise<void> {
+    draft.apply({ status: { version: b.spec.version, profile: b.spec.profile } });
+    await draft.step('enforced', () => this.enforced(), Enforced);
+    draft.apply(this.validated(b));
+    draft.summarize(
+      BUNDLE_READINESS,
+      'admission applies the bundle region defaults and policy presets to new Tenants',
+    );
+  }
+
+  private async enforced(): Promise<Outcome<DistributionBundleStatus>> {
+    const { client } = this.deps;
+    const missing = [
+      (await client.find(Builtin.MutatingAdmissionPolicyBinding, BUNDLE_DEFAULTS))
+        ? ''
+        : `MutatingAdmissionPolicyBinding ${BUNDLE_DEFAULTS}`,
+      (await client.find(Builtin.ValidatingAdmissionPolicyBinding, BUNDLE_REGIONS))
+        ? ''
+        : `ValidatingAdmissionPolicyBinding ${BUNDLE_REGIONS}`,
+    ].filter(Boolean);
+    return {
+      conditions: [
+        missing.length
+          ? {
+              type: Enforced,
+              status: 'False',
+              reason: R.AdmissionPolicyMissing,
+              message: `${missing.join(' and ')} not found: new Tenants get no defaults and any region; apply the pack's base again`,
+            }
+          : {
+              type: Enforced,
+              status: 'True',
+              reason: R.Enforced,
+              message: 'new Tenants get the bundle defaults at admission',
+            },
+      ],
+    };
+  }
+
+  private validated(b: DistributionBundle): Outcome<DistributionBundleStatus> {
+    const name = validationRunConfigMapName(b.metadata.name ?? '');
+    const cm = this.run(b);
+    if (!cm)
+      return {
+        conditions: [
+          {
+            type: Validated,
+            status: 'Unknown',
+            reason: R.NotValidated,
+            message: `no run yet: run \`tenantry validate --bundle ${b.metadata.name}\``,
+          },
+        ],
+      };
+    try {
+      const run = parseValidationRun(cm);
+      const { passed, warned, failed, skipped } = run.summary;
+      const counts = `${passed} passed, ${warned} warned, ${failed} failed, ${skipped} skipped`;
+      const reason = run.result === 'failed' ? R.Failed : run.result === 'warned' ? R.Warned : R.Passed;
+      return {
+        status: runStatus(run),
+        conditions: [
+          { type: Validated, status: run.result === 'failed' ? 'False' : 'True', reason, message: counts },
+        ],
+      };
+    } catch (e) {
+      return {
+        conditions: [
+          {
+            type: Validated,
+            status: 'Unknown',
+            reason: R.RunUnreadable,
+            message: `ConfigMap ${this.deps.namespace}/${name}: ${(e as Error).message}`,
+          },
+        ],
+      };
+    }
+  }
+
+  /** The validation ConfigMap of the bundle (the cache is keyed namespace/name). */
+  private run(b: DistributionBundle): ConfigMap | undefined {
+    return this.deps.runs.get(
+      objectKey(this.deps.namespace, validationRunConfigMapName(b.metadata.name ?? '')),
+    );
+  }
+
+  /** Each new run is counted once, when the status first shows it. */
+  statusChanged(b: DistributionBundle, next: DistributionBundleStatus): void {
+    if (!next.lastRunTime || next.lastRunTime === b.status?.lastRunTime) return;
+    const cm = this.run(b);
+    if (!cm) return;
+    try {
+      const run = parseValidationRun(cm);
+      this.deps.metrics.run(b.spec.profile, run.result, run.durationSeconds);
+    } catch {
+      // The status already says the run is unreadable.
+    }
+  }
+}

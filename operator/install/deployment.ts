@@ -1,0 +1,103 @@
+import type { AnyObject } from '../runtime/kube/object.ts';
+import { OPERATOR_NAME } from './rbac.ts';
+
+/** How the operator runs: what `tenantry run` takes that an install profile tunes. */
+export interface OperatorRunSettings {
+  replicas: number;
+  /** `repository@sha256:...`: a digest, so what was validated is what runs. */
+  image: string;
+  leaseDuration: string;
+  renewDeadline: string;
+  retryPeriod: string;
+  resync: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  resources: { requests: { cpu: string; memory: string }; limits: { memory: string } };
+}
+
+const selectorLabels = {
+  'app.kubernetes.io/name': OPERATOR_NAME,
+  'app.kubernetes.io/instance': OPERATOR_NAME,
+};
+
+/** The arguments of `tenantry run`; the log level is last, so a patch can replace it by index. */
+export function operatorArgs(s: OperatorRunSettings): string[] {
+  return [
+    'run',
+    `--lease-duration=${s.leaseDuration}`,
+    `--renew-deadline=${s.renewDeadline}`,
+    `--retry-period=${s.retryPeriod}`,
+    `--resync=${s.resync}`,
+    `--log-level=${s.logLevel}`,
+  ];
+}
+
+/**
+ * The operator's Deployment, as the chart's templates/deployment.yaml renders it with the
+ * optional listeners off (the pack's drift test compares the two): non-root, read-only root
+ * filesystem, no capabilities, probes on the metrics port.
+ */
+export function operatorDeployment(namespace: string, s: OperatorRunSettings): AnyObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: OPERATOR_NAME, namespace, labels: { ...selectorLabels } },
+    spec: {
+      replicas: s.replicas,
+      selector: { matchLabels: { ...selectorLabels } },
+      template: {
+        metadata: { labels: { ...selectorLabels } },
+        spec: {
+          serviceAccountName: OPERATOR_NAME,
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'operator',
+              image: s.image,
+              imagePullPolicy: 'IfNotPresent',
+              args: operatorArgs(s),
+              env: [
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                { name: 'TENANTRY_FEATURES', value: '' },
+              ],
+              ports: [{ name: 'probes', containerPort: 8081 }],
+              livenessProbe: { httpGet: { path: '/healthz', port: 'probes' } },
+              readinessProbe: { httpGet: { path: '/readyz', port: 'probes' } },
+              resources: s.resources,
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The Service Prometheus scrapes (job="tenantry-metrics", which the alerts select on). */
+export function metricsService(namespace: string): AnyObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'tenantry-metrics', namespace, labels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
+    spec: {
+      selector: { ...selectorLabels },
+      ports: [{ name: 'metrics', port: 8081, targetPort: 'probes' }],
+    },
+  };
+}
+
+/** The Prometheus Operator's ServiceMonitor of the metrics Service. */
+export function serviceMonitor(namespace: string, interval = '30s'): AnyObject {
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata: { name: OPERATOR_NAME, namespace },
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
+      endpoints: [{ port: 'metrics', interval }],
+    },
+  };
+}

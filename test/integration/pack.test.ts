@@ -1,0 +1,126 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { ensureHelm } from '../../devcluster/tools.ts';
+import { PROFILES } from '../../operator/install/profiles.ts';
+import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
+import { kubectl } from '../support/cluster.ts';
+import { runTool } from '../support/tools.ts';
+
+// The pack is what partners apply with kubectl: every overlay must render, agree with the
+// chart object by object, and be accepted by a real API server.
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const version = (await import('../../package.json', { with: { type: 'json' } })).default.version;
+const pack = path.join(root, 'bundles', version);
+
+type Doc = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
+  spec?: Record<string, any>;
+};
+const docs = (yaml: string): Doc[] =>
+  parseAllDocuments(yaml)
+    .map((d) => d.toJSON() as Doc | null)
+    .filter((d): d is Doc => d !== null);
+const key = (d: Doc) => `${d.kind}/${d.metadata?.namespace ?? ''}/${d.metadata?.name}`;
+
+async function kustomize(dir: string): Promise<Doc[]> {
+  return docs((await kubectl('kustomize', dir)).stdout);
+}
+
+/** The Deployment's pod spec with what the pack and the chart choose differently taken out. */
+function podSpec(d: Doc | undefined) {
+  const spec = structuredClone(d?.spec?.template?.spec);
+  for (const c of spec?.containers ?? []) {
+    c.image = '<image>';
+    // The chart leaves --resync at the operator's default; the profiles choose it.
+    c.args = c.args.filter((a: string) => !a.startsWith('--resync='));
+  }
+  return spec;
+}
+
+describe('the distribution pack', () => {
+  let helm: string;
+  beforeAll(async () => {
+    helm = await ensureHelm();
+  }, 900_000);
+
+  it('renders each overlay with CRDs, the operator tuned to its profile and its DistributionBundle', async () => {
+    for (const p of PROFILES) {
+      const rendered = await kustomize(path.join(pack, 'overlays', p.name));
+      const deployment = rendered.find((d) => d.kind === 'Deployment');
+      expect(deployment?.spec?.replicas, p.name).toBe(p.run.replicas);
+      expect(deployment?.spec?.template.spec.containers[0].image).toMatch(/@sha256:[0-9a-f]{64}$/);
+      expect(deployment?.spec?.template.spec.containers[0].args).toContain(`--resync=${p.run.resync}`);
+      const bundle = rendered.find((d) => d.kind === 'DistributionBundle');
+      expect(bundle?.spec).toMatchObject({ version, profile: p.name });
+      expect(rendered.filter((d) => d.kind === 'CustomResourceDefinition')).toHaveLength(5);
+    }
+  });
+
+  it('agrees with the chart object by object for the same choices', async () => {
+    const m = PROFILES.find((p) => p.name === 'M');
+    if (!m) throw new Error('no profile M');
+    const home = mkdtempSync(path.join(os.tmpdir(), 'tenantry-helm-'));
+    const chart = await runTool(
+      helm,
+      [
+        'template',
+        'tenantry',
+        path.join(root, 'charts/tenantry'),
+        '--namespace',
+        DEFAULT_NAMESPACE,
+        '--include-crds',
+        '--set',
+        `replicaCount=${m.run.replicas}`,
+        '--set',
+        `resources.requests.cpu=${m.run.resources.requests.cpu}`,
+        '--set',
+        `resources.requests.memory=${m.run.resources.requests.memory}`,
+        '--set',
+        `resources.limits.memory=${m.run.resources.limits.memory}`,
+      ],
+      { HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
+    );
+    expect(chart.code, chart.stderr).toBe(0);
+    const fromChart = new Map(docs(chart.stdout).map((d) => [key(d), d]));
+    const fromPack = new Map((await kustomize(path.join(pack, 'overlays/M'))).map((d) => [key(d), d]));
+    const both = [...fromPack.keys()].filter((k) => fromChart.has(k));
+    // Everything but the Namespace (Helm's) and the bundle (the pack's) is in both.
+    expect([...fromPack.keys()].filter((k) => !fromChart.has(k)).sort()).toEqual([
+      'DistributionBundle//tenantry',
+      `Namespace//${DEFAULT_NAMESPACE}`,
+    ]);
+    expect(both.length).toBeGreaterThan(30);
+    for (const k of both) {
+      const [a, b] = [fromPack.get(k), fromChart.get(k)];
+      if (a?.kind === 'Deployment') {
+        expect(a.spec?.replicas).toBe(b?.spec?.replicas);
+        expect(podSpec(a), k).toEqual(podSpec(b));
+      } else if (a?.kind === 'Service') {
+        expect(a.spec, k).toEqual(b?.spec);
+      } else {
+        expect(a, k).toEqual(b);
+      }
+    }
+  });
+
+  it('is accepted by the API server (server-side apply, dry run)', async () => {
+    const applied = await kubectl(
+      'apply',
+      '-k',
+      path.join(pack, 'overlays/S'),
+      '--server-side',
+      '--dry-run=server',
+      '--force-conflicts',
+    );
+    expect(applied.stdout).toMatch(/deployment\.apps\/tenantry serverside-applied \(server dry run\)/);
+    expect(applied.stdout).toMatch(
+      /distributionbundle\.tenantry\.dev\/tenantry serverside-applied \(server dry run\)/,
+    );
+  });
+});
