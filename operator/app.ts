@@ -165,6 +165,7 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
         namespace: opts.namespace,
         clock,
         log,
+        signer,
         registry: metrics.registry,
       })
     : undefined;

@@ -13,13 +13,12 @@ import {
   TenantResource,
 } from '../../operator/api/v1alpha1/index.ts';
 import { readPublicKeys } from '../../operator/evidence/keystore.ts';
-import { sha256Hex } from '../../operator/evidence/statement.ts';
 import { verifyBundle } from '../../operator/evidence/verify.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { ApiError } from '../../operator/runtime/kube/errors.ts';
 import type { AnyObject } from '../../operator/runtime/kube/object.ts';
 import { Builtin, resourcePath } from '../../operator/runtime/kube/resource.ts';
-import { bundleIdentity } from '../../operator/validation/evidence.ts';
+import { bundleDigest } from '../../operator/validation/evidence.ts';
 import {
   type AdmissionProbe,
   type BundleObservation,
@@ -246,7 +245,7 @@ async function findBundle(
       name: found.metadata.name ?? '',
       version: found.spec.version,
       profile: found.spec.profile,
-      digest: sha256Hex(bundleIdentity({ name: found.metadata.name ?? '', spec: found.spec })),
+      digest: bundleDigest({ name: found.metadata.name ?? '', spec: found.spec }),
       regions: {
         region: found.spec.regionDefaults.region,
         allowedRegions: found.spec.regionDefaults.allowedRegions ?? [],

@@ -1,4 +1,5 @@
 import type { AnyObject } from '../runtime/kube/object.ts';
+import { TENANT_API_GROUP } from '../tenantapi/names.ts';
 
 /** The identity the validation Job runs as: read-mostly, plus the canary's own lifecycle. */
 export const VALIDATION_NAME = 'tenantry-validation';
@@ -10,7 +11,8 @@ const rbac = 'rbac.authorization.k8s.io';
  * delete Tenants (the canary; admission then checks it like anyone's); server-side dry
  * runs of AddOns (a dry run needs the create verb; nothing is persisted); read receipts
  * and published keys (ConfigMaps); and, in the operator namespace only, write its results
- * ConfigMap. It gets no Secrets: the signing key never leaves the operator.
+ * ConfigMap; and ask the operator to sign the run (create validationreports.api.tenantry.dev).
+ * It gets no Secrets: the signing key never leaves the operator.
  */
 export function validationRbac(namespace: string): AnyObject[] {
   return [
@@ -34,6 +36,8 @@ export function validationRbac(namespace: string): AnyObject[] {
           resources: ['entitlements', 'distributionbundles'],
           verbs: ['get', 'list'],
         },
+        // Asks the operator to sign the run's evidence; the operator checks it and keeps its key.
+        { apiGroups: [TENANT_API_GROUP], resources: ['validationreports'], verbs: ['create'] },
       ],
     },
     {

@@ -1,8 +1,10 @@
 import {
+  TENANT_API_CLUSTER_RESOURCES,
   TENANT_API_GROUP,
   TENANT_API_GROUP_VERSION,
   TENANT_API_RESOURCES,
   TENANT_API_VERSION,
+  type TenantApiResource,
 } from './names.ts';
 
 // Discovery documents in the shape kubectl and the aggregator read (metav1.APIGroup and
@@ -25,12 +27,17 @@ export function apiResourceList(): Record<string, unknown> {
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: TENANT_API_GROUP_VERSION,
-    resources: Object.values(TENANT_API_RESOURCES).map((r) => ({
-      name: r.name,
-      singularName: r.singularName,
-      namespaced: true,
-      kind: r.kind,
-      verbs: r.verbs,
-    })),
+    resources: [
+      ...Object.values(TENANT_API_RESOURCES).map((r) => resource(r, true)),
+      ...Object.values(TENANT_API_CLUSTER_RESOURCES).map((r) => resource(r, false)),
+    ],
   };
 }
+
+const resource = (r: TenantApiResource, namespaced: boolean) => ({
+  name: r.name,
+  singularName: r.singularName,
+  namespaced,
+  kind: r.kind,
+  verbs: r.verbs,
+});

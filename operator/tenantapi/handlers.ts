@@ -1,22 +1,34 @@
+import type { StatementSigner } from '../evidence/sign.ts';
 import { appendEvents, GrowthLogFullError } from '../growth/log.ts';
 import { readPreferences, writePreferences } from '../growth/preferences.ts';
 import { type Clock, isoSeconds } from '../runtime/clock.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
+import type { Logger } from '../runtime/log.ts';
 import type { Identity } from './authenticate.ts';
 import { tenantDocument } from './document.ts';
 import { collectEvidence } from './evidence.ts';
-import type { TenantApiResourceName, TenantApiVerb } from './names.ts';
+import {
+  TENANT_API_GROUP_VERSION,
+  type TenantApiClusterResourceName,
+  type TenantApiResourceName,
+  type TenantApiVerb,
+} from './names.ts';
 import { parsePreferences } from './preferences-body.ts';
 import { changeEvent, viewEvent } from './records.ts';
 import { StatusError } from './status.ts';
 import { currentPeriod, periodProblem, UsageProblem, usageOf } from './usage.ts';
+import { checkClaims, parseValidationReport } from './validation-reports.ts';
 
-/** What the handlers act with: the operator's own client, its namespace, the clock. */
+/** What the handlers act with: the operator's own client, its namespace, the clock, its signer. */
 export interface HandlerContext {
   client: KubeClient;
   /** The operator's namespace: growth logs, preferences, the ledger and the public keys live there. */
   namespace: string;
   clock: Clock;
+  /** The operator's evidence signer (the receipts' key); absent when self-serve onboarding is off. */
+  signer?: StatementSigner | undefined;
+  /** Where what the operator signs on request is recorded. */
+  log?: Logger | undefined;
 }
 
 /** An authenticated, authorized request for one tenant's resource. */
@@ -33,6 +45,11 @@ export interface ResourceRequest {
 }
 
 type Handler = (ctx: HandlerContext, req: ResourceRequest) => Promise<object>;
+
+/** An authenticated, authorized request for a cluster-scoped resource: no tenant. */
+export type ClusterRequest = Omit<ResourceRequest, 'tenant'>;
+
+type ClusterHandler = (ctx: HandlerContext, req: ClusterRequest) => Promise<object>;
 
 const origin = (ctx: HandlerContext) => ctx.namespace;
 
@@ -135,4 +152,49 @@ export const HANDLERS: Record<TenantApiResourceName, Partial<Record<TenantApiVer
   evidence: { get: getEvidence },
   usage: { get: getUsage },
   nudgepreferences: { get: getPreferences, update: putPreferences },
+};
+
+/**
+ * Signs a validation run's statements with the operator's key, once the operator has checked
+ * for itself that they are about this cluster and a bundle installed here: the signature says
+ * the operator of this cluster accepted the run, and the private key never leaves it.
+ */
+const createValidationReport: ClusterHandler = async (ctx, req) => {
+  const signer = ctx.signer;
+  if (!signer)
+    throw new StatusError(
+      'ServiceUnavailable',
+      'this operator signs no evidence (self-serve onboarding, which holds its signing key, is off); sign the run with your own key instead (tenantry validate --key FILE)',
+    );
+  const statements = parseValidationReport(req.body);
+  const claims = await checkClaims(ctx.client, statements);
+  req.checkDeadline();
+  const [testResult, results] = await Promise.all([
+    signer.sign(statements.testResult),
+    signer.sign(statements.results),
+  ]);
+  ctx.log?.info(
+    {
+      user: req.who.user,
+      cluster: claims.kubeSystemUid,
+      bundle: claims.bundle,
+      result: (statements.testResult.predicate as { result?: unknown } | null)?.result,
+      keyIds: [...new Set([testResult.keyId, results.keyId])],
+    },
+    'signed validation evidence',
+  );
+  return {
+    apiVersion: TENANT_API_GROUP_VERSION,
+    kind: 'ValidationReport',
+    metadata: {},
+    signed: { testResult, results },
+  };
+};
+
+/** The handler of each cluster-scoped resource and verb, authorized as that pair, cluster-wide. */
+export const CLUSTER_HANDLERS: Record<
+  TenantApiClusterResourceName,
+  Partial<Record<TenantApiVerb, ClusterHandler>>
+> = {
+  validationreports: { create: createValidationReport },
 };

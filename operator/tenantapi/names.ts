@@ -20,7 +20,7 @@ export const TENANT_API_TLS_SECRET = 'tenantry-api-tls';
 export const TENANT_API_PORT = 8443;
 
 /** What a request on a resource needs: the RBAC verb a SubjectAccessReview asks for. */
-export type TenantApiVerb = 'get' | 'update';
+export type TenantApiVerb = 'get' | 'update' | 'create';
 
 export interface TenantApiResource {
   /** The plural, as RBAC rules and URLs name it. */
@@ -49,6 +49,26 @@ export const TENANT_API_RESOURCES = {
 } as const satisfies Record<string, TenantApiResource>;
 
 export type TenantApiResourceName = keyof typeof TENANT_API_RESOURCES;
+
+/**
+ * Cluster-scoped resources, about the installation rather than a tenant: only platform admins
+ * may act on them. `POST /apis/api.tenantry.dev/v1alpha1/validationreports` hands the operator
+ * a validation run's statements to sign (RBAC: create validationreports.api.tenantry.dev).
+ */
+export const TENANT_API_CLUSTER_RESOURCES = {
+  validationreports: {
+    name: 'validationreports',
+    singularName: 'validationreport',
+    kind: 'ValidationReport',
+    verbs: ['create'],
+  },
+} as const satisfies Record<string, TenantApiResource>;
+
+export type TenantApiClusterResourceName = keyof typeof TENANT_API_CLUSTER_RESOURCES;
+
+/** The path of a cluster-scoped resource's collection, as a client posts to it. */
+export const tenantApiClusterPath = (resource: TenantApiClusterResourceName): string =>
+  `/apis/${TENANT_API_GROUP_VERSION}/${resource}`;
 
 /** The path of a tenant's resource, as a client asks the API server for it. */
 export function tenantApiPath(tenant: string, resource: TenantApiResourceName): string {

@@ -2,14 +2,21 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateSigningKey, publicKeyPem } from '../evidence/keys.ts';
+import { signStatement } from '../evidence/sign.ts';
+import { verifyBundle } from '../evidence/verify.ts';
 import { GrowthEventType } from '../growth/events.ts';
 import { eventsOf, growthLogName } from '../growth/log.ts';
 import { preferencesName } from '../growth/preferences.ts';
 import { FakeClock } from '../runtime/testing/fake-clock.ts';
+import { bundleDigest, validationStatements } from '../validation/evidence.ts';
+import { judge } from '../validation/judge.ts';
+import type { RunRecord } from '../validation/record.ts';
+import { passingRun } from '../validation/testing.ts';
 import type { Identity, TokenReviewer } from './authenticate.ts';
 import { frontProxyConfigOf, type Peer } from './front-proxy.ts';
 import { TENANT_API_MAX_PARTS } from './handlers.ts';
-import { tenantApiPath } from './names.ts';
+import { tenantApiClusterPath, tenantApiPath } from './names.ts';
 import { type PipelineDeps, tenantApiPipeline } from './pipeline.ts';
 import { RateLimiter } from './rate-limit.ts';
 import type { Authorizer } from './reviews.ts';
@@ -19,15 +26,23 @@ const NS = 'tenantry-system';
 const PROXY: Peer = { authorized: true, commonName: 'front-proxy-client', anchor: FIXTURE_CA_FINGERPRINT };
 const PLAIN: Peer = { authorized: false };
 const TOKEN = 'ci-token-that-must-never-be-logged';
+const ADMIN = 'platform-admin';
+const BUNDLE_SPEC = { version: '1.0.0', profile: 'M' };
+/** The fake cluster's kube-system uid and bundle are passingRun's, so its statements name them. */
+const RUN = () => {
+  const run = passingRun();
+  if (run.bundle) run.bundle.digest = bundleDigest({ name: run.bundle.name, spec: BUNDLE_SPEC });
+  return run;
+};
 
-/** RBAC as these tests have it: alice and the ci robot may do anything on acme, nobody else anything. */
+/** RBAC as these tests have it: alice and the ci robot may do anything on acme, the platform admin anything cluster-wide, nobody else anything. */
 function authorizer(calls: unknown[], delay?: Promise<void>): Authorizer {
   return {
     async decide(who, verb, resource, namespace, name) {
       calls.push({ user: who.user, verb, resource, namespace, name });
       await delay;
       const owner = who.user === 'alice' || who.user === 'system:serviceaccount:acme-system:ci';
-      return owner && namespace === 'acme-system'
+      return (owner && namespace === 'acme-system') || (who.user === ADMIN && namespace === '')
         ? { allowed: true }
         : { allowed: false, reason: 'no RBAC rule' };
     },
@@ -88,7 +103,11 @@ const prefsPath = tenantApiPath('acme', 'nudgepreferences');
 const logOf = () => eventsOf(kube.configMaps.get(`${NS}/${growthLogName('acme', '2026-11-05')}`));
 
 beforeEach(async () => {
-  kube = await fakeKubeApi(['acme']);
+  const run = RUN();
+  kube = await fakeKubeApi(['acme'], {
+    kubeSystemUid: run.cluster.kubeSystemUid,
+    distributionBundles: { [run.bundle?.name ?? '']: BUNDLE_SPEC },
+  });
   peer = PROXY;
   logs = [];
   calls = [];
@@ -339,5 +358,104 @@ describe('the tenant API pipeline', () => {
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe(String(14 * 3600));
     expect(String(res.body.message)).toMatch(/as many recorded tenant API actions today \(2026-11-05, UTC\)/);
+  });
+});
+
+describe('validationreports', () => {
+  const key = generateSigningKey();
+  const signer = {
+    sign: async (statement: Parameters<typeof signStatement>[0]) => ({
+      bundle: await signStatement(statement, key),
+      keyId: key.keyId,
+    }),
+  };
+  const path = tenantApiClusterPath('validationreports');
+  const post = (statements: unknown, user = ADMIN) =>
+    call(path, {
+      method: 'POST',
+      headers: { ...as(user), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ statements }),
+    });
+  const statementsOf = (run: RunRecord) => validationStatements(run, judge(run));
+  const startSigning = (withSigner = true) =>
+    start({
+      ctx: { client: kube.client, namespace: NS, clock: new FakeClock(0), ...(withSigner ? { signer } : {}) },
+      maxBodyBytes: 64 * 1024,
+    });
+
+  it("signs both statements of this cluster's run with the operator's key, for a platform admin only", async () => {
+    await startSigning();
+    const statements = statementsOf(RUN());
+    const res = await post(statements);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const signed = res.body.signed as Record<string, { bundle: unknown; keyId: string }>;
+    const keys = { [key.keyId]: publicKeyPem(key) };
+    expect(verifyBundle(signed.testResult?.bundle, keys).statement).toEqual(statements.testResult);
+    expect(verifyBundle(signed.results?.bundle, keys).statement).toEqual(statements.results);
+    const refused = await post(statements, 'alice');
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toMatch(
+      /^validationreports\.api\.tenantry\.dev is forbidden: User "alice" cannot create resource "validationreports" in API group "api\.tenantry\.dev" at the cluster scope/,
+    );
+    expect(calls).toContainEqual({
+      user: 'alice',
+      verb: 'create',
+      resource: 'validationreports',
+      namespace: '',
+      name: '',
+    });
+  });
+
+  it('refuses 422, naming the field, statements of another cluster, another bundle digest or a swapped predicate', async () => {
+    await startSigning();
+    const other = RUN();
+    other.cluster.kubeSystemUid = '00000000-another-cluster';
+    const cases: [unknown, string][] = [
+      [statementsOf(other), 'statements.testResult.subject[1]'],
+      [
+        statementsOf({
+          ...RUN(),
+          bundle: { ...(RUN().bundle as NonNullable<RunRecord['bundle']>), digest: 'b'.repeat(64) },
+        }),
+        'statements.testResult.subject[0].digest.sha256',
+      ],
+      [
+        { ...statementsOf(RUN()), testResult: statementsOf(RUN()).results },
+        'statements.testResult.predicateType',
+      ],
+      [
+        {
+          ...statementsOf(RUN()),
+          results: { ...statementsOf(RUN()).results, predicate: { cluster: { kubeSystemUid: 'x' } } },
+        },
+        'statements.results.predicate.cluster.kubeSystemUid',
+      ],
+      [{ testResult: statementsOf(RUN()).testResult }, 'statements.results'],
+    ];
+    for (const [statements, field] of cases) {
+      const res = await post(statements);
+      expect(res.status, field).toBe(422);
+      expect(res.body.details).toMatchObject({ causes: [{ field }] });
+      expect(res.body.message).toContain(field);
+    }
+  });
+
+  it('answers 503 when the operator has no signer', async () => {
+    await startSigning(false);
+    const res = await post(statementsOf(RUN()));
+    expect(res.status).toBe(503);
+    expect(res.body.message).toMatch(/signs no evidence.*--key/);
+  });
+
+  it('lists validationreports in discovery as cluster-scoped, create only', async () => {
+    await start();
+    const res = await call('/apis/api.tenantry.dev/v1alpha1', { headers: as(ADMIN) });
+    expect(res.body.resources).toContainEqual({
+      name: 'validationreports',
+      singularName: 'validationreport',
+      namespaced: false,
+      kind: 'ValidationReport',
+      verbs: ['create'],
+    });
   });
 });

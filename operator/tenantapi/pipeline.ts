@@ -6,11 +6,13 @@ import type { Logger } from '../runtime/log.ts';
 import { authenticate, type Headers, type Identity, type TokenReviewer } from './authenticate.ts';
 import { apiGroup, apiResourceList } from './discovery.ts';
 import { type FrontProxyConfig, isFrontProxy, type Peer } from './front-proxy.ts';
-import { HANDLERS, type HandlerContext } from './handlers.ts';
+import { CLUSTER_HANDLERS, type ClusterRequest, HANDLERS, type HandlerContext } from './handlers.ts';
 import {
+  TENANT_API_CLUSTER_RESOURCES,
   TENANT_API_GROUP,
   TENANT_API_RESOURCES,
   TENANT_API_VERSION,
+  type TenantApiClusterResourceName,
   type TenantApiResourceName,
   type TenantApiVerb,
 } from './names.ts';
@@ -42,7 +44,8 @@ export interface PipelineDeps {
 type Route =
   | { kind: 'group' }
   | { kind: 'versions' }
-  | { kind: 'resource'; namespace: string; resource: TenantApiResourceName; name: string };
+  | { kind: 'resource'; namespace: string; resource: TenantApiResourceName; name: string }
+  | { kind: 'cluster'; resource: TenantApiClusterResourceName };
 
 const GROUP_PATH = `/apis/${TENANT_API_GROUP}`;
 const VERSION_PATH = `${GROUP_PATH}/${TENANT_API_VERSION}`;
@@ -59,6 +62,9 @@ function route(pathname: string): Route {
   if (pathname === GROUP_PATH || pathname === `${GROUP_PATH}/`) return { kind: 'group' };
   if (pathname === VERSION_PATH || pathname === `${VERSION_PATH}/`) return { kind: 'versions' };
   const rest = pathname.startsWith(`${VERSION_PATH}/`) ? pathname.slice(VERSION_PATH.length) : '';
+  const collection = /^\/([^/]+)\/?$/.exec(rest)?.[1];
+  if (collection && Object.hasOwn(TENANT_API_CLUSTER_RESOURCES, collection))
+    return { kind: 'cluster', resource: collection as TenantApiClusterResourceName };
   const m = /^\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?\/?$/.exec(rest);
   const resource = m?.[2];
   if (m?.[1] && resource && Object.hasOwn(TENANT_API_RESOURCES, resource)) {
@@ -73,7 +79,7 @@ function route(pathname: string): Route {
   throw new StatusError('NotFound', `the server could not find the requested resource (${pathname})`);
 }
 
-const VERBS: Record<string, TenantApiVerb> = { GET: 'get', PUT: 'update' };
+const VERBS: Record<string, TenantApiVerb> = { GET: 'get', PUT: 'update', POST: 'create' };
 
 /**
  * Reads the body, keeping at most `max` bytes: a longer one is a 413 once it has been read to
@@ -166,17 +172,18 @@ export function tenantApiPipeline(deps: PipelineDeps) {
       who = await authenticate(req.headersDistinct as Headers, peer, trust, deps.reviewer);
       const body = await readBody(req, deps.maxBodyBytes);
       const r = route(url.pathname);
-      if (r.kind !== 'resource') {
+      if (r.kind === 'group' || r.kind === 'versions') {
         labels = { ...labels, resource: 'discovery' };
         if (req.method !== 'GET')
           throw new StatusError('MethodNotAllowed', `${req.method} is not allowed on discovery documents`);
         return reply(200, r.kind === 'group' ? apiGroup() : apiResourceList());
       }
       const verb = VERBS[req.method ?? ''];
-      const handler = verb ? HANDLERS[r.resource][verb] : undefined;
+      const handlers: Partial<Record<TenantApiVerb, unknown>> =
+        r.kind === 'cluster' ? CLUSTER_HANDLERS[r.resource] : HANDLERS[r.resource];
       labels = { resource: r.resource, verb: verb ?? labels.verb };
-      if (!verb || !handler) {
-        const allowed = Object.keys(VERBS).filter((m) => HANDLERS[r.resource][VERBS[m] as TenantApiVerb]);
+      if (!verb || !handlers[verb]) {
+        const allowed = Object.keys(VERBS).filter((m) => handlers[VERBS[m] as TenantApiVerb]);
         throw new StatusError(
           'MethodNotAllowed',
           `${req.method} is not allowed on ${r.resource}: use ${allowed.join(' or ')}`,
@@ -191,8 +198,33 @@ export function tenantApiPipeline(deps: PipelineDeps) {
           { retryAfterSeconds: wait },
         );
       }
-      const decision = await deps.authorizer.decide(who, verb, r.resource, r.namespace, r.name);
-      if (!decision.allowed) throw forbidden(who.user, { ...r, verb }, decision.reason);
+      // A cluster-scoped resource is authorized with no namespace and no name: cluster-wide.
+      const scope = r.kind === 'cluster' ? { namespace: '', name: '' } : r;
+      const decision = await deps.authorizer.decide(who, verb, r.resource, scope.namespace, scope.name);
+      if (!decision.allowed)
+        throw forbidden(who.user, { ...scope, resource: r.resource, verb }, decision.reason);
+      // `kubectl replace --raw` sends no Content-Type: a body without one is read as JSON too.
+      const type = req.headers['content-type'];
+      if (verb !== 'get' && type !== undefined && !/^application\/json\b/i.test(type))
+        throw new StatusError(
+          'UnsupportedMediaType',
+          `the body of a ${req.method} must be JSON (application/json), not ${type.split(';')[0]}`,
+        );
+      const request: ClusterRequest = {
+        who,
+        query: url.searchParams,
+        body,
+        checkDeadline: () => {
+          if (timedOut) throw new StatusError('Timeout', 'the request took too long');
+        },
+      };
+      if (r.kind === 'cluster') {
+        const handler = CLUSTER_HANDLERS[r.resource][verb];
+        return handler && reply(verb === 'create' ? 201 : 200, await handler(deps.ctx, request));
+      }
+      // Checked above: the lookup only narrows the type.
+      const handler = HANDLERS[r.resource][verb];
+      if (!handler) return;
       // The tenant is the namespace's, by name; a Tenant must exist for it (only the platform creates them).
       const tenant = tenantOfSystemNamespace(r.namespace);
       if (tenant !== r.name || !(await deps.ctx.client.find(TenantResource, tenant)))
@@ -203,23 +235,7 @@ export function tenantApiPipeline(deps: PipelineDeps) {
             : `${r.resource} "${r.name}" not found: there is no Tenant "${tenant}"`,
           { name: r.name, group: TENANT_API_GROUP, kind: r.resource },
         );
-      // `kubectl replace --raw` sends no Content-Type: a body without one is read as JSON too.
-      const type = req.headers['content-type'];
-      if (verb === 'update' && type !== undefined && !/^application\/json\b/i.test(type))
-        throw new StatusError(
-          'UnsupportedMediaType',
-          `the body of a PUT must be JSON (application/json), not ${type.split(';')[0]}`,
-        );
-      const doc = await handler(deps.ctx, {
-        tenant,
-        who,
-        query: url.searchParams,
-        body,
-        checkDeadline: () => {
-          if (timedOut) throw new StatusError('Timeout', 'the request took too long');
-        },
-      });
-      reply(200, doc);
+      reply(200, await handler(deps.ctx, { ...request, tenant }));
     };
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {

@@ -80,8 +80,9 @@ export function subjectAccessReviewer(client: KubeClient): Authorizer {
         version: TENANT_API_VERSION,
         resource,
         verb,
-        namespace,
-        name,
+        // Empty for a cluster-scoped resource: the review is then cluster-wide.
+        ...(namespace ? { namespace } : {}),
+        ...(name ? { name } : {}),
       }),
   };
 }

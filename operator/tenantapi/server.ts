@@ -1,6 +1,7 @@
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Counter, type Registry } from 'prom-client';
+import type { StatementSigner } from '../evidence/sign.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import type { Logger } from '../runtime/log.ts';
@@ -17,6 +18,8 @@ export interface TenantApiOptions {
   namespace: string;
   clock: Clock;
   log: Logger;
+  /** The operator's evidence signer: validationreports are signed with it (503 without one). */
+  signer?: StatementSigner | undefined;
   registry?: Registry;
   port: number;
   host?: string;
@@ -80,7 +83,7 @@ export async function startTenantApi(opts: TenantApiOptions): Promise<TenantApiS
     labelNames: ['resource', 'verb', 'code'],
     registers: opts.registry ? [opts.registry] : [],
   });
-  const ctx = { client: opts.client, namespace: opts.namespace, clock: opts.clock };
+  const ctx = { client: opts.client, namespace: opts.namespace, clock: opts.clock, signer: opts.signer, log };
   const handle = tenantApiPipeline({
     ctx,
     log,

@@ -80,7 +80,7 @@ export function forbidden(
   const { verb, resource, namespace, name } = request;
   return new StatusError(
     'Forbidden',
-    `${resource}.${TENANT_API_GROUP} "${name}" is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${TENANT_API_GROUP}" in the namespace "${namespace}"${why ? `: ${why}` : ''}`,
+    `${resource}.${TENANT_API_GROUP}${name ? ` "${name}"` : ''} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${TENANT_API_GROUP}" ${namespace ? `in the namespace "${namespace}"` : 'at the cluster scope'}${why ? `: ${why}` : ''}`,
     { name, group: TENANT_API_GROUP, kind: resource },
   );
 }

@@ -39,7 +39,13 @@ function matches(selector: string, labels: Record<string, string> = {}): boolean
     });
 }
 
-export async function fakeKubeApi(tenants: string[]): Promise<FakeKubeApi> {
+/** What else the fake cluster has: its kube-system uid and DistributionBundles (name → spec). */
+export interface FakeCluster {
+  kubeSystemUid?: string;
+  distributionBundles?: Record<string, unknown>;
+}
+
+export async function fakeKubeApi(tenants: string[], cluster: FakeCluster = {}): Promise<FakeKubeApi> {
   const configMaps = new Map<string, ConfigMap>();
   const writes: string[] = [];
   let version = 1;
@@ -58,6 +64,13 @@ export async function fakeKubeApi(tenants: string[]): Promise<FakeKubeApi> {
       if (tenant)
         return tenants.includes(tenant) ? send(200, { metadata: { name: tenant } }) : status(404, 'NotFound');
       if (url.pathname === '/apis/tenantry.dev/v1alpha1/entitlements') return send(200, { items: [] });
+      if (url.pathname === '/api/v1/namespaces/kube-system' && cluster.kubeSystemUid)
+        return send(200, { metadata: { name: 'kube-system', uid: cluster.kubeSystemUid } });
+      const bundle = /^\/apis\/tenantry\.dev\/v1alpha1\/distributionbundles\/([^/]+)$/.exec(
+        url.pathname,
+      )?.[1];
+      const spec = bundle === undefined ? undefined : cluster.distributionBundles?.[bundle];
+      if (bundle) return spec ? send(200, { metadata: { name: bundle }, spec }) : status(404, 'NotFound');
       const m = /^\/api\/v1\/namespaces\/([^/]+)\/configmaps(?:\/([^/]+))?$/.exec(url.pathname);
       if (!m) return status(404, 'NotFound');
       const [, ns, name] = m;

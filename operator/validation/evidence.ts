@@ -22,6 +22,10 @@ export function bundleIdentity(bundle: { name: string; spec: unknown }): string 
   });
 }
 
+/** The bundle subject's digest: what the operator recomputes before it signs a run's evidence. */
+export const bundleDigest = (bundle: { name: string; spec: unknown }): string =>
+  sha256Hex(bundleIdentity(bundle));
+
 /**
  * What the cluster subject's digest covers. A verifier who knows the cluster computes it
  * (clusterSubjectDigest) and asks cosign for it with --digest: evidence from another
