@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { signingKeyFromPem } from '../../operator/evidence/keys.ts';
-import { signStatement } from '../../operator/evidence/sign.ts';
-import { canonicalJson } from '../../operator/evidence/statement.ts';
+import { publicKeyFileName } from '../../operator/evidence/keystore.ts';
+import { canonicalJson, type Statement } from '../../operator/evidence/statement.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { apply } from '../../operator/runtime/apply.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
@@ -16,6 +16,7 @@ import { clientFor } from '../kubeconfig.ts';
 import { validationJunit, validationTable } from '../render/validation.ts';
 import { bundleFileName, subjectFileName } from './evidence-files.ts';
 import { observe } from './validate-observe.ts';
+import { type SignedEvidence, signByOperator, signWithKey } from './validate-signing.ts';
 
 /** validate's exit codes: 4 is "warnings only" here, not a timeout. */
 export const VALIDATE_EXIT = { pass: 0, fail: 1, usage: 2, unreachable: 3, warnings: 4 } as const;
@@ -54,11 +55,11 @@ export function validateCommand(): Command {
     .option('-o, --output <format>', 'table, json or junit', 'table')
     .option(
       '--evidence <dir>',
-      'write RUN.json, the in-toto statements and (with --key) their signed bundles here',
+      'write RUN.json, the in-toto statements and their signed bundles here: signed by the operator (its key never leaves it; the public key is written beside them), or with --key by you',
     )
     .option(
       '--key <pem-file>',
-      "sign the evidence with this private key (PKCS#8 PEM, ECDSA P-256): the signature stands for the key's holder, you",
+      "sign the evidence with this private key (PKCS#8 PEM, ECDSA P-256) instead of asking the operator: the signature stands for the key's holder, you",
     )
     .option('--replay <run.json>', 'judge a recorded run again, offline')
     .option('--kubeconfig <file>', 'kubeconfig')
@@ -96,7 +97,7 @@ export function validateCommand(): Command {
         );
       const run = opts.replay ? readRun(opts.replay) : await observeCluster(opts, timeout * 1000);
       const report = judge(run);
-      if (opts.evidence) await writeEvidence(opts.evidence, run, report, opts.key);
+      if (opts.evidence) await writeEvidence(opts.evidence, run, report, signer(opts));
       process.stdout.write(render(report, run, opts.output));
       process.exitCode =
         report.verdict === 'FAILED'
@@ -185,32 +186,54 @@ async function observeCluster(opts: ValidateOptions, canaryTimeoutMs: number): P
   }
 }
 
+type Sign = (statements: Record<string, Statement>) => Promise<SignedEvidence>;
+
+/** With --key the partner signs; without, the operator of the cluster the kubeconfig names. */
+function signer(opts: ValidateOptions): Sign {
+  if (opts.key) {
+    const key = readKey(opts.key);
+    return (statements) => signWithKey(statements, key);
+  }
+  return async (statements) => {
+    const client = await clientFor({
+      ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+      ...(opts.context ? { context: opts.context } : {}),
+    });
+    try {
+      return await signByOperator(client, opts.namespace, statements, VALIDATE_EXIT.unreachable);
+    } finally {
+      client.close();
+    }
+  };
+}
+
 /**
  * The evidence directory: RUN.json, the subject files (the cluster's identity, the bundle's)
- * and both statements, signed with --key when given. NAME.subject.json beside
+ * and both statements, then their bundles and, under keys/, the public keys that verify them
+ * (the operator's; a partner signing with --key has her own). NAME.subject.json beside
  * NAME.bundle.json is what `tenantry evidence verify` and `cosign verify-blob-attestation`
  * check the subject digest against: the cluster identity, so evidence of another cluster
  * does not verify as this one's.
  */
-async function writeEvidence(
-  dir: string,
-  run: RunRecord,
-  report: Report,
-  keyFile: string | undefined,
-): Promise<void> {
+async function writeEvidence(dir: string, run: RunRecord, report: Report, sign: Sign): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const statements = validationStatements(run, report);
   const cluster = clusterIdentityBlob(run.cluster.kubeSystemUid);
   writeFileSync(join(dir, 'RUN.json'), `${JSON.stringify(run, null, 2)}\n`);
   writeFileSync(join(dir, 'cluster.json'), cluster);
   if (run.bundle) writeFileSync(join(dir, 'distributionbundle.digest'), `sha256:${run.bundle.digest}\n`);
-  const key = keyFile ? readKey(keyFile) : undefined;
   for (const [name, statement] of Object.entries(statements)) {
     writeFileSync(join(dir, `${name}.statement.json`), `${canonicalJson(statement)}\n`);
     writeFileSync(join(dir, subjectFileName(name)), cluster);
-    if (key)
-      writeFileSync(join(dir, bundleFileName(name)), JSON.stringify(await signStatement(statement, key)));
   }
+  // The statements are on disk first: a signature refused still leaves the run to look at.
+  const signed = await sign(statements);
+  for (const [name, bundle] of Object.entries(signed.bundles))
+    writeFileSync(join(dir, bundleFileName(name)), JSON.stringify(bundle));
+  const keys = Object.entries(signed.publicKeys);
+  if (keys.length) mkdirSync(join(dir, 'keys'), { recursive: true });
+  for (const [keyId, pem] of keys) writeFileSync(join(dir, 'keys', publicKeyFileName(keyId)), pem);
+  process.stderr.write(`evidence in ${dir}, signed with ${signed.signedBy}\n`);
 }
 
 function readKey(file: string) {

@@ -4,7 +4,9 @@ import { checkDocument, type TenantDocument } from './document.ts';
 import {
   TENANT_API_GROUP_VERSION,
   TENANT_API_SERVICE_NAME,
+  type TenantApiClusterResourceName,
   type TenantApiResourceName,
+  tenantApiClusterPath,
   tenantApiPath,
 } from './names.ts';
 
@@ -25,6 +27,38 @@ export async function fromTenantApi<K extends string, C extends object>(
   kind: K,
   query: Record<string, string> = {},
 ): Promise<FromTenantApi<TenantDocument<K, C>>> {
+  const got = await askTenantApi(client, () =>
+    client.request('GET', tenantApiPath(tenant, resource), { query }),
+  );
+  return 'unavailable' in got ? got : { doc: checkDocument<K, C>(got.doc, kind) };
+}
+
+/**
+ * Creates a cluster-scoped resource on the tenant API (as the caller, through the API server) and
+ * returns the answer, or why the API is not there, as fromTenantApi does. The answer's kind is
+ * checked; what it holds is the caller's to check.
+ */
+export async function createOnTenantApi<K extends string>(
+  client: KubeClient,
+  resource: TenantApiClusterResourceName,
+  kind: K,
+  body: object,
+): Promise<FromTenantApi<{ kind: K } & Record<string, unknown>>> {
+  const got = await askTenantApi(client, () =>
+    client.request<Record<string, unknown>>('POST', tenantApiClusterPath(resource), { body }),
+  );
+  if ('unavailable' in got) return got;
+  const doc = got.doc as Record<string, unknown> | undefined;
+  if (doc?.apiVersion !== TENANT_API_GROUP_VERSION || doc.kind !== kind)
+    throw new Error(`the tenant API answered with no ${kind} document`);
+  return { doc: doc as { kind: K } & Record<string, unknown> };
+}
+
+/** Probes the group first, so an APIService that is not there is told apart from a refusal. */
+async function askTenantApi(
+  client: KubeClient,
+  ask: () => Promise<unknown>,
+): Promise<FromTenantApi<unknown>> {
   try {
     await client.request('GET', `/apis/${TENANT_API_GROUP_VERSION}`);
   } catch (e) {
@@ -34,13 +68,14 @@ export async function fromTenantApi<K extends string, C extends object>(
       return { unavailable: `the APIService ${TENANT_API_SERVICE_NAME} is not available (${e.message})` };
     throw e;
   }
-  let value: unknown;
   try {
-    value = await client.request('GET', tenantApiPath(tenant, resource), { query });
+    return { doc: await ask() };
   } catch (e) {
+    // The operator's own 503 (it signs nothing) carries its reason in the message.
     if (e instanceof ApiError && e.code === 503)
-      return { unavailable: `the APIService ${TENANT_API_SERVICE_NAME} stopped answering (${e.message})` };
+      return {
+        unavailable: `the APIService ${TENANT_API_SERVICE_NAME} could not serve the request (${e.message})`,
+      };
     throw e;
   }
-  return { doc: checkDocument<K, C>(value, kind) };
 }

@@ -1,16 +1,27 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCosign } from '../../devcluster/tools.ts';
 import { TenantResource } from '../../operator/api/v1alpha1/index.ts';
 import { generateSigningKey, privateKeyPem, publicKeyPem } from '../../operator/evidence/keys.ts';
+import { readPublicKeys } from '../../operator/evidence/keystore.ts';
 import { canonicalJson } from '../../operator/evidence/statement.ts';
+import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import type { KubeClient } from '../../operator/runtime/kube/client.ts';
+import { ApiError } from '../../operator/runtime/kube/errors.ts';
 import { Builtin } from '../../operator/runtime/kube/resource.ts';
-import { clusterIdentityBlob, clusterSubjectDigest } from '../../operator/validation/evidence.ts';
+import { tenantApiClusterPath } from '../../operator/tenantapi/names.ts';
+import {
+  clusterIdentityBlob,
+  clusterSubjectDigest,
+  validationStatements,
+} from '../../operator/validation/evidence.ts';
+import { judge } from '../../operator/validation/judge.ts';
+import type { RunRecord } from '../../operator/validation/record.ts';
 import { tenantry } from '../support/cli.ts';
 import { adminClient, startTestOperator, TEST_SHARD_LABEL } from '../support/cluster.ts';
+import { prepareTenantApi, type TestTenantApi } from '../support/tenant-api.ts';
 import { cosignVerifyBlob } from '../support/tools.ts';
 
 // The canary is this file's own (its shard), so the operator started here, with leader
@@ -24,12 +35,20 @@ let admin: KubeClient;
 let stop: () => Promise<void>;
 let probePort = 0;
 let cosign: string;
+let api: TestTenantApi;
 
 beforeAll(async () => {
   cosign = await ensureCosign();
   admin = await adminClient();
-  const started = await startTestOperator(admin, { shard: SHARD, leaderElection: true });
+  // The operator's tenant API, so a run without --key can ask it to sign.
+  api = await prepareTenantApi(admin);
+  const started = await startTestOperator(admin, {
+    shard: SHARD,
+    leaderElection: true,
+    tenantApi: api.operator,
+  });
   stop = started.stop;
+  await api.register();
   probePort = started.op.probe?.port ?? 0;
   const key = generateSigningKey();
   writeFileSync(join(dir, 'key.pem'), privateKeyPem(key));
@@ -37,6 +56,8 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
+  // The APIService goes before its server: one without it holds up namespace deletions.
+  await api?.unregister();
   await stop?.();
   admin?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -151,6 +172,49 @@ describe('tenantry validate against the test cluster', () => {
     ]);
     expect(ours.code).toBe(1);
     expect(ours.stdout).toMatch(/FAIL .*signature does not verify/);
+  });
+
+  it('without --key has the operator sign, verifiable with cosign against its published key', async () => {
+    const signed = join(dir, 'operator-signed');
+    const r = await tenantry([
+      'validate',
+      '-o',
+      'json',
+      '--replay',
+      join(evidence, 'RUN.json'),
+      '--evidence',
+      signed,
+    ]);
+    expect(r.code, r.stderr).toBe(code);
+    expect(r.stderr).toMatch(/signed with the operator's key/);
+    const [pub] = readdirSync(join(signed, 'keys'));
+    const published = await readPublicKeys(admin, DEFAULT_NAMESPACE);
+    expect(published[(pub ?? '').replace(/\.pem$/, '')]).toBe(
+      readFileSync(join(signed, 'keys', pub ?? ''), 'utf8'),
+    );
+    const ok = await cosignVerifyBlob(cosign, {
+      key: join(signed, 'keys', pub ?? ''),
+      type: TEST_RESULT,
+      home: dir,
+      bundle: join(signed, 'testResult.bundle.json'),
+      blob: join(signed, 'cluster.json'),
+    });
+    expect(ok.code, ok.output).toBe(0);
+  });
+
+  it("has the operator refuse 422 a run of another cluster's kube-system uid", async () => {
+    const other = JSON.parse(readFileSync(join(evidence, 'RUN.json'), 'utf8')) as RunRecord;
+    other.cluster.kubeSystemUid = '00000000-another-cluster';
+    const refused = await admin
+      .request('POST', tenantApiClusterPath('validationreports'), {
+        body: { statements: validationStatements(other, judge(other)) },
+      })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect((refused as ApiError).code).toBe(422);
+    expect((refused as ApiError).message).toMatch(
+      /statements\.testResult\.subject\[\d\]: names "cluster\/00000000-another-cluster", not this cluster/,
+    );
   });
 
   it('replays RUN.json offline to the same verdict', async () => {
