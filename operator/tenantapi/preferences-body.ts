@@ -1,3 +1,4 @@
+import { jsonObjectBody } from './json-body.ts';
 import { TENANT_API_GROUP_VERSION } from './names.ts';
 import { StatusError } from './status.ts';
 
@@ -24,18 +25,7 @@ const invalid = (field: string, message: string) =>
  * the field and what it must be.
  */
 export function parsePreferences(text: string, tenant?: string): PreferencesChange {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (e) {
-    throw new StatusError('BadRequest', `the body is not JSON: ${(e as Error).message}`);
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new StatusError(
-      'BadRequest',
-      'the body must be a JSON object like {"optOutAll": false, "optOut": ["setQuotas"]}',
-    );
-  const b = body as Record<string, unknown>;
+  const b = jsonObjectBody(text, '{"optOutAll": false, "optOut": ["setQuotas"]}');
   const unknown = Object.keys(b).filter((k) => !KNOWN.has(k));
   if (unknown.length) throw invalid(unknown[0] ?? '', `unknown field; known fields are optOutAll and optOut`);
   envelope(b, tenant);

@@ -3,6 +3,7 @@ import { assertStatement, PredicateTypes, type Statement } from '../evidence/sta
 import type { KubeClient } from '../runtime/kube/client.ts';
 import { Builtin } from '../runtime/kube/resource.ts';
 import { bundleDigest, namesCluster, VALIDATION_PREDICATE } from '../validation/evidence.ts';
+import { jsonObjectBody } from './json-body.ts';
 import { TENANT_API_GROUP_VERSION } from './names.ts';
 import { StatusError } from './status.ts';
 
@@ -37,18 +38,7 @@ const quote = (v: unknown) => JSON.stringify(v)?.slice(0, 80) ?? String(v);
  * DistributionBundle. What they claim about this cluster is checkClaims' job.
  */
 export function parseValidationReport(text: string): ValidationReportStatements {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (e) {
-    throw new StatusError('BadRequest', `the body is not JSON: ${(e as Error).message}`);
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new StatusError(
-      'BadRequest',
-      'the body must be a JSON object like {"statements": {"testResult": {...}, "results": {...}}}',
-    );
-  const b = body as Record<string, unknown>;
+  const b = jsonObjectBody(text, '{"statements": {"testResult": {...}, "results": {...}}}');
   const unknown = Object.keys(b).find((k) => !KNOWN.has(k));
   if (unknown !== undefined) throw invalid(unknown, 'unknown field; the known one is statements');
   if (b.apiVersion !== undefined && b.apiVersion !== TENANT_API_GROUP_VERSION)
