@@ -141,6 +141,8 @@ describe('the tenant API behind the aggregation layer', () => {
       ['evidence', ['get']],
       ['usage', ['get']],
       ['nudgepreferences', ['get', 'update']],
+      // Cluster-scoped: a validation run's statements for the operator to sign (platform admins).
+      ['validationreports', ['create']],
     ]);
     await waitFor('kubectl api-resources to list the group', async () => {
       const out = await kubectlWith(kubeconfigs.carol, 'api-resources', '--api-group=api.tenantry.dev');
