@@ -12,9 +12,7 @@
 //    and a child process builds the console's caches as the operator does (Tenant, AddOn and
 //    growth-log informers, the operator source) and serves one Tenants page: its heap and RSS
 //    after a full GC, against the same process before the informers started.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { loadKubeConfig } from '../cmd/kubeconfig.ts';
@@ -26,8 +24,7 @@ import { startConsole } from '../operator/console/server.ts';
 import { operatorSource } from '../operator/console/sources.ts';
 import { GROWTH_LOG_SELECTOR, GrowthLogIndex, namespaceConfigMaps } from '../operator/growth/log-index.ts';
 import { install } from '../operator/install/install.ts';
-import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../operator/install/rbac.ts';
-import { serviceAccountKubeConfig } from '../operator/install/token.ts';
+import { DEFAULT_NAMESPACE } from '../operator/install/rbac.ts';
 import { realClock } from '../operator/runtime/clock.ts';
 import { Informer } from '../operator/runtime/informer.ts';
 import { KubeClient } from '../operator/runtime/kube/client.ts';
@@ -36,6 +33,7 @@ import { Builtin } from '../operator/runtime/kube/resource.ts';
 import { silentLogger } from '../operator/runtime/log.ts';
 import { tokenReviewer } from '../operator/tenantapi/reviews.ts';
 import type { TenantObject } from '../test/support/cluster.ts';
+import { percentile, spawnOperator, until } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,23 +43,9 @@ const { values } = parseArgs({
     'cache-child': { type: 'string' },
   },
 });
-const MAIN = new URL('../cmd/main.ts', import.meta.url).pathname;
 const CONCURRENCY = 16;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
-}
 const mib = (bytes: number) => bytes / 1024 / 1024;
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
 
 const tenant = (name: string) => ({
   apiVersion: 'tenantry.dev/v1alpha1',
@@ -217,26 +201,10 @@ async function main(): Promise<void> {
   let op: ChildProcess | undefined;
   try {
     await install(admin, { namespace: DEFAULT_NAMESPACE, console: true });
-    const saKc = await serviceAccountKubeConfig(admin, kc, DEFAULT_NAMESPACE, OPERATOR_NAME);
-    const saPath = join(cp.dir, 'operator.kubeconfig');
-    writeFileSync(saPath, saKc.exportConfig(), { mode: 0o600 });
     const port = await freePort();
-    op = spawn(
-      process.execPath,
-      [
-        MAIN,
-        'run',
-        '--kubeconfig',
-        saPath,
-        '--probe-address',
-        '0',
-        '--log-level',
-        'error',
-        '--console-address',
-        `127.0.0.1:${port}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    const started = await spawnOperator(admin, kc, cp.dir, ['--console-address', `127.0.0.1:${port}`]);
+    op = started.child;
+    const saPath = started.kubeconfig;
     const base = `http://127.0.0.1:${port}`;
     await until(
       'the console',

@@ -8,22 +8,21 @@
 //   node bench/growth.ts [--tenants 1000] [--idle 60] [--concurrency 16]
 //
 // Each mode starts its own control plane (KUBECONFIG is not used: the audit log must be ours).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadKubeConfig } from '../cmd/kubeconfig.ts';
 import { startControlPlane } from '../devcluster/controlplane.ts';
 import { TenantResource } from '../operator/api/v1alpha1/index.ts';
 import { install } from '../operator/install/install.ts';
 import { DEFAULT_NAMESPACE, OPERATOR_NAME } from '../operator/install/rbac.ts';
-import { serviceAccountKubeConfig } from '../operator/install/token.ts';
 import { realClock } from '../operator/runtime/clock.ts';
 import { Informer } from '../operator/runtime/informer.ts';
 import { KubeClient } from '../operator/runtime/kube/client.ts';
 import { Builtin } from '../operator/runtime/kube/resource.ts';
 import { silentLogger } from '../operator/runtime/log.ts';
 import type { TenantObject } from '../test/support/cluster.ts';
+import { percentile, sleep, spawnOperator, until } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,7 +37,6 @@ const CONCURRENCY = Number(values.concurrency);
 const OFF = 'activationChecklist=false,growthInstrumentation=false,adminNudges=false';
 const OPERATOR_USER = `system:serviceaccount:${DEFAULT_NAMESPACE}:${OPERATOR_NAME}`;
 const WRITES = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
-const MAIN = new URL('../cmd/main.ts', import.meta.url).pathname;
 
 interface Result {
   label: string;
@@ -54,11 +52,6 @@ interface Result {
   leaseWrites: number;
 }
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
-}
-
 /** utime + stime of a process, in seconds (clock ticks are 1/100 s on Linux). */
 function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -70,20 +63,6 @@ function memoryMiB(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 function auditWrites(path: string, offset: number): Array<{ verb: string; what: string }> {
@@ -116,24 +95,7 @@ async function run(label: string, features: string): Promise<Result> {
   const stop = new AbortController();
   try {
     await install(admin, { namespace: DEFAULT_NAMESPACE });
-    const saKc = await serviceAccountKubeConfig(admin, kc, DEFAULT_NAMESPACE, OPERATOR_NAME);
-    const saPath = join(cp.dir, 'operator.kubeconfig');
-    writeFileSync(saPath, saKc.exportConfig(), { mode: 0o600 });
-    op = spawn(
-      process.execPath,
-      [
-        MAIN,
-        'run',
-        '--kubeconfig',
-        saPath,
-        '--probe-address',
-        '0',
-        '--log-level',
-        'error',
-        ...(features ? ['--features', features] : []),
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    op = (await spawnOperator(admin, kc, cp.dir, features ? ['--features', features] : [])).child;
     const pid = op.pid ?? 0;
     await until(
       'the operator to lead',

@@ -21,15 +21,11 @@ import { createLogger } from '../operator/runtime/log.ts';
 import type { TenantObject } from '../test/support/cluster.ts';
 import { startDnsmasq } from '../test/support/dnsmasq.ts';
 import { startTestProvider } from '../test/support/oidc-provider.ts';
+import { percentile } from './support.ts';
 
 const { values } = parseArgs({ options: { tenants: { type: 'string', default: '20' } } });
 const N = Number(values.tenants);
 const REDIRECT = 'https://console.bench.example/callback';
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
-}
 
 async function main(): Promise<void> {
   const cp = process.env.KUBECONFIG ? undefined : await startControlPlane();
