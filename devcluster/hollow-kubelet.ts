@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { isRunningAsDesired, isTerminal, runningStatusPatch } from './pod-status.ts';
+import type { ContainerRuntime } from './runtime/pod-runtime.ts';
 
 export interface HollowNode {
   hostIp: string;
@@ -15,6 +16,8 @@ export interface HollowKubeletOptions {
   kubeConfig: k8s.KubeConfig;
   nodes: ReadonlyMap<string, HollowNode>;
   onError: (context: string, err: unknown) => void;
+  /** Run the pods' containers for real instead of only reporting them Running. */
+  runtime?: ContainerRuntime;
 }
 
 // Only pods that the scheduler (or a user) has bound somewhere; the rest are filtered client-side
@@ -99,6 +102,7 @@ export class HollowKubelet {
   private readonly nodes: ReadonlyMap<string, HollowNode>;
   private readonly pools = new Map<string, PodIpPool>();
   private readonly onError: (context: string, err: unknown) => void;
+  private readonly runtime: ContainerRuntime | undefined;
   private readonly pending = new Map<string, { pod: k8s.V1Pod; dirty: boolean }>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly stopSignal = new AbortController();
@@ -110,6 +114,7 @@ export class HollowKubelet {
     this.watcher = new k8s.Watch(opts.kubeConfig);
     this.nodes = opts.nodes;
     this.onError = opts.onError;
+    this.runtime = opts.runtime;
     for (const [name, node] of opts.nodes) {
       this.pools.set(name, new PodIpPool(node.podNetworkPrefix));
       this.writers.set(name, node.kubeConfig.makeApiClient(k8s.CoreV1Api));
@@ -131,6 +136,7 @@ export class HollowKubelet {
     this.currentWatch?.abort();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    await this.runtime?.stop();
   }
 
   private async relist(): Promise<string> {
@@ -203,6 +209,10 @@ export class HollowKubelet {
     const uid = pod.metadata?.uid;
     const pool = this.pools.get(pod.spec?.nodeName ?? '');
     if (uid && pool) pool.release(uid);
+    if (this.runtime && this.nodes.has(pod.spec?.nodeName ?? ''))
+      this.runtime
+        .removed(pod)
+        .catch((err) => this.onError(`stopping removed pod ${pod.metadata?.name}`, err));
   }
 
   /** Queues a sync; events for a pod that is being synced coalesce into one follow-up sync. */
@@ -242,6 +252,16 @@ export class HollowKubelet {
     const pool = this.pools.get(nodeName ?? '');
     const writer = this.writers.get(nodeName ?? '');
     if (!name || !namespace || !uid || !node || !pool || !writer) return;
+    if (this.runtime) {
+      await this.runtime.sync(pod, {
+        name: nodeName ?? '',
+        hostIp: node.hostIp,
+        allocateIp: (id) => pool.allocate(id),
+        releaseIp: (id) => pool.release(id),
+        writer,
+      });
+      return;
+    }
 
     if (pod.metadata?.deletionTimestamp) {
       // The containers "stopped" instantly; finish the deletion the way a kubelet does. The grace

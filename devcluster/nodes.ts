@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { HollowKubelet, type HollowNode, statusOf } from './hollow-kubelet.ts';
@@ -12,6 +13,9 @@ import {
   placeNodes,
   podNetworkPrefix,
 } from './node-spec.ts';
+import type { ImageStore } from './runtime/images.ts';
+import { ensureGateway, startApiServerProxy } from './runtime/pod-network.ts';
+import { ContainerRuntime } from './runtime/pod-runtime.ts';
 
 export interface NodeSimulatorOptions {
   /** Number of nodes. Default 3. */
@@ -30,6 +34,11 @@ export interface NodeSimulatorOptions {
   statusUpdateIntervalMs?: number;
   /** Reported as status.nodeInfo.kubeletVersion. Default: the apiserver's version. */
   kubeletVersion?: string;
+  /**
+   * Run the pods' containers for real, from these images, each pod in a network namespace of
+   * its own (needs root). Without it pods are only reported Running.
+   */
+  containers?: { images: ImageStore; dir: string };
   /** Problems after startup (failed heartbeats, watch errors). Default: a line on stderr. */
   onError?: (context: string, err: unknown) => void;
 }
@@ -122,7 +131,13 @@ export async function startNodeSimulator(
       { hostIp: nodeIp(p.index), podNetworkPrefix: podNetworkPrefix(p.index), kubeConfig },
     ]),
   );
-  const kubelet = new HollowKubelet({ kubeConfig: kc, nodes: hollowNodes, onError });
+  const containers = opts.containers ? await startContainerRuntime(kc, opts.containers, onError) : undefined;
+  const kubelet = new HollowKubelet({
+    kubeConfig: kc,
+    nodes: hollowNodes,
+    onError,
+    ...(containers ? { runtime: containers.runtime } : {}),
+  });
   await kubelet.start();
 
   const stopSignal = new AbortController();
@@ -157,6 +172,7 @@ export async function startNodeSimulator(
       stopping ??= (async () => {
         stopSignal.abort();
         await Promise.all([kubelet.stop(), ...loops]);
+        await containers?.proxy.close();
         if (stopOpts.deleteNodes) {
           await Promise.all(
             nodes.flatMap((name) => [
@@ -169,6 +185,32 @@ export async function startNodeSimulator(
       return stopping;
     },
   };
+}
+
+/** The gateway, the node's proxy to the API server for its pods, and the runtime that runs them. */
+async function startContainerRuntime(
+  kc: k8s.KubeConfig,
+  opts: { images: ImageStore; dir: string },
+  onError: (context: string, err: unknown) => void,
+) {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig names no cluster');
+  const server = new URL(cluster.server);
+  const caPem = cluster.caData
+    ? Buffer.from(cluster.caData, 'base64').toString()
+    : cluster.caFile
+      ? readFileSync(cluster.caFile, 'utf8')
+      : '';
+  await ensureGateway();
+  const proxy = await startApiServerProxy({ host: server.hostname, port: Number(server.port || 443) });
+  const runtime = new ContainerRuntime({
+    images: opts.images,
+    dir: opts.dir,
+    caPem,
+    apiServerPort: proxy.port,
+    onError,
+  });
+  return { runtime, proxy };
 }
 
 async function ignoreNotFound<T>(call: Promise<T>): Promise<void> {

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clientCert, pemKeyPair, selfSignedCa, serverCert } from './certs.ts';
+import { POD_GATEWAY } from './runtime/pod-network.ts';
 
 export interface Pki {
   caCertPath: string;
@@ -29,6 +30,8 @@ const servingSans = [
   // The first address of --service-cluster-ip-range and the in-cluster names, so pods that are
   // pointed at the kubernetes Service (e.g. through a port-forwarding proxy) can verify it too.
   'IP:10.0.0.1',
+  // Where pods on nodes that run containers reach the API server (runtime/pod-network.ts).
+  `IP:${POD_GATEWAY}`,
   'DNS:kubernetes',
   'DNS:kubernetes.default',
   'DNS:kubernetes.default.svc',
