@@ -61,6 +61,8 @@ describe('jobPhase', () => {
     [[], 'Running'],
     [[{ type: 'Complete', status: 'True' }], 'Succeeded'],
     [[{ type: 'Failed', status: 'True' }], 'Failed'],
+    [[{ type: 'FailureTarget', status: 'True' }], 'Failed'],
+    [[{ type: 'SuccessCriteriaMet', status: 'True' }], 'Succeeded'],
     [[{ type: 'Failed', status: 'False' }], 'Running'],
   ])('%j is %s', (conditions, phase) => {
     expect(jobPhase(job(conditions))).toBe(phase);

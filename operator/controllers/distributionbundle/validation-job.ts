@@ -71,11 +71,15 @@ export function desiredValidationJob(b: DistributionBundle, image: string, names
   };
 }
 
-/** Succeeded or Failed once the Job controller says so; Running until then. */
+/**
+ * Succeeded or Failed once the Job controller has decided (SuccessCriteriaMet and
+ * FailureTarget come first, while it still terminates the pod); Running until then.
+ */
 export function jobPhase(job: Job): ValidationJobPhase {
-  const done = (type: string) => job.status?.conditions?.some((c) => c.type === type && c.status === 'True');
-  if (done('Complete')) return 'Succeeded';
-  if (done('Failed')) return 'Failed';
+  const has = (...types: string[]) =>
+    job.status?.conditions?.some((c) => types.includes(c.type) && c.status === 'True');
+  if (has('Complete', 'SuccessCriteriaMet')) return 'Succeeded';
+  if (has('Failed', 'FailureTarget')) return 'Failed';
   return 'Running';
 }
 
