@@ -144,6 +144,8 @@ describe('the DistributionBundle controller', () => {
       return ok(b) ? b : false;
     });
   const jobName = (generation: number | undefined) => validationJobName(scope, generation ?? 0);
+  const changeSpec = (spec: object) =>
+    admin.patch<DistributionBundle>(DistributionBundleResource, scope, undefined, { spec }, 'merge');
 
   it('runs the suite as one Job owned by the bundle, and reports it until the run lands', async () => {
     const seen = await admin.get<DistributionBundle>(DistributionBundleResource, scope);
@@ -242,13 +244,7 @@ describe('the DistributionBundle controller', () => {
   });
 
   it('a changed bundle gets a new Job; one that fails without a run is Validated=False naming it', async () => {
-    const changed = await admin.patch<DistributionBundle>(
-      DistributionBundleResource,
-      scope,
-      undefined,
-      { spec: { observability: { logLevel: 'debug' } } },
-      'merge',
-    );
+    const changed = await changeSpec({ observability: { logLevel: 'debug' } });
     const name = jobName(changed.metadata.generation);
     await reconcileUntil('the new Job in status', (x) => x.status?.validationJob?.name === name);
     expect(await ownedJobs(changed.metadata.uid)).toHaveLength(2);
@@ -267,13 +263,7 @@ describe('the DistributionBundle controller', () => {
   });
 
   it('creates no Job for a bundle that opted out', async () => {
-    const changed = await admin.patch<DistributionBundle>(
-      DistributionBundleResource,
-      scope,
-      undefined,
-      { spec: { validation: { onChange: false } } },
-      'merge',
-    );
+    const changed = await changeSpec({ validation: { onChange: false } });
     await h.reconcileOnce('distributionbundle', scope, changed);
     await h.reconcileOnce('distributionbundle', scope, changed);
     expect(await ownedJobs(changed.metadata.uid)).not.toContain(jobName(changed.metadata.generation));
