@@ -300,6 +300,8 @@ describe('the DistributionBundle controller', () => {
       metadata: { name, namespace: DEFAULT_NAMESPACE },
       data: { 'run.json': '{}' },
     });
+    // Server-side apply creates it: RBAC checks create with the name too.
+    await admin.delete(Builtin.ConfigMap, validationRunConfigMapName(scope), DEFAULT_NAMESPACE);
     await expect(
       apply(sa, Builtin.ConfigMap, results(validationRunConfigMapName(scope))),
     ).resolves.toBeDefined();

@@ -22,6 +22,7 @@ import {
   desiredValidationJob,
   type Job,
   JobResource,
+  ownedBy,
   pendingRunCondition,
   validationJobName,
 } from './validation-job.ts';
@@ -111,7 +112,10 @@ export class DistributionBundleReconciler
     const cm = this.run(b);
     const runIsCurrent = !!cm && runBundleDigest(cm) === `sha256:${bundleDigest({ name, spec: b.spec })}`;
     const jobName = validationJobName(name, b.metadata.generation ?? 0);
-    const observed = this.deps.jobs.get(objectKey(namespace, jobName));
+    // A Job of that name owned by anything else (an earlier bundle of the same name, waiting for
+    // the garbage collector) is not this generation's.
+    const cached = this.deps.jobs.get(objectKey(namespace, jobName));
+    const observed = cached && ownedBy(cached, b) ? cached : undefined;
     const decision = decideValidationJob({ bundle: b, image: this.deps.image, runIsCurrent, observed });
     const reported = this.validated(b);
     if (decision.action === 'none') return reported;
@@ -135,13 +139,20 @@ export class DistributionBundleReconciler
     return `its ServiceAccount ${namespace}/${VALIDATION_NAME} is missing (apply the pack's validation/ folder)`;
   }
 
-  /** Creates the generation's Job; one made meanwhile by another replica is the same Job. */
+  /**
+   * Creates the generation's Job. If the name is taken, the retry decides: by then the cache
+   * shows whether it is this bundle's (made by another replica) or still someone else's.
+   */
   private async createJob(b: DistributionBundle): Promise<ValidationJobReference> {
     const desired = desiredValidationJob(b, this.deps.image ?? '', this.deps.namespace);
     try {
       await this.deps.client.create(JobResource, desired);
     } catch (e) {
-      if (!(e instanceof ApiError && e.code === 409)) throw e;
+      if (e instanceof ApiError && e.code === 409)
+        throw new Error(
+          `Job ${this.deps.namespace}/${desired.metadata.name} exists but is not owned by this DistributionBundle (uid ${b.metadata.uid}); retrying`,
+        );
+      throw e;
     }
     return { name: desired.metadata.name ?? '', generation: b.metadata.generation ?? 0, phase: 'Running' };
   }

@@ -5,6 +5,7 @@ import {
   desiredValidationJob,
   type Job,
   jobPhase,
+  ownedBy,
   pendingRunCondition,
   validationJobName,
 } from './validation-job.ts';
@@ -53,6 +54,15 @@ describe('desiredValidationJob', () => {
     expect(c.args).toEqual(['validate', '-o', 'json', '-n', 'tenantry-system', '--bundle', 'acme']);
     expect(j.spec.template.spec.serviceAccountName).toBe('tenantry-validation');
     expect(j.spec.backoffLimit).toBe(0);
+  });
+});
+
+describe('ownedBy', () => {
+  it('is the bundle by uid, not by name', () => {
+    const j = desiredValidationJob(bundle(), IMAGE, 'ns') as unknown as Job;
+    expect(ownedBy(j, bundle())).toBe(true);
+    const recreated = { ...bundle(), metadata: { ...bundle().metadata, uid: 'u-2' } };
+    expect(ownedBy(j, recreated)).toBe(false);
   });
 });
 

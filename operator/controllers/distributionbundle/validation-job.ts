@@ -71,6 +71,10 @@ export function desiredValidationJob(b: DistributionBundle, image: string, names
   };
 }
 
+/** Whether the bundle (this very object, by uid) is the Job's controller. */
+export const ownedBy = (job: Job, b: DistributionBundle): boolean =>
+  !!job.metadata.ownerReferences?.some((r) => r.controller && r.uid === b.metadata.uid);
+
 /**
  * Succeeded or Failed once the Job controller has decided (SuccessCriteriaMet and
  * FailureTarget come first, while it still terminates the pod); Running until then.
