@@ -5,6 +5,7 @@
 //                            its metrics Service (image by digest from bundles/image.json)
 //   overlays/S|M|L/          the base tuned for a size, with its DistributionBundle
 //   components/              region defaults, policy presets, observability, debug logging
+//   validation/              the validation suite's least-privilege RBAC and its Job (runs once)
 //   README.md                the profiles and the install commands
 // `node hack/gen-pack.ts --check` exits 1 when the committed files differ.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import {
 } from '../operator/install/deployment.ts';
 import { BASE_PROFILE, PROFILES, type ProfileSpec } from '../operator/install/profiles.ts';
 import { DEFAULT_NAMESPACE, operatorRbac } from '../operator/install/rbac.ts';
+import { VALIDATION_NAME, validationJob, validationRbac } from '../operator/install/validation.ts';
 import { dashboardConfigMaps, prometheusRule } from './gen-dashboards.ts';
 import { writeOrCheck } from './generated-files.ts';
 
@@ -241,6 +243,28 @@ function componentFiles(dir: string): File[] {
   ];
 }
 
+function validationFiles(dir: string, image: string): File[] {
+  return [
+    {
+      path: `${dir}/validation/rbac.yaml`,
+      content:
+        header('operator/install/validation.ts') + yaml(validationRbac(NS, [DISTRIBUTION_BUNDLE_NAME])),
+    },
+    {
+      path: `${dir}/validation/job.yaml`,
+      content:
+        header('operator/install/validation.ts') + yaml([validationJob(NS, image, DISTRIBUTION_BUNDLE_NAME)]),
+    },
+    {
+      path: `${dir}/validation/kustomization.yaml`,
+      content:
+        header('hack/gen-pack.ts') +
+        '# Runs the validation suite once; delete the Job and apply again to rerun.\n' +
+        kustomization({ resources: ['rbac.yaml', 'job.yaml'] }),
+    },
+  ];
+}
+
 /** The profiles as a Markdown table (the pack's README and the main README show it). */
 export function profilesTable(): string {
   const rows = PROFILES.map(
@@ -276,6 +300,33 @@ kubectl wait --for=condition=Ready distributionbundle/${DISTRIBUTION_BUNDLE_NAME
 
 Components (add to an overlay's \`components:\`): \`region-defaults\`, \`policy-restricted\`,
 \`policy-regulated\`, \`observability\`, \`debug-logging\`.
+
+## Validation
+
+\`validation/\` holds the suite's ServiceAccount \`${VALIDATION_NAME}\` with least-privilege RBAC and
+a Job that runs \`tenantry validate --bundle ${DISTRIBUTION_BUNDLE_NAME}\` once in the pinned image.
+Apply it after the install; the operator then also runs the suite by itself, as a Job
+\`tenantry-validate-<bundle>-<generation>\` owned by the bundle, each time the bundle changes
+(\`spec.validation.onChange: false\` turns that off):
+
+\`\`\`sh
+kubectl apply --server-side -k bundles/${version}/validation
+kubectl -n ${NS} wait --for=condition=complete job/${VALIDATION_NAME} --timeout=600s
+kubectl -n ${NS} logs job/${VALIDATION_NAME}
+kubectl get distributionbundle/${DISTRIBUTION_BUNDLE_NAME} -o jsonpath='{.status.summary}'
+\`\`\`
+
+- Results: the bundle's status (Validated, summary, results, evidence) and the ConfigMap
+  \`${NS}/tenantry-validation-${DISTRIBUTION_BUNDLE_NAME}\` (\`run.json\`, \`summary.json\`).
+- Exit codes: 0 (passed) completes the Job; 4 (warned), 1 (failed) and 3 (cluster unreachable)
+  fail it at once (no retries, so no second canary). A warned run is still Validated=True:
+  read the status, not only the Job. \`kubectl wait --for=condition=complete\` times out on
+  a failed Job; \`--for=condition=failed\` waits for that.
+- Rerun: \`kubectl -n ${NS} delete job/${VALIDATION_NAME}\` and apply again.
+- It needs no cluster DNS: it reaches the operator's probes through the API server's service
+  proxy (\`services/proxy\` on \`tenantry-metrics:8081\` only).
+- Another bundle name: add its \`tenantry-validation-<bundle>\` ConfigMap to the Role's
+  \`resourceNames\` in \`validation/rbac.yaml\`; the suite may write no other ConfigMap.
 `,
   };
 }
@@ -292,6 +343,7 @@ export function generatePackFiles(): File[] {
     ...baseFiles(dir, image),
     ...overlayFiles(dir, version, image),
     ...componentFiles(dir),
+    ...validationFiles(dir, image),
     readme(dir, version, image),
   ];
 }

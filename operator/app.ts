@@ -53,6 +53,8 @@ export interface OperatorOptions {
   archiveEndpoints?: EndpointPolicy | undefined;
   /** Who gets which nudge, how often, quiet periods and webhook receivers (default: built-in targeting, no webhooks). */
   nudges?: NudgeSettings | undefined;
+  /** The image the DistributionBundle controller runs the validation suite in; absent: no Jobs. */
+  validationImage?: string | undefined;
   /** Receive the API server's audit events to record admission denials (port 0: any free one). */
   denialAudit?:
     | { port: number; host?: string; token: string; tls: { cert: string; key: string } }
@@ -141,6 +143,7 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
     meteringWindowMs: opts.meteringWindowMs,
     archiveEndpoints: opts.archiveEndpoints ?? {},
     nudges: opts.nudges,
+    validationImage: opts.validationImage,
   })) {
     manager.add(def);
   }

@@ -27,6 +27,7 @@ interface RunOptions {
   probeAddress: string;
   shard?: string;
   features?: string;
+  validationImage?: string;
   resync: string;
   logLevel: string;
   dnsServer?: string[];
@@ -267,6 +268,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       tenantApi,
       nudges,
       console: consoleServer,
+      validationImage: opts.validationImage || undefined,
     },
     stop.signal,
   );
@@ -309,6 +311,12 @@ export function runCommand(): Command {
     .option(
       '--shard <selector>',
       'serve only Tenants matching this label selector (each shard has its own lease)',
+    )
+    .addOption(
+      new Option(
+        '--validation-image <image>',
+        "image the validation Job runs when a DistributionBundle changes (the operator's own; unset: no Job, the bundle says ValidationJobDisabled)",
+      ).env('TENANTRY_IMAGE'),
     )
     .addOption(
       new Option('--features <list>', 'feature flags, e.g. addonAuditArchive=false (all on by default)').env(

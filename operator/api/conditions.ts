@@ -192,6 +192,18 @@ export const DistributionBundleReason = {
   NotValidated: 'NotValidated',
   /** Validated=Unknown: the run the suite left is not one the operator can read; run it again. */
   RunUnreadable: 'RunUnreadable',
+  /** Validated=Unknown: the bundle changed and its validation Job is running; its run follows. */
+  ValidationRunning: 'ValidationRunning',
+  /**
+   * Validated=False: the validation Job failed before its run reached the results ConfigMap;
+   * `kubectl logs job/<name>` says why.
+   */
+  ValidationJobFailed: 'ValidationJobFailed',
+  /**
+   * Validated=Unknown: the bundle changed but the operator cannot run the suite itself (no
+   * TENANTRY_IMAGE, or no tenantry-validation ServiceAccount); run `tenantry validate`.
+   */
+  ValidationJobDisabled: 'ValidationJobDisabled',
 } as const;
 
 /** Reasons of the Events Tenantry records for nudges to a tenant's admins. */

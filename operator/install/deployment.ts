@@ -14,6 +14,12 @@ export interface OperatorRunSettings {
   resources: { requests: { cpu: string; memory: string }; limits: { memory: string } };
 }
 
+/** The Service in front of the operator's probe port (/healthz, /readyz, /metrics). */
+export const METRICS_SERVICE = 'tenantry-metrics';
+export const PROBE_PORT = 8081;
+/** The Lease the unsharded operator's leader holds (`tenantry run` without --shard). */
+export const LEADER_LEASE = 'tenantry-leader';
+
 const selectorLabels = {
   'app.kubernetes.io/name': OPERATOR_NAME,
   'app.kubernetes.io/instance': OPERATOR_NAME,
@@ -58,8 +64,10 @@ export function operatorDeployment(namespace: string, s: OperatorRunSettings): A
               env: [
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'TENANTRY_FEATURES', value: '' },
+                // The DistributionBundle controller runs the validation suite in this image.
+                { name: 'TENANTRY_IMAGE', value: s.image },
               ],
-              ports: [{ name: 'probes', containerPort: 8081 }],
+              ports: [{ name: 'probes', containerPort: PROBE_PORT }],
               livenessProbe: { httpGet: { path: '/healthz', port: 'probes' } },
               readinessProbe: { httpGet: { path: '/readyz', port: 'probes' } },
               resources: s.resources,
@@ -81,10 +89,10 @@ export function metricsService(namespace: string): AnyObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: 'tenantry-metrics', namespace, labels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
+    metadata: { name: METRICS_SERVICE, namespace, labels: { 'app.kubernetes.io/name': OPERATOR_NAME } },
     spec: {
       selector: { ...selectorLabels },
-      ports: [{ name: 'metrics', port: 8081, targetPort: 'probes' }],
+      ports: [{ name: 'metrics', port: PROBE_PORT, targetPort: 'probes' }],
     },
   };
 }

@@ -10,6 +10,8 @@ export const OPERATOR_NAME = 'tenantry';
  */
 export const CLUSTERROLE_TENANT_AUDITOR = 'tenantry:tenant-auditor';
 export const DEFAULT_NAMESPACE = 'tenantry-system';
+/** The identity the validation suite's Job runs as (operator/install/validation.ts makes it). */
+export const VALIDATION_SERVICE_ACCOUNT = 'tenantry-validation';
 
 const rbac = 'rbac.authorization.k8s.io';
 const rw = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
@@ -113,6 +115,15 @@ export function operatorRole(namespace: string): AnyObject {
         verbs: ['get', 'list', 'watch', 'create', 'update'],
       },
       { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: rw },
+      // The DistributionBundle controller runs the validation suite as a Job here when a
+      // bundle changes (never cluster-wide), after checking the Job's ServiceAccount exists.
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+      {
+        apiGroups: [''],
+        resources: ['serviceaccounts'],
+        verbs: ['get'],
+        resourceNames: [VALIDATION_SERVICE_ACCOUNT],
+      },
     ],
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,9 @@ function podSpec(d: Doc | undefined) {
   const spec = structuredClone(d?.spec?.template?.spec);
   for (const c of spec?.containers ?? []) {
     c.image = '<image>';
+    // The pack's operator runs validation Jobs in its own image; the chart has no validation
+    // ServiceAccount, so its operator leaves TENANTRY_IMAGE unset (ValidationJobDisabled).
+    c.env = c.env.filter((e: { name: string }) => e.name !== 'TENANTRY_IMAGE');
     // The chart leaves --resync at the operator's default; the profiles choose it.
     c.args = c.args.filter((a: string) => !a.startsWith('--resync='));
   }
@@ -60,6 +63,41 @@ describe('the distribution pack', () => {
       expect(bundle?.spec).toMatchObject({ version, profile: p.name });
       expect(rendered.filter((d) => d.kind === 'CustomResourceDefinition')).toHaveLength(5);
     }
+  });
+
+  it('has a validation folder that runs the suite once in the pinned image, with its own least-privilege RBAC', async () => {
+    const pinned = JSON.parse(readFileSync(path.join(root, 'bundles/image.json'), 'utf8')) as {
+      repository: string;
+      digest: string;
+    };
+    const rendered = await kustomize(path.join(pack, 'validation'));
+    expect(rendered.map(key).sort()).toEqual(
+      [
+        `Job/${DEFAULT_NAMESPACE}/tenantry-validation`,
+        `ServiceAccount/${DEFAULT_NAMESPACE}/tenantry-validation`,
+        `Role/${DEFAULT_NAMESPACE}/tenantry-validation`,
+        `RoleBinding/${DEFAULT_NAMESPACE}/tenantry-validation`,
+        'ClusterRole//tenantry-validation',
+        'ClusterRoleBinding//tenantry-validation',
+      ].sort(),
+    );
+    const job = rendered.find((d) => d.kind === 'Job');
+    const container = job?.spec?.template.spec.containers[0];
+    expect(container.image).toBe(`${pinned.repository}@${pinned.digest}`);
+    expect(container.args).toEqual([
+      'validate',
+      '-o',
+      'json',
+      '-n',
+      DEFAULT_NAMESPACE,
+      '--bundle',
+      'tenantry',
+    ]);
+    // No cluster DNS: the operator's probes through the API server's service proxy.
+    expect(container.args.join(' ')).not.toContain('--operator-url');
+    const overlay = await kustomize(path.join(pack, 'overlays/M'));
+    const operator = overlay.find((d) => d.kind === 'Deployment')?.spec?.template.spec.containers[0];
+    expect(operator.env).toContainEqual({ name: 'TENANTRY_IMAGE', value: container.image });
   });
 
   it('agrees with the chart object by object for the same choices', async () => {
@@ -121,6 +159,17 @@ describe('the distribution pack', () => {
     expect(applied.stdout).toMatch(/deployment\.apps\/tenantry serverside-applied \(server dry run\)/);
     expect(applied.stdout).toMatch(
       /distributionbundle\.tenantry\.dev\/tenantry serverside-applied \(server dry run\)/,
+    );
+    const validation = await kubectl(
+      'apply',
+      '-k',
+      path.join(pack, 'validation'),
+      '--server-side',
+      '--dry-run=server',
+      '--force-conflicts',
+    );
+    expect(validation.stdout).toMatch(
+      /job\.batch\/tenantry-validation serverside-applied \(server dry run\)/,
     );
   });
 });

@@ -43,6 +43,8 @@ export async function startControllerHarness(
     extra?: (deps: ControllerDeps) => ControllerDefinition[];
     /** Only these of the operator's controllers (by name); default all. */
     only?: string[];
+    /** The image validation Jobs run (the operator's TENANTRY_IMAGE); default none. */
+    validationImage?: string;
   } = {},
 ): Promise<ControllerHarness> {
   const kc = loadKubeConfig(inject('kubeconfig'));
@@ -64,6 +66,7 @@ export async function startControllerHarness(
       ? keyStoreSigner(new KeyStore(client, { namespace: DEFAULT_NAMESPACE, log: silentLogger }))
       : undefined,
     dnsServers: [],
+    validationImage: opts.validationImage,
   };
   const defs = [
     ...controllers(deps).filter((d) => !opts.only || opts.only.includes(d.name)),

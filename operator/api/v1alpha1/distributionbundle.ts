@@ -80,6 +80,16 @@ export interface TenantSelector {
   matchLabels?: Record<string, string>;
 }
 
+/** When Tenantry runs the validation suite by itself. */
+export interface ValidationSettings {
+  /**
+   * Run the suite as a Job in the operator's namespace when the bundle changes (a new
+   * generation without a run); false: only when someone runs `tenantry validate`.
+   * @default true
+   */
+  onChange?: boolean;
+}
+
 /** Desired state of a distribution bundle. */
 export interface DistributionBundleSpec {
   /** Version of the bundle, a semantic version such as `1.4.0`. */
@@ -103,6 +113,24 @@ export interface DistributionBundleSpec {
    * @default {}
    */
   observability?: ObservabilityDefaults;
+  /** When the validation suite runs by itself. */
+  validation?: ValidationSettings;
+}
+
+/** Phase of a validation Job: Running until it completes or fails. */
+export type ValidationJobPhase = 'Running' | 'Succeeded' | 'Failed';
+
+/** The validation Job Tenantry created for a generation of the bundle. */
+export interface ValidationJobReference {
+  /** Name of the Job in the operator's namespace. */
+  name: string;
+  /**
+   * The metadata.generation it validates.
+   * @minimum 0
+   */
+  generation: int64;
+  /** Running, Succeeded or Failed. */
+  phase: ValidationJobPhase;
 }
 
 /** How many checks ended in each outcome. */
@@ -146,6 +174,8 @@ export interface DistributionBundleStatus {
   results?: CheckResult[];
   /** Signed evidence of the last run. */
   evidence?: EvidenceReference;
+  /** The validation Job of the latest change, kept after it ends (Tenantry makes one per generation). */
+  validationJob?: ValidationJobReference;
 }
 
 /**

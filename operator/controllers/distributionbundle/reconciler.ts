@@ -1,16 +1,32 @@
 import { BUNDLE_DEFAULTS, BUNDLE_REGIONS } from '../../admission/bundle-policies.ts';
 import { DistributionBundleCondition, DistributionBundleReason } from '../../api/conditions.ts';
 import { validationRunConfigMapName } from '../../api/names.ts';
-import type { DistributionBundle, DistributionBundleStatus } from '../../api/v1alpha1/distributionbundle.ts';
+import type {
+  DistributionBundle,
+  DistributionBundleStatus,
+  ValidationJobReference,
+} from '../../api/v1alpha1/distributionbundle.ts';
+import { VALIDATION_NAME } from '../../install/validation.ts';
 import type { Cache } from '../../runtime/informer.ts';
 import type { KubeClient } from '../../runtime/kube/client.ts';
 import type { ConfigMap } from '../../runtime/kube/core.ts';
+import { ApiError } from '../../runtime/kube/errors.ts';
 import { Builtin, objectKey } from '../../runtime/kube/resource.ts';
 import type { Readiness, StatusDraft } from '../../runtime/reconcile/draft.ts';
 import type { ObjectReconciler } from '../../runtime/reconcile/object.ts';
 import type { Outcome } from '../../runtime/reconcile/outcome.ts';
+import { bundleDigest } from '../../validation/evidence.ts';
 import type { ValidationMetrics } from './metrics.ts';
-import { parseValidationRun, runStatus } from './validation-run.ts';
+import {
+  decideValidationJob,
+  desiredValidationJob,
+  type Job,
+  JobResource,
+  ownedBy,
+  pendingRunCondition,
+  validationJobName,
+} from './validation-job.ts';
+import { parseValidationRun, runBundleDigest, runStatus } from './validation-run.ts';
 
 const { Enforced, Validated } = DistributionBundleCondition;
 const R = DistributionBundleReason;
@@ -20,6 +36,10 @@ export interface DistributionBundleReconcilerDeps {
   namespace: string;
   /** The validation suite's runs: ConfigMaps of the operator's namespace. */
   runs: Cache<ConfigMap>;
+  /** The validation Jobs of the operator's namespace. */
+  jobs: Cache<Job>;
+  /** The image the validation Job runs (the operator's own); absent: no Jobs. */
+  image?: string | undefined;
   metrics: ValidationMetrics;
 }
 
@@ -33,7 +53,9 @@ export const BUNDLE_READINESS: Readiness = { conditions: [Enforced], stalls: () 
  * Reports what a DistributionBundle does: whether admission applies its defaults to new
  * Tenants (the static bundle bindings exist; the API server does the rest), the version and
  * profile installed, and the validation suite's latest run, copied from the ConfigMap the
- * suite writes (validation-run.ts). It creates nothing, so it needs no finalizer.
+ * suite writes (validation-run.ts). When the bundle changes it runs the suite as a Job
+ * (validation-job.ts), owned by the bundle, so the garbage collector, not a finalizer,
+ * removes it with the bundle.
  */
 export class DistributionBundleReconciler
   implements ObjectReconciler<DistributionBundle, DistributionBundleStatus>
@@ -47,7 +69,7 @@ export class DistributionBundleReconciler
   async reconcile(b: DistributionBundle, draft: StatusDraft<DistributionBundleStatus>): Promise<void> {
     draft.apply({ status: { version: b.spec.version, profile: b.spec.profile } });
     await draft.step('enforced', () => this.enforced(), Enforced);
-    draft.apply(this.validated(b));
+    await draft.step('validated', () => this.validation(b), Validated);
     draft.summarize(
       BUNDLE_READINESS,
       'admission applies the bundle region defaults and policy presets to new Tenants',
@@ -81,6 +103,58 @@ export class DistributionBundleReconciler
             },
       ],
     };
+  }
+
+  /** The latest run, or while the current spec has none, its Job (made here if needed). */
+  private async validation(b: DistributionBundle): Promise<Outcome<DistributionBundleStatus>> {
+    const { namespace } = this.deps;
+    const name = b.metadata.name ?? '';
+    const cm = this.run(b);
+    const runIsCurrent = !!cm && runBundleDigest(cm) === `sha256:${bundleDigest({ name, spec: b.spec })}`;
+    const jobName = validationJobName(name, b.metadata.generation ?? 0);
+    // A Job of that name owned by anything else (an earlier bundle of the same name, waiting for
+    // the garbage collector) is not this generation's.
+    const cached = this.deps.jobs.get(objectKey(namespace, jobName));
+    const observed = cached && ownedBy(cached, b) ? cached : undefined;
+    const decision = decideValidationJob({ bundle: b, image: this.deps.image, runIsCurrent, observed });
+    const reported = this.validated(b);
+    if (decision.action === 'none') return reported;
+    let job: ValidationJobReference | undefined;
+    let why: string | undefined;
+    if (decision.action === 'track') job = decision.job;
+    else if (decision.action === 'create') {
+      why = await this.missingServiceAccount();
+      if (!why) job = await this.createJob(b);
+    }
+    if (runIsCurrent) return { ...reported, status: { ...reported.status, validationJob: job } };
+    return {
+      status: { ...reported.status, ...(job ? { validationJob: job } : {}) },
+      conditions: [pendingRunCondition(namespace, name, job, why)],
+    };
+  }
+
+  private async missingServiceAccount(): Promise<string | undefined> {
+    const { client, namespace } = this.deps;
+    if (await client.find(Builtin.ServiceAccount, VALIDATION_NAME, namespace)) return undefined;
+    return `its ServiceAccount ${namespace}/${VALIDATION_NAME} is missing (apply the pack's validation/ folder)`;
+  }
+
+  /**
+   * Creates the generation's Job. If the name is taken, the retry decides: by then the cache
+   * shows whether it is this bundle's (made by another replica) or still someone else's.
+   */
+  private async createJob(b: DistributionBundle): Promise<ValidationJobReference> {
+    const desired = desiredValidationJob(b, this.deps.image ?? '', this.deps.namespace);
+    try {
+      await this.deps.client.create(JobResource, desired);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 409)
+        throw new Error(
+          `Job ${this.deps.namespace}/${desired.metadata.name} exists but is not owned by this DistributionBundle (uid ${b.metadata.uid}); retrying`,
+        );
+      throw e;
+    }
+    return { name: desired.metadata.name ?? '', generation: b.metadata.generation ?? 0, phase: 'Running' };
   }
 
   private validated(b: DistributionBundle): Outcome<DistributionBundleStatus> {

@@ -3,7 +3,7 @@ import type { ConfigMap } from '../../runtime/kube/core.ts';
 import { judge } from '../../validation/judge.ts';
 import { resultsConfigMap } from '../../validation/results-configmap.ts';
 import { BREAKERS, passingRun } from '../../validation/testing.ts';
-import { parseValidationRun, RUN_KEY } from './validation-run.ts';
+import { parseValidationRun, RUN_KEY, runBundleDigest } from './validation-run.ts';
 
 const good = {
   finishedAt: '2030-01-02T03:04:05.678Z',
@@ -37,6 +37,13 @@ describe('parseValidationRun', () => {
     expect(() => parseValidationRun(cm(run))).toThrow(message);
   });
 
+  it('reads no bundle digest from a run without a well-formed summary.json', () => {
+    expect(runBundleDigest(cm(good))).toBeUndefined();
+    expect(
+      runBundleDigest({ metadata: { name: 'c' }, data: { 'summary.json': '{"bundleDigest":"sha256:12"}' } }),
+    ).toBeUndefined();
+  });
+
   it('says when the ConfigMap holds no run', () => {
     expect(() => parseValidationRun({ metadata: { name: 'c' }, data: {} })).toThrow(
       `ConfigMap c has no ${RUN_KEY}`,
@@ -62,6 +69,8 @@ describe('the suite and the controller', () => {
       expect(parsed.summary).toEqual(report.summary);
       expect(parsed.results.map((x) => x.id)).toEqual(report.results.map((x) => x.id));
       expect(parsed.result).toBe(report.verdict.toLowerCase());
+      // How the controller tells a run of the current spec from an older one.
+      expect(runBundleDigest(cm)).toBe(`sha256:${run.bundle?.digest}`);
     }
   });
 });

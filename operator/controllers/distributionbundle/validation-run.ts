@@ -120,3 +120,18 @@ export function parseValidationRun(cm: ConfigMap): ValidationRun {
 export function runStatus(run: ValidationRun): StatusFields<DistributionBundleStatus> {
   return { lastRunTime: run.finishedAt, summary: run.summary, results: run.results, evidence: run.evidence };
 }
+
+/**
+ * The digest of the bundle (name and spec) the run validated, from its `summary.json`
+ * (`sha256:<hex>`), if it names one: how the controller tells a run of the current spec
+ * from one of an earlier spec.
+ */
+export function runBundleDigest(cm: ConfigMap): string | undefined {
+  try {
+    const v: unknown = JSON.parse(cm.data?.['summary.json'] ?? '');
+    const digest = isObject(v) ? v.bundleDigest : undefined;
+    return typeof digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(digest) ? digest : undefined;
+  } catch {
+    return undefined;
+  }
+}
