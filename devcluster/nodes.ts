@@ -14,7 +14,7 @@ import {
   podNetworkPrefix,
 } from './node-spec.ts';
 import type { ImageStore } from './runtime/images.ts';
-import { ensureGateway, startApiServerProxy } from './runtime/pod-network.ts';
+import { ensureGateway, hostNameserver, startApiServerProxy, startDnsRelay } from './runtime/pod-network.ts';
 import { ContainerRuntime } from './runtime/pod-runtime.ts';
 
 export interface NodeSimulatorOptions {
@@ -173,6 +173,7 @@ export async function startNodeSimulator(
         stopSignal.abort();
         await Promise.all([kubelet.stop(), ...loops]);
         await containers?.proxy.close();
+        await containers?.dns?.close();
         if (stopOpts.deleteNodes) {
           await Promise.all(
             nodes.flatMap((name) => [
@@ -203,6 +204,8 @@ async function startContainerRuntime(
       : '';
   await ensureGateway();
   const proxy = await startApiServerProxy({ host: server.hostname, port: Number(server.port || 443) });
+  const upstream = hostNameserver(readFileSync('/etc/resolv.conf', 'utf8'));
+  const dns = upstream ? await startDnsRelay(upstream) : undefined;
   const runtime = new ContainerRuntime({
     images: opts.images,
     dir: opts.dir,
@@ -210,7 +213,7 @@ async function startContainerRuntime(
     apiServerPort: proxy.port,
     onError,
   });
-  return { runtime, proxy };
+  return { runtime, proxy, dns };
 }
 
 async function ignoreNotFound<T>(call: Promise<T>): Promise<void> {

@@ -6,10 +6,11 @@ import { parseAllowList } from '../../operator/archive/endpoint-policy.ts';
 import { parseDuration, parseFeatureFlags } from '../../operator/config.ts';
 import type { OidcOptions } from '../../operator/console/oidc.ts';
 import { type NudgeSettings, parseNudgeConfig } from '../../operator/growth/nudges/config.ts';
+import { ownImage } from '../../operator/install/own-image.ts';
 import { DEFAULT_NAMESPACE } from '../../operator/install/rbac.ts';
 import { checkWindowSize } from '../../operator/metering/windows.ts';
 import { KubeClient } from '../../operator/runtime/kube/client.ts';
-import { createLogger } from '../../operator/runtime/log.ts';
+import { createLogger, type Logger } from '../../operator/runtime/log.ts';
 import { LostLeadershipError } from '../../operator/runtime/manager.ts';
 import { parseRateLimit } from '../../operator/tenantapi/rate-limit.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -268,7 +269,7 @@ export async function runOperator(opts: RunOptions): Promise<void> {
       tenantApi,
       nudges,
       console: consoleServer,
-      validationImage: opts.validationImage || undefined,
+      validationImage: opts.validationImage || (await podImage(client, opts.namespace, log)),
     },
     stop.signal,
   );
@@ -315,7 +316,7 @@ export function runCommand(): Command {
     .addOption(
       new Option(
         '--validation-image <image>',
-        "image the validation Job runs when a DistributionBundle changes (the operator's own; unset: no Job, the bundle says ValidationJobDisabled)",
+        "image the validation Job runs when a DistributionBundle changes (default: the operator's own, read from its Pod when POD_NAME is set; none: no Job, the bundle says ValidationJobDisabled)",
       ).env('TENANTRY_IMAGE'),
     )
     .addOption(
@@ -411,4 +412,16 @@ export function runCommand(): Command {
         .default('info'),
     )
     .action(runOperator);
+}
+
+/** In a pod (POD_NAME from the downward API), the operator's own image; outside one, none. */
+async function podImage(client: KubeClient, namespace: string, log: Logger): Promise<string | undefined> {
+  const name = process.env.POD_NAME;
+  if (!name) return undefined;
+  try {
+    return await ownImage(client, { namespace: process.env.POD_NAMESPACE || namespace, name });
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, "could not read this pod's image: no validation Jobs");
+    return undefined;
+  }
 }

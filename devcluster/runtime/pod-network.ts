@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { connect, createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -99,4 +100,41 @@ export async function startApiServerProxy(target: {
         server.close(() => resolve());
       }),
   };
+}
+
+/** The first nameserver of this machine's resolv.conf (the node's resolver). */
+export function hostNameserver(resolvConf: string): string | undefined {
+  return /^\s*nameserver\s+(\S+)/m.exec(resolvConf)?.[1];
+}
+
+/**
+ * What NodeLocal DNSCache does for a cluster's pods, without the cache: a DNS listener on
+ * the gateway (UDP port 53) relaying each query to the node's own resolver and the answer
+ * back, so pods resolve names as the node does. One per machine: when another runtime holds
+ * the port, its relay serves these pods too.
+ */
+export async function startDnsRelay(upstream: string): Promise<{ close(): Promise<void> }> {
+  const server = createSocket('udp4');
+  const bound = await new Promise<boolean>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      e.code === 'EADDRINUSE' ? resolve(false) : reject(e),
+    );
+    server.bind(53, POD_GATEWAY, () => resolve(true));
+  });
+  if (!bound) return { close: async () => {} };
+  server.on('message', (query, from) => {
+    const out = createSocket(isIPv6(upstream) ? 'udp6' : 'udp4');
+    const done = () => out.close();
+    const timer = setTimeout(done, 5000);
+    out.once('message', (answer) => {
+      clearTimeout(timer);
+      server.send(answer, from.port, from.address, done);
+    });
+    out.once('error', () => {
+      clearTimeout(timer);
+      done();
+    });
+    out.send(query, 53, upstream);
+  });
+  return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

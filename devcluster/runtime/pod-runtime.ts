@@ -222,8 +222,11 @@ class RunningPod {
     ].join('\n');
     await writeFile(join(this.dir, 'hosts'), hosts);
     await writeFile(join(this.dir, 'hostname'), `${this.name}\n`);
-    // No cluster DNS on these nodes: names resolve from /etc/hosts only.
-    await writeFile(join(this.dir, 'resolv.conf'), 'options timeout:1 attempts:1\n');
+    // No cluster DNS on these nodes: the node's relay on the gateway (dnsPolicy Default).
+    await writeFile(
+      join(this.dir, 'resolv.conf'),
+      `nameserver ${POD_GATEWAY}\noptions timeout:2 attempts:2\n`,
+    );
   }
 
   /** A bound token for the pod's ServiceAccount, requested as the node (as the kubelet does), renewed at 80 %. */

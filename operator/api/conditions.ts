@@ -201,7 +201,7 @@ export const DistributionBundleReason = {
   ValidationJobFailed: 'ValidationJobFailed',
   /**
    * Validated=Unknown: the bundle changed but the operator cannot run the suite itself (no
-   * TENANTRY_IMAGE, or no tenantry-validation ServiceAccount); run `tenantry validate`.
+   * image (its Pod's, or TENANTRY_IMAGE), or no tenantry-validation ServiceAccount); run `tenantry validate`.
    */
   ValidationJobDisabled: 'ValidationJobDisabled',
 } as const;

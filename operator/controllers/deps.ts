@@ -30,7 +30,7 @@ export interface ControllerDeps {
   identityCa?: string | undefined;
   /** Metering window size in ms (default an hour; shorter for trials and tests). */
   meteringWindowMs?: number | undefined;
-  /** The image the validation suite's Job runs (TENANTRY_IMAGE, the operator's own); absent: no Jobs. */
+  /** The image the validation suite's Job runs (the operator's own, read from its Pod, or TENANTRY_IMAGE); absent: no Jobs. */
   validationImage?: string | undefined;
   /** Which AuditArchive endpoints the operator calls on a tenant's behalf. */
   archiveEndpoints?: EndpointPolicy | undefined;

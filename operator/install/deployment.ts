@@ -64,8 +64,9 @@ export function operatorDeployment(namespace: string, s: OperatorRunSettings): A
               env: [
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'TENANTRY_FEATURES', value: '' },
-                // The DistributionBundle controller runs the validation suite in this image.
-                { name: 'TENANTRY_IMAGE', value: s.image },
+                // The DistributionBundle controller runs the validation suite in this pod's
+                // own image, read from the Pod (a mirrored image included).
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
               ],
               ports: [{ name: 'probes', containerPort: PROBE_PORT }],
               livenessProbe: { httpGet: { path: '/healthz', port: 'probes' } },

@@ -37,9 +37,6 @@ function podSpec(d: Doc | undefined) {
   const spec = structuredClone(d?.spec?.template?.spec);
   for (const c of spec?.containers ?? []) {
     c.image = '<image>';
-    // The pack's operator runs validation Jobs in its own image; the chart has no validation
-    // ServiceAccount, so its operator leaves TENANTRY_IMAGE unset (ValidationJobDisabled).
-    c.env = c.env.filter((e: { name: string }) => e.name !== 'TENANTRY_IMAGE');
     // The chart leaves --resync at the operator's default; the profiles choose it.
     c.args = c.args.filter((a: string) => !a.startsWith('--resync='));
   }
@@ -97,7 +94,13 @@ describe('the distribution pack', () => {
     expect(container.args.join(' ')).not.toContain('--operator-url');
     const overlay = await kustomize(path.join(pack, 'overlays/M'));
     const operator = overlay.find((d) => d.kind === 'Deployment')?.spec?.template.spec.containers[0];
-    expect(operator.env).toContainEqual({ name: 'TENANTRY_IMAGE', value: container.image });
+    // The operator finds its own image from its Pod: a mirrored image (kustomize `images:`)
+    // is the one its Jobs run too, with nothing else to edit.
+    expect(operator.env).toContainEqual({
+      name: 'POD_NAME',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+    });
+    expect(operator.image).toBe(container.image);
   });
 
   it('agrees with the chart object by object for the same choices', async () => {

@@ -43,7 +43,7 @@ export async function startControllerHarness(
     extra?: (deps: ControllerDeps) => ControllerDefinition[];
     /** Only these of the operator's controllers (by name); default all. */
     only?: string[];
-    /** The image validation Jobs run (the operator's TENANTRY_IMAGE); default none. */
+    /** The image validation Jobs run (the operator's own image); default none. */
     validationImage?: string;
   } = {},
 ): Promise<ControllerHarness> {

@@ -2,7 +2,7 @@
 // tells it (kubectl apply -k, kubectl wait, tenantry validate), with the operator running from
 // the image in real pods: nodes that run containers (devcluster/runtime/). Shared by the
 // install test and the install benchmark; no vitest here, so a plain script can use it.
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,22 +105,7 @@ export async function installProfile(
   await must('apply', '--server-side', '-f', monitoring);
   await must('apply', '--server-side', '-k', join(pack, 'crds'));
   await must('wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s');
-  const partner = join(c.dir, `install-${profile}`);
-  await mkdir(partner, { recursive: true });
-  await writeFile(
-    join(partner, 'kustomization.yaml'),
-    [
-      'apiVersion: kustomize.config.k8s.io/v1beta1',
-      'kind: Kustomization',
-      'resources:',
-      `  - ${relative(partner, join(pack, 'overlays', profile))}`,
-      'images:',
-      `  - name: ${image.repository}`,
-      `    digest: ${image.digest}`,
-      '',
-    ].join('\n'),
-  );
-  await must('apply', '--server-side', '-k', partner);
+  await must('apply', '--server-side', '-k', await mirrored(c, join(pack, 'overlays', profile), image));
   await must(
     '-n',
     'tenantry-system',
@@ -131,6 +116,48 @@ export async function installProfile(
   );
   await must('wait', '--for=condition=Ready', 'distributionbundle/tenantry', '--timeout=120s');
   return { installMs: performance.now() - started };
+}
+
+/**
+ * The partner's own kustomization over a folder of the pack, with the image pointed at the
+ * local build (what a partner mirroring it to a registry of her own writes).
+ */
+async function mirrored(c: PackCluster, folder: string, image: PackImage): Promise<string> {
+  const partner = await mkdtemp(join(c.dir, 'partner-'));
+  await writeFile(
+    join(partner, 'kustomization.yaml'),
+    [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'resources:',
+      `  - ${relative(partner, folder)}`,
+      'images:',
+      `  - name: ${image.repository}`,
+      `    digest: ${image.digest}`,
+      '',
+    ].join('\n'),
+  );
+  return partner;
+}
+
+/** The pack's validation/ folder: the suite as a Job, applied and waited for as the README says. */
+export async function runValidationJob(c: PackCluster, image: PackImage): Promise<ToolResult> {
+  const version = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version;
+  const applied = await c.kubectl(
+    'apply',
+    '--server-side',
+    '-k',
+    await mirrored(c, join(ROOT, 'bundles', version, 'validation'), image),
+  );
+  if (applied.code !== 0) return applied;
+  return c.kubectl(
+    '-n',
+    'tenantry-system',
+    'wait',
+    '--for=condition=complete',
+    'job/tenantry-validation',
+    '--timeout=240s',
+  );
 }
 
 /** `tenantry validate` with evidence signed by a partner key of her own; the report is its JSON. */

@@ -139,7 +139,7 @@ export function pendingRunCondition(
       type: Validated,
       status: 'Unknown',
       reason: R.ValidationJobDisabled,
-      message: `the bundle changed and has no run yet, and ${why ?? 'the operator has no validation image (TENANTRY_IMAGE)'}: run \`tenantry validate --bundle ${bundle}\``,
+      message: `the bundle changed and has no run yet, and ${why ?? 'the operator knows no validation image (it reads its own from its Pod, POD_NAME; or set TENANTRY_IMAGE)'}: run \`tenantry validate --bundle ${bundle}\``,
     };
   const logs = `kubectl -n ${namespace} logs job/${job.name}`;
   const cm = `ConfigMap ${namespace}/${validationRunConfigMapName(bundle)}`;
