@@ -50,7 +50,8 @@ export class PodNetwork {
     const inPod = (...args: string[]) => ip('-n', this.namespace, ...args);
     await ip('link', 'add', this.hostLink, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', this.namespace);
     await ip('link', 'set', this.hostLink, 'up');
-    await ip('route', 'add', `${this.podIp}/32`, 'dev', this.hostLink, 'src', POD_GATEWAY);
+    // replace, not add: a namespace left by a runtime that died holds the same IP's route.
+    await ip('route', 'replace', `${this.podIp}/32`, 'dev', this.hostLink, 'src', POD_GATEWAY);
     await inPod('link', 'set', 'lo', 'up');
     await inPod('addr', 'add', `${this.podIp}/32`, 'dev', 'eth0');
     await inPod('link', 'set', 'eth0', 'up');

@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
+import { unwatchPid, watchPid } from '../watchdog.ts';
 import { launchContainer } from './container.ts';
 import {
   ContainerConfigError,
@@ -323,8 +324,12 @@ class RunningPod {
     c.record.state = { kind: 'running', startedAt };
     c.record.ready = !c.spec.readinessProbe;
     c.probes = new AbortController();
+    // If this process dies without stopping its pods, the watchdog kills their process groups.
+    const group = child.pid ? -child.pid : undefined;
+    if (group) watchPid(group);
     c.exited = new Promise((resolve) => {
       child.on('exit', (code, signal) => {
+        if (group) unwatchPid(group);
         c.probes.abort();
         void this.onExit(c, startedAt, code ?? (signal ? 128 + (k8sSignal(signal) ?? 9) : 1)).finally(
           resolve,

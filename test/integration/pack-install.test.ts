@@ -10,6 +10,8 @@ import {
   operatorLogs,
   type PackCluster,
   type PackImage,
+  readmeInstallGuide,
+  runReadmeGuide,
   runValidationJob,
   startPackCluster,
   validateInstall,
@@ -98,6 +100,18 @@ describe.each(PROFILES.map((p) => [p.name, p.run.replicas] as const))('profile %
       reason: 'Passed',
     });
   });
+
+  // The partner guide, as the README writes it (five commands), on this install.
+  if (profile === 'M')
+    it("the README's five commands install, validate and verify", async () => {
+      const guide = await readmeInstallGuide();
+      expect(guide).toHaveLength(5);
+      expect(guide[1]).toContain(`-k bundles/`);
+      const ran = await runReadmeGuide(c, image, profile);
+      for (const r of ran) expect(r.code, `${r.command}\n${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(ran).toHaveLength(5);
+      expect(ran[4]?.stdout).toMatch(/^OK /m);
+    }, 300_000);
 
   // The suite as a Job, both ways the README gives: the pack's validation/ folder, and the
   // operator's own Job when the bundle changes (it needs the folder's ServiceAccount). Both

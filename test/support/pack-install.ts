@@ -2,7 +2,7 @@
 // tells it (kubectl apply -k, kubectl wait, tenantry validate), with the operator running from
 // the image in real pods: nodes that run containers (devcluster/runtime/). Shared by the
 // install test and the install benchmark; no vitest here, so a plain script can use it.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -206,4 +206,43 @@ export async function operatorLogs(c: PackCluster): Promise<string> {
     logs.push(`--- ${d}\n${text.split('\n').slice(-30).join('\n')}`);
   }
   return logs.join('\n');
+}
+
+/** The shell commands of the README's partner guide (the first sh block under "## Install with kubectl"). */
+export async function readmeInstallGuide(): Promise<string[]> {
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Install with kubectl\n'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  return block.split('\n').filter((l) => l.trim() !== '');
+}
+
+/**
+ * Runs the README's guide as written, in a directory of its own (`bundles` linked to the
+ * pack), with kubectl and `tenantry` on the PATH; only the overlay is swapped for the
+ * partner's mirror of it. Each command must exit 0.
+ */
+export async function runReadmeGuide(
+  c: PackCluster,
+  image: PackImage,
+  profile: string,
+): Promise<Array<{ command: string } & ToolResult>> {
+  const version = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version;
+  const overlay = `bundles/${version}/overlays/${profile}`;
+  const mirror = await mirrored(c, join(ROOT, overlay), image);
+  const cwd = await mkdtemp(join(c.dir, 'guide-'));
+  await symlink(join(ROOT, 'bundles'), join(cwd, 'bundles'));
+  const bin = join(cwd, '.bin');
+  await mkdir(bin);
+  await writeFile(join(bin, 'tenantry'), `#!/bin/sh\nexec "${process.execPath}" "${MAIN}" "$@"\n`, {
+    mode: 0o755,
+  });
+  const env = { KUBECONFIG: c.cp.kubeconfigPath, PATH: `${bin}:${c.cp.binDir}:${process.env.PATH}` };
+  const results = [];
+  for (const line of await readmeInstallGuide()) {
+    const command = line.replace(` -k ${overlay}`, ` -k ${mirror}`);
+    const r = await runTool('bash', ['-euo', 'pipefail', '-c', `cd "${cwd}" && ${command}`], env);
+    results.push({ command, ...r });
+    if (r.code !== 0) break;
+  }
+  return results;
 }
