@@ -181,9 +181,9 @@ class RunningPod {
     try {
       if ((this.pod.spec?.initContainers ?? []).length > 0)
         throw new ContainerConfigError('init containers are not supported by this node');
-      this.record.podIp = this.pod.spec?.hostNetwork ? this.node.hostIp : this.node.allocateIp(this.uid);
       if (this.pod.spec?.hostNetwork)
         throw new ContainerConfigError('hostNetwork pods are not supported by this node');
+      this.record.podIp = this.node.allocateIp(this.uid);
       await mkdir(this.dir, { recursive: true });
       this.network = new PodNetwork(this.uid.replaceAll('-', '').slice(0, 12), this.record.podIp);
       await this.network.create();
@@ -420,7 +420,7 @@ class RunningPod {
           }
         } else if (failures >= t.failureThreshold) {
           // The kubelet kills a container that fails its liveness probe; the restart policy does the rest.
-          c.child && process.kill(-(c.child.pid ?? 0), 'SIGTERM');
+          if (c.child?.pid) signalGroup(c.child.pid, 'SIGTERM');
           return;
         }
         await delay(t.periodMs, undefined, { signal });
@@ -440,8 +440,13 @@ class RunningPod {
         const pid = c.child?.pid;
         if (!pid || !c.exited) return;
         signalGroup(pid, 'SIGTERM');
-        const killed = delay(graceSeconds * 1000, 'timeout' as const);
-        if ((await Promise.race([c.exited.then(() => 'exited' as const), killed])) === 'timeout') {
+        const grace = new AbortController();
+        const killed = delay(graceSeconds * 1000, 'timeout' as const, { signal: grace.signal }).catch(
+          () => 'exited' as const,
+        );
+        const first = await Promise.race([c.exited.then(() => 'exited' as const), killed]);
+        grace.abort();
+        if (first === 'timeout') {
           signalGroup(pid, 'SIGKILL');
           await c.exited;
         }
