@@ -90,6 +90,8 @@ describe('the distribution pack', () => {
       'json',
       '-n',
       DEFAULT_NAMESPACE,
+      '--sign-wait',
+      '60',
       '--bundle',
       'tenantry',
     ]);
