@@ -25,6 +25,7 @@ import { BASE_PROFILE, PROFILES, type ProfileSpec } from '../operator/install/pr
 import { DEFAULT_NAMESPACE, operatorRbac } from '../operator/install/rbac.ts';
 import { tenantApiApiService, tenantApiRbac, tenantApiService } from '../operator/install/tenant-api.ts';
 import { VALIDATION_NAME, validationJob, validationRbac } from '../operator/install/validation.ts';
+import { TENANT_API_SERVICE_NAME } from '../operator/tenantapi/names.ts';
 import { dashboardConfigMaps, prometheusRule } from './gen-dashboards.ts';
 import { writeOrCheck } from './generated-files.ts';
 
@@ -310,7 +311,12 @@ kubectl wait --for=condition=Established crd --all --timeout=60s
 kubectl apply --server-side -k bundles/${version}/overlays/M
 kubectl -n ${NS} wait --for=condition=Available deployment/tenantry --timeout=180s
 kubectl wait --for=condition=Ready distributionbundle/${DISTRIBUTION_BUNDLE_NAME} --timeout=120s
+kubectl wait --for=condition=Available apiservice/${TENANT_API_SERVICE_NAME} --timeout=120s
 \`\`\`
+
+The base serves the tenant API (\`base/tenant-api.yaml\`) with a serving certificate the operator
+issues itself (\`--tenant-api-self-signed\`; it sets the APIService's \`caBundle\`, which the pack
+leaves out), so the operator signs validation evidence: \`tenantry validate\` needs no \`--key\`.
 
 Components (add to an overlay's \`components:\`): \`region-defaults\`, \`policy-restricted\`,
 \`policy-regulated\`, \`observability\`, \`debug-logging\`.
@@ -331,7 +337,9 @@ kubectl get distributionbundle/${DISTRIBUTION_BUNDLE_NAME} -o jsonpath='{.status
 \`\`\`
 
 - Results: the bundle's status (Validated, summary, results, evidence) and the ConfigMap
-  \`${NS}/tenantry-validation-${DISTRIBUTION_BUNDLE_NAME}\` (\`run.json\`, \`summary.json\`).
+  \`${NS}/tenantry-validation-${DISTRIBUTION_BUNDLE_NAME}\` (\`run.json\`, \`summary.json\`, and the
+  operator-signed \`testResult.bundle.json\` beside \`testResult.subject.json\`, which
+  \`status.evidence\` names: \`tenantry evidence verify --keys-from-cluster\` checks it).
 - Exit codes: 0 (passed) completes the Job; 4 (warned), 1 (failed) and 3 (cluster unreachable)
   fail it at once (no retries, so no second canary). A warned run is still Validated=True:
   read the status, not only the Job. \`kubectl wait --for=condition=complete\` times out on
