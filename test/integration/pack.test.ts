@@ -46,6 +46,18 @@ function podSpec(d: Doc | undefined) {
   return spec;
 }
 
+/** `helm template` of the chart in the operator namespace, with these extra arguments; its objects. */
+async function helmTemplate(helm: string, args: string[]): Promise<Map<string, Doc>> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'tenantry-helm-'));
+  const chart = await runTool(
+    helm,
+    ['template', 'tenantry', path.join(root, 'charts/tenantry'), '--namespace', DEFAULT_NAMESPACE, ...args],
+    { HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
+  );
+  expect(chart.code, chart.stderr).toBe(0);
+  return new Map(docs(chart.stdout).map((d) => [key(d), d]));
+}
+
 describe('the distribution pack', () => {
   let helm: string;
   beforeAll(async () => {
@@ -111,29 +123,17 @@ describe('the distribution pack', () => {
   it('agrees with the chart object by object for the same choices', async () => {
     const m = PROFILES.find((p) => p.name === 'M');
     if (!m) throw new Error('no profile M');
-    const home = mkdtempSync(path.join(os.tmpdir(), 'tenantry-helm-'));
-    const chart = await runTool(
-      helm,
-      [
-        'template',
-        'tenantry',
-        path.join(root, 'charts/tenantry'),
-        '--namespace',
-        DEFAULT_NAMESPACE,
-        '--include-crds',
-        '--set',
-        `replicaCount=${m.run.replicas}`,
-        '--set',
-        `resources.requests.cpu=${m.run.resources.requests.cpu}`,
-        '--set',
-        `resources.requests.memory=${m.run.resources.requests.memory}`,
-        '--set',
-        `resources.limits.memory=${m.run.resources.limits.memory}`,
-      ],
-      { HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
-    );
-    expect(chart.code, chart.stderr).toBe(0);
-    const fromChart = new Map(docs(chart.stdout).map((d) => [key(d), d]));
+    const fromChart = await helmTemplate(helm, [
+      '--include-crds',
+      '--set',
+      `replicaCount=${m.run.replicas}`,
+      '--set',
+      `resources.requests.cpu=${m.run.resources.requests.cpu}`,
+      '--set',
+      `resources.requests.memory=${m.run.resources.requests.memory}`,
+      '--set',
+      `resources.limits.memory=${m.run.resources.limits.memory}`,
+    ]);
     const fromPack = new Map((await kustomize(path.join(pack, 'overlays/M'))).map((d) => [key(d), d]));
     const both = [...fromPack.keys()].filter((k) => fromChart.has(k));
     // Everything but the Namespace (Helm's), the bundle (the pack's) and the tenant API (off
@@ -163,24 +163,12 @@ describe('the distribution pack', () => {
   });
 
   it("serves the tenant API with the operator's own certificate: the chart's objects, no caBundle", async () => {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'tenantry-helm-'));
-    const chart = await runTool(
-      helm,
-      [
-        'template',
-        'tenantry',
-        path.join(root, 'charts/tenantry'),
-        '--namespace',
-        DEFAULT_NAMESPACE,
-        '--set',
-        'tenantApi.enabled=true',
-        '--set',
-        'tenantApi.caBundle=unused',
-      ],
-      { HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
-    );
-    expect(chart.code, chart.stderr).toBe(0);
-    const fromChart = new Map(docs(chart.stdout).map((d) => [key(d), d]));
+    const fromChart = await helmTemplate(helm, [
+      '--set',
+      'tenantApi.enabled=true',
+      '--set',
+      'tenantApi.caBundle=unused',
+    ]);
     const rendered = await kustomize(path.join(pack, 'overlays/S'));
     const apiService = rendered.find((d) => d.kind === 'APIService');
     // The operator sets it; a caBundle in the pack would fight it on every re-apply.
