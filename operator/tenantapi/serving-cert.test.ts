@@ -1,8 +1,12 @@
 import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { KubeClient } from '../runtime/kube/client.ts';
+import type { Secret } from '../runtime/kube/core.ts';
+import { ApiError } from '../runtime/kube/errors.ts';
 import {
   CA_VALIDITY_MS,
+  ensureServingMaterial,
   issueCa,
   issueServing,
   materialOf,
@@ -78,5 +82,54 @@ describe('the tenant API serving certificate', () => {
     expect(secret.metadata.resourceVersion).toBe('42');
     expect(materialOf(secret)).toEqual(m);
     expect(materialOf({ ...secret, data: { 'tls.crt': 'eA==' } })).toBeUndefined();
+  });
+});
+
+/** The Secret as the API server keeps it: create refuses an existing one, update a stale one. */
+function secretStore(beforeWrite: () => Promise<void> = async () => {}) {
+  let stored: Secret | undefined;
+  let version = 0;
+  const client = {
+    find: async () => structuredClone(stored),
+    create: async (_: unknown, s: Secret) => {
+      await beforeWrite();
+      if (stored)
+        throw new ApiError(409, 'AlreadyExists', 'secrets "tenantry-api-self-signed" already exists');
+      stored = { ...s, metadata: { ...s.metadata, resourceVersion: String(++version) } };
+      return stored;
+    },
+    update: async (_: unknown, s: Secret) => {
+      await beforeWrite();
+      if (s.metadata.resourceVersion !== stored?.metadata.resourceVersion)
+        throw new ApiError(409, 'Conflict', 'the object has been modified');
+      stored = { ...s, metadata: { ...s.metadata, resourceVersion: String(++version) } };
+      return stored;
+    },
+  };
+  return { client: client as unknown as KubeClient, stored: () => stored, put: (s: Secret) => (stored = s) };
+}
+
+describe('replicas sharing the serving Secret', () => {
+  it("serve the winner's pair when another replica created it first", async () => {
+    const winner = await nextMaterial(undefined, ns, now);
+    if (!winner) throw new Error('nothing issued');
+    let raced = false;
+    const store = secretStore(async () => {
+      // Another replica's create lands between this one's read and its create.
+      if (!raced) store.put({ ...servingSecret(ns, winner), metadata: { name: 'x', resourceVersion: '7' } });
+      raced = true;
+    });
+    expect(await ensureServingMaterial(store.client, ns, now)).toEqual(winner);
+    // And the next one reads what is there, issuing nothing.
+    expect(await ensureServingMaterial(store.client, ns, now + 86_400_000)).toEqual(winner);
+  });
+
+  it('renew the pair under the same CA when it is due, and keep it otherwise', async () => {
+    const store = secretStore();
+    const first = await ensureServingMaterial(store.client, ns, now);
+    const renewed = await ensureServingMaterial(store.client, ns, now + SERVING_VALIDITY_MS * 0.7);
+    expect(renewed.ca).toEqual(first.ca);
+    expect(renewed.serving).not.toEqual(first.serving);
+    expect(materialOf(store.stored() ?? { metadata: {} })).toEqual(renewed);
   });
 });
