@@ -110,7 +110,18 @@ describe.each(PROFILES.map((p) => [p.name, p.run.replicas] as const))('profile %
   if (profile === 'M') {
     it("serves the tenant API with the operator's own CA, which a re-apply of the pack leaves alone", async () => {
       const apiService = async () =>
-        JSON.parse((await c.kubectl('get', 'apiservice', 'v1alpha1.api.tenantry.dev', '-o', 'json')).stdout);
+        JSON.parse(
+          (
+            await c.kubectl(
+              'get',
+              'apiservice',
+              'v1alpha1.api.tenantry.dev',
+              '-o',
+              'json',
+              '--show-managed-fields',
+            )
+          ).stdout,
+        );
       const before = await apiService();
       const secret = JSON.parse(
         (await c.kubectl('-n', 'tenantry-system', 'get', 'secret', 'tenantry-api-self-signed', '-o', 'json'))
