@@ -22,6 +22,7 @@ import { type ProbeServer, startProbeServer } from './runtime/server.ts';
 import type { RateLimit } from './tenantapi/rate-limit.ts';
 import { tokenReviewer } from './tenantapi/reviews.ts';
 import { startTenantApi, type TenantApiServer } from './tenantapi/server.ts';
+import { selfSignedServing } from './tenantapi/serving-cert.ts';
 
 export interface OperatorOptions {
   client: KubeClient;
@@ -64,8 +65,12 @@ export interface OperatorOptions {
     | {
         port: number;
         host?: string;
-        /** The serving pair, read again periodically so a rotated one is picked up. */
-        tls: () => { cert: string; key: string };
+        /**
+         * The serving pair, read again periodically so a rotated one is picked up; or
+         * 'self-signed': the operator keeps its own CA and pair in a Secret of its namespace
+         * and the APIService's caBundle equal to that CA (tenantapi/serving-cert.ts).
+         */
+        tls: (() => { cert: string; key: string }) | 'self-signed';
         rateLimit?: RateLimit;
       }
     | undefined;
@@ -161,9 +166,14 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
     ? await startDenialReceiver({ ...opts.denialAudit, recorder, registry: metrics.registry, log })
     : undefined;
   // Served by every replica, leader or not: its requests read and append idempotently.
+  const selfSigned =
+    opts.tenantApi?.tls === 'self-signed'
+      ? await selfSignedServing({ client: opts.client, namespace: opts.namespace, clock, log })
+      : undefined;
   const tenantApi = opts.tenantApi
     ? await startTenantApi({
         ...opts.tenantApi,
+        tls: selfSigned?.tls ?? (opts.tenantApi.tls as () => { cert: string; key: string }),
         client: opts.client,
         namespace: opts.namespace,
         clock,
@@ -194,7 +204,13 @@ export async function startOperator(opts: OperatorOptions, signal: AbortSignal):
   const done = manager
     .start(signal)
     .finally(() =>
-      Promise.all([probe?.close(), denials?.close(), tenantApi?.close(), consoleServer?.close()]),
+      Promise.all([
+        probe?.close(),
+        denials?.close(),
+        tenantApi?.close(),
+        consoleServer?.close(),
+        selfSigned?.stop(),
+      ]),
     );
   return { probe, manager, done, denials, tenantApi, console: consoleServer };
 }

@@ -13,6 +13,7 @@ import { KubeClient } from '../../operator/runtime/kube/client.ts';
 import { createLogger, type Logger } from '../../operator/runtime/log.ts';
 import { LostLeadershipError } from '../../operator/runtime/manager.ts';
 import { parseRateLimit } from '../../operator/tenantapi/rate-limit.ts';
+import { SELF_SIGNED_SECRET } from '../../operator/tenantapi/serving-cert.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
 import { loadKubeConfig } from '../kubeconfig.ts';
 
@@ -43,6 +44,7 @@ interface RunOptions {
   tenantApiAddress?: string;
   tenantApiTlsCertFile?: string;
   tenantApiTlsKeyFile?: string;
+  tenantApiSelfSigned?: boolean;
   tenantApiRateLimit: string;
   nudgesConfig?: string;
   consoleAddress?: string;
@@ -101,27 +103,45 @@ function read(file: string, flag: string): string {
   }
 }
 
-const TENANT_API_FLAGS = ['--tenant-api-address', '--tenant-api-tls-cert-file', '--tenant-api-tls-key-file'];
+const TENANT_API_FLAGS = ['--tenant-api-tls-cert-file', '--tenant-api-tls-key-file'];
 
-/** The tenant API's listener; its serving pair is read now (to fail early) and again at each refresh. */
+/**
+ * The tenant API's listener: its serving pair from files (read now, to fail early, and again at
+ * each refresh) or, with --tenant-api-self-signed, issued and kept by the operator itself.
+ */
 function tenantApiOptions(opts: RunOptions) {
-  const given = [opts.tenantApiAddress, opts.tenantApiTlsCertFile, opts.tenantApiTlsKeyFile];
-  if (given.every((v) => !v)) return undefined;
-  if (given.some((v) => !v)) throw new CliError(`${TENANT_API_FLAGS.join(', ')} go together`);
+  const files = [opts.tenantApiTlsCertFile, opts.tenantApiTlsKeyFile];
+  if (!opts.tenantApiAddress) {
+    if (files.some(Boolean) || opts.tenantApiSelfSigned)
+      throw new CliError(
+        `${TENANT_API_FLAGS.join(', ')} and --tenant-api-self-signed need --tenant-api-address`,
+      );
+    return undefined;
+  }
+  if (opts.tenantApiSelfSigned && files.some(Boolean))
+    throw new CliError(
+      `--tenant-api-self-signed: the operator issues its own serving certificate; leave out ${TENANT_API_FLAGS.join(', ')}`,
+    );
+  if (!opts.tenantApiSelfSigned && !files.every(Boolean))
+    throw new CliError(
+      `--tenant-api-address needs ${TENANT_API_FLAGS.join(' and ')}, or --tenant-api-self-signed`,
+    );
   const certFile = opts.tenantApiTlsCertFile ?? '';
   const keyFile = opts.tenantApiTlsKeyFile ?? '';
-  const tls = () => ({
-    cert: read(certFile, '--tenant-api-tls-cert-file'),
-    key: read(keyFile, '--tenant-api-tls-key-file'),
-  });
-  tls();
+  const tls = opts.tenantApiSelfSigned
+    ? ('self-signed' as const)
+    : () => ({
+        cert: read(certFile, '--tenant-api-tls-cert-file'),
+        key: read(keyFile, '--tenant-api-tls-key-file'),
+      });
+  if (tls !== 'self-signed') tls();
   let rateLimit: ReturnType<typeof parseRateLimit>;
   try {
     rateLimit = parseRateLimit(opts.tenantApiRateLimit);
   } catch (e) {
     throw new CliError(`--tenant-api-rate-limit: ${(e as Error).message}`);
   }
-  return { ...parsePort(opts.tenantApiAddress ?? '', '--tenant-api-address'), tls, rateLimit };
+  return { ...parsePort(opts.tenantApiAddress, '--tenant-api-address'), tls, rateLimit };
 }
 
 /**
@@ -366,6 +386,10 @@ export function runCommand(): Command {
       "the tenant API's serving certificate, for <service>.<namespace>.svc (re-read every minute)",
     )
     .option('--tenant-api-tls-key-file <pem>', "the tenant API's serving key")
+    .option(
+      '--tenant-api-self-signed',
+      `the operator issues the tenant API's serving certificate itself: a CA and a pair for <service>.<namespace>.svc in the Secret ${SELF_SIGNED_SECRET} of its namespace (renewed at two thirds of its year), and keeps the APIService's caBundle equal to that CA`,
+    )
     .option(
       '--tenant-api-rate-limit <burst/per-second>',
       'requests a user may make to the tenant API at once, and a second after that',

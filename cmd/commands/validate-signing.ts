@@ -15,6 +15,8 @@ export interface SignedEvidence {
   publicKeys: Record<string, string>;
   /** Whose signature it is, for the command to say. */
   signedBy: string;
+  /** The key that signed (the testResult bundle's, when the operator used more than one). */
+  keyId: string;
 }
 
 /** Signs with the partner's own key (--key): the signature stands for the key's holder. */
@@ -24,7 +26,7 @@ export async function signWithKey(
 ): Promise<SignedEvidence> {
   const bundles: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(statements)) bundles[name] = await signStatement(s, key);
-  return { bundles, publicKeys: {}, signedBy: `your key ${key.keyId.slice(0, 12)}` };
+  return { bundles, publicKeys: {}, signedBy: `your key ${key.keyId.slice(0, 12)}`, keyId: key.keyId };
 }
 
 /**
@@ -38,16 +40,24 @@ export async function signByOperator(
   namespace: string,
   statements: Record<string, Statement>,
   exitCode: number,
+  waitMs = 0,
 ): Promise<SignedEvidence> {
   const { kind } = TENANT_API_CLUSTER_RESOURCES.validationreports;
-  const got = await createOnTenantApi(client, 'validationreports', kind, { statements }).catch(
-    (e: unknown) => {
+  const ask = () =>
+    createOnTenantApi(client, 'validationreports', kind, { statements }).catch((e: unknown) => {
       // A refusal (403 RBAC, 422 a statement of another cluster) is the answer: say it as it is.
       if (e instanceof ApiError)
         throw new CliError(`the operator refused to sign the evidence: ${e.message}`, exitCode);
       throw e;
-    },
-  );
+    });
+  // An APIService that is there but not (yet) available, as right after the operator starts
+  // and sets its caBundle, may become so: asked again until waitMs, never when not installed.
+  const deadline = Date.now() + waitMs;
+  let got = await ask();
+  while ('unavailable' in got && got.installed && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    got = await ask();
+  }
   if ('unavailable' in got)
     throw new CliError(
       `the operator did not sign the evidence: ${got.unavailable}; sign it with your own key instead (--key FILE)`,
@@ -56,12 +66,14 @@ export async function signByOperator(
   const signed = (got.doc.signed ?? {}) as Record<string, { bundle?: unknown; keyId?: unknown }>;
   const bundles: Record<string, unknown> = {};
   const keyIds = new Set<string>();
+  let keyId = '';
   for (const name of Object.keys(statements)) {
     const one = signed[name];
     if (one?.bundle === undefined || typeof one.keyId !== 'string')
       throw new CliError(`the operator's ${kind} has no signed ${name}`, exitCode);
     bundles[name] = one.bundle;
     keyIds.add(one.keyId);
+    if (name === 'testResult' || !keyId) keyId = one.keyId;
   }
   const published = await readPublicKeys(client, namespace);
   const publicKeys: Record<string, string> = {};
@@ -78,5 +90,6 @@ export async function signByOperator(
     bundles,
     publicKeys,
     signedBy: `the operator's key ${[...keyIds].map((id) => id.slice(0, 12)).join(', ')}`,
+    keyId,
   };
 }

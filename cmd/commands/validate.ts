@@ -38,6 +38,7 @@ interface ValidateOptions {
   dnsServer?: string[];
   dnsName: string;
   record: boolean;
+  signWait: string;
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -83,6 +84,11 @@ export function validateCommand(): Command {
       collect,
     )
     .option('--dns-name <name>', 'the name to resolve', 'kubernetes.io')
+    .option(
+      '--sign-wait <seconds>',
+      'how long to keep asking the operator to sign while its tenant API is installed but not available yet (as right after it starts: the validation Job waits 60)',
+      '0',
+    )
     .option('--no-record', `do not write the results to the ConfigMap tenantry-validation-<bundle>`)
     .action(async (opts: ValidateOptions) => {
       if (!['table', 'json', 'junit'].includes(opts.output))
@@ -97,7 +103,18 @@ export function validateCommand(): Command {
         );
       const run = opts.replay ? readRun(opts.replay) : await observeCluster(opts, timeout * 1000);
       const report = judge(run);
-      if (opts.evidence) await writeEvidence(opts.evidence, run, report, signer(opts));
+      const waitMs = parseSignWait(opts.signWait);
+      let signed: SignedEvidence | 'refused' | undefined;
+      let refusal: unknown;
+      if (opts.evidence)
+        signed = await writeEvidence(opts.evidence, run, report, signer(opts, waitMs)).catch((e: unknown) => {
+          refusal = e;
+          return 'refused' as const;
+        });
+      // A refused signature still leaves the run recorded (unsigned), then says why.
+      if (!opts.replay && opts.record && run.bundle)
+        await recordRun(opts, { ...run, bundle: run.bundle }, report, signed, waitMs);
+      if (refusal !== undefined) throw refusal;
       process.stdout.write(render(report, run, opts.output));
       process.exitCode =
         report.verdict === 'FAILED'
@@ -174,10 +191,6 @@ async function observeCluster(opts: ValidateOptions, canaryTimeoutMs: number): P
       throw e;
     });
     if (abort.signal.aborted) throw new CliError('interrupted; the canary Tenant was deleted', 130);
-    if (opts.record && run.bundle) {
-      const bundled = run as RunRecord & { bundle: NonNullable<RunRecord['bundle']> };
-      await apply(client, Builtin.ConfigMap, resultsConfigMap(opts.namespace, bundled, judge(run), {}));
-    }
     return run;
   } finally {
     process.off('SIGINT', stop);
@@ -186,10 +199,56 @@ async function observeCluster(opts: ValidateOptions, canaryTimeoutMs: number): P
   }
 }
 
+/**
+ * Leaves the run in the results ConfigMap for the DistributionBundle controller, with its
+ * signed bundles (those of --evidence, or signed now), so the evidence of a run in a Job, which
+ * has no directory anyone keeps, lands where a partner fetches it and status.evidence names it.
+ * A run the operator cannot sign is still recorded, unsigned (no status.evidence), and says why:
+ * its verdict is the suite's either way.
+ */
+async function recordRun(
+  opts: ValidateOptions,
+  run: RunRecord & { bundle: NonNullable<RunRecord['bundle']> },
+  report: Report,
+  signedAlready: SignedEvidence | 'refused' | undefined,
+  waitMs: number,
+): Promise<void> {
+  let signed = signedAlready === 'refused' ? undefined : signedAlready;
+  if (signedAlready === undefined) {
+    try {
+      signed = await signer(opts, waitMs)(validationStatements(run, report));
+    } catch (e) {
+      if (!(e instanceof CliError)) throw e;
+      process.stderr.write(`results recorded unsigned: ${e.message}\n`);
+    }
+  }
+  const client = await clientFor({
+    ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+    ...(opts.context ? { context: opts.context } : {}),
+  });
+  try {
+    const evidence = signed && {
+      bundles: Object.fromEntries(Object.entries(signed.bundles).map(([k, b]) => [k, JSON.stringify(b)])),
+      subject: clusterIdentityBlob(run.cluster.kubeSystemUid),
+      keyId: signed.keyId,
+    };
+    await apply(client, Builtin.ConfigMap, resultsConfigMap(opts.namespace, run, report, evidence));
+  } finally {
+    client.close();
+  }
+}
+
+function parseSignWait(v: string): number {
+  const seconds = Number(v);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new CliError(`--sign-wait must be a number of seconds, got "${v}"`, VALIDATE_EXIT.usage);
+  return seconds * 1000;
+}
+
 type Sign = (statements: Record<string, Statement>) => Promise<SignedEvidence>;
 
 /** With --key the partner signs; without, the operator of the cluster the kubeconfig names. */
-function signer(opts: ValidateOptions): Sign {
+function signer(opts: ValidateOptions, waitMs = 0): Sign {
   if (opts.key) {
     const key = readKey(opts.key);
     return (statements) => signWithKey(statements, key);
@@ -200,7 +259,7 @@ function signer(opts: ValidateOptions): Sign {
       ...(opts.context ? { context: opts.context } : {}),
     });
     try {
-      return await signByOperator(client, opts.namespace, statements, VALIDATE_EXIT.unreachable);
+      return await signByOperator(client, opts.namespace, statements, VALIDATE_EXIT.unreachable, waitMs);
     } finally {
       client.close();
     }
@@ -215,7 +274,12 @@ function signer(opts: ValidateOptions): Sign {
  * check the subject digest against: the cluster identity, so evidence of another cluster
  * does not verify as this one's.
  */
-async function writeEvidence(dir: string, run: RunRecord, report: Report, sign: Sign): Promise<void> {
+async function writeEvidence(
+  dir: string,
+  run: RunRecord,
+  report: Report,
+  sign: Sign,
+): Promise<SignedEvidence> {
   mkdirSync(dir, { recursive: true });
   const statements = validationStatements(run, report);
   const cluster = clusterIdentityBlob(run.cluster.kubeSystemUid);
@@ -234,6 +298,7 @@ async function writeEvidence(dir: string, run: RunRecord, report: Report, sign: 
   if (keys.length) mkdirSync(join(dir, 'keys'), { recursive: true });
   for (const [keyId, pem] of keys) writeFileSync(join(dir, 'keys', publicKeyFileName(keyId)), pem);
   process.stderr.write(`evidence in ${dir}, signed with ${signed.signedBy}\n`);
+  return signed;
 }
 
 function readKey(file: string) {

@@ -1,4 +1,5 @@
 import type { AnyObject } from '../runtime/kube/object.ts';
+import { TENANT_API_PORT } from '../tenantapi/names.ts';
 import { OPERATOR_NAME } from './rbac.ts';
 
 /** How the operator runs: what `tenantry run` takes that an install profile tunes. */
@@ -25,14 +26,24 @@ const selectorLabels = {
   'app.kubernetes.io/instance': OPERATOR_NAME,
 };
 
+/**
+ * What the operator serves besides its probes. The pack serves the tenant API with a serving
+ * certificate the operator issues itself (it has nothing else to get one from); the chart
+ * renders its own listeners from values (templates/deployment.yaml), so it passes none.
+ */
+export interface OperatorListeners {
+  tenantApi?: 'self-signed';
+}
+
 /** The arguments of `tenantry run`; the log level is last, so a patch can replace it by index. */
-export function operatorArgs(s: OperatorRunSettings): string[] {
+export function operatorArgs(s: OperatorRunSettings, listeners: OperatorListeners = {}): string[] {
   return [
     'run',
     `--lease-duration=${s.leaseDuration}`,
     `--renew-deadline=${s.renewDeadline}`,
     `--retry-period=${s.retryPeriod}`,
     `--resync=${s.resync}`,
+    ...(listeners.tenantApi ? [`--tenant-api-address=:${TENANT_API_PORT}`, '--tenant-api-self-signed'] : []),
     `--log-level=${s.logLevel}`,
   ];
 }
@@ -42,7 +53,11 @@ export function operatorArgs(s: OperatorRunSettings): string[] {
  * optional listeners off (the pack's drift test compares the two): non-root, read-only root
  * filesystem, no capabilities, probes on the metrics port.
  */
-export function operatorDeployment(namespace: string, s: OperatorRunSettings): AnyObject {
+export function operatorDeployment(
+  namespace: string,
+  s: OperatorRunSettings,
+  listeners: OperatorListeners = {},
+): AnyObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -60,15 +75,18 @@ export function operatorDeployment(namespace: string, s: OperatorRunSettings): A
               name: 'operator',
               image: s.image,
               imagePullPolicy: 'IfNotPresent',
-              args: operatorArgs(s),
+              args: operatorArgs(s, listeners),
               env: [
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                { name: 'TENANTRY_FEATURES', value: '' },
                 // The DistributionBundle controller runs the validation suite in this pod's
                 // own image, read from the Pod (a mirrored image included).
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'TENANTRY_FEATURES', value: '' },
               ],
-              ports: [{ name: 'probes', containerPort: PROBE_PORT }],
+              ports: [
+                { name: 'probes', containerPort: PROBE_PORT },
+                ...(listeners.tenantApi ? [{ name: 'tenant-api', containerPort: TENANT_API_PORT }] : []),
+              ],
               livenessProbe: { httpGet: { path: '/healthz', port: 'probes' } },
               readinessProbe: { httpGet: { path: '/readyz', port: 'probes' } },
               resources: s.resources,

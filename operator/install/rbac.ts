@@ -1,7 +1,7 @@
 import { ENTITLEMENT_POLICY } from '../admission/addon-policies.ts';
 import { CLUSTERROLE_TENANT_OWNER, CLUSTERROLE_TENANT_SYSTEM } from '../api/names.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
-import { TENANT_API_GROUP, TENANT_API_RESOURCES } from '../tenantapi/names.ts';
+import { TENANT_API_GROUP, TENANT_API_RESOURCES, TENANT_API_SERVICE_NAME } from '../tenantapi/names.ts';
 
 export const OPERATOR_NAME = 'tenantry';
 /**
@@ -99,6 +99,14 @@ export function operatorClusterRole(): AnyObject {
       { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create'] },
       // Identity provider client secrets and SCIM tokens, read by name only (no list/watch).
       { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+      // With --tenant-api-self-signed the operator keeps the tenant API's caBundle equal to
+      // its own CA: that one APIService, read and patched by name, never created or deleted.
+      {
+        apiGroups: ['apiregistration.k8s.io'],
+        resources: ['apiservices'],
+        verbs: ['get', 'patch'],
+        resourceNames: [TENANT_API_SERVICE_NAME],
+      },
     ],
   };
 }

@@ -79,10 +79,15 @@ export function tenantApiService(namespace: string, route: TenantApiRoute = { ki
   return { apiVersion: 'v1', kind: 'Service', metadata, spec };
 }
 
-/** The APIService registering api.tenantry.dev/v1alpha1; `caBundle` verifies the operator's serving certificate. */
+/**
+ * The APIService registering api.tenantry.dev/v1alpha1; `caBundle` verifies the operator's
+ * serving certificate. Without one (the pack) the operator fills it in with its own CA
+ * (--tenant-api-self-signed) under a field manager of its own, so whoever applies this
+ * object never owns the field and a re-apply leaves it alone.
+ */
 export function tenantApiApiService(
   namespace: string,
-  caBundlePem: string,
+  caBundlePem: string | undefined,
   route: TenantApiRoute = { kind: 'pods' },
 ) {
   return {
@@ -95,7 +100,7 @@ export function tenantApiApiService(
       groupPriorityMinimum: 1000,
       versionPriority: 15,
       service: { namespace, name: TENANT_API_SERVICE, port: route.kind === 'pods' ? 443 : route.port },
-      caBundle: Buffer.from(caBundlePem).toString('base64'),
+      ...(caBundlePem === undefined ? {} : { caBundle: Buffer.from(caBundlePem).toString('base64') }),
     },
   };
 }

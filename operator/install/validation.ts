@@ -120,7 +120,17 @@ export function validationJob(
             {
               name: 'validate',
               image,
-              args: ['validate', '-o', 'json', '-n', namespace, ...(bundle ? ['--bundle', bundle] : [])],
+              // The operator signs the run (its tenant API may still be coming up: --sign-wait).
+              args: [
+                'validate',
+                '-o',
+                'json',
+                '-n',
+                namespace,
+                '--sign-wait',
+                '60',
+                ...(bundle ? ['--bundle', bundle] : []),
+              ],
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,

@@ -10,8 +10,11 @@ import {
   tenantApiPath,
 } from './names.ts';
 
-/** A document from the tenant API, or why the API is not there to ask. */
-export type FromTenantApi<D> = { doc: D } | { unavailable: string };
+/**
+ * A document from the tenant API, or why the API is not there to ask (`installed`: the
+ * APIService exists but its server did not answer, which may pass).
+ */
+export type FromTenantApi<D> = { doc: D } | { unavailable: string; installed: boolean };
 
 /**
  * Asks the tenant API, through the API server with the caller's own credentials, for a tenant's
@@ -63,9 +66,12 @@ async function askTenantApi(
     await client.request('GET', `/apis/${TENANT_API_GROUP_VERSION}`);
   } catch (e) {
     if (e instanceof ApiError && e.code === 404)
-      return { unavailable: `the APIService ${TENANT_API_SERVICE_NAME} is not installed` };
+      return { unavailable: `the APIService ${TENANT_API_SERVICE_NAME} is not installed`, installed: false };
     if (e instanceof ApiError && e.code === 503)
-      return { unavailable: `the APIService ${TENANT_API_SERVICE_NAME} is not available (${e.message})` };
+      return {
+        unavailable: `the APIService ${TENANT_API_SERVICE_NAME} is not available (${e.message})`,
+        installed: true,
+      };
     throw e;
   }
   try {
@@ -75,6 +81,7 @@ async function askTenantApi(
     if (e instanceof ApiError && e.code === 503)
       return {
         unavailable: `the APIService ${TENANT_API_SERVICE_NAME} could not serve the request (${e.message})`,
+        installed: true,
       };
     throw e;
   }

@@ -185,7 +185,17 @@ describe('the DistributionBundle controller', () => {
     ]);
     const container = job.spec.template.spec.containers[0];
     expect(container.image).toBe(IMAGE);
-    expect(container.args).toEqual(['validate', '-o', 'json', '-n', DEFAULT_NAMESPACE, '--bundle', scope]);
+    expect(container.args).toEqual([
+      'validate',
+      '-o',
+      'json',
+      '-n',
+      DEFAULT_NAMESPACE,
+      '--sign-wait',
+      '60',
+      '--bundle',
+      scope,
+    ]);
     expect(job.spec.template.spec.serviceAccountName).toBe(VALIDATION_NAME);
 
     // Unchanged, re-applied: no new Job and no status write.

@@ -1,4 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCosign } from '../../devcluster/tools.ts';
@@ -10,7 +12,9 @@ import {
   operatorLogs,
   type PackCluster,
   type PackImage,
+  publishedKeys,
   readmeInstallGuide,
+  reapplyProfile,
   runReadmeGuide,
   runValidationJob,
   startPackCluster,
@@ -101,6 +105,73 @@ describe.each(PROFILES.map((p) => [p.name, p.run.replicas] as const))('profile %
     });
   });
 
+  // The pack serves the tenant API with the operator's own certificate, so the operator signs
+  // without a partner key; what verifies it is the key it publishes.
+  if (profile === 'M') {
+    it("serves the tenant API with the operator's own CA, which a re-apply of the pack leaves alone", async () => {
+      const apiService = async () =>
+        JSON.parse(
+          (
+            await c.kubectl(
+              'get',
+              'apiservice',
+              'v1alpha1.api.tenantry.dev',
+              '-o',
+              'json',
+              '--show-managed-fields',
+            )
+          ).stdout,
+        );
+      const before = await apiService();
+      const secret = JSON.parse(
+        (await c.kubectl('-n', 'tenantry-system', 'get', 'secret', 'tenantry-api-self-signed', '-o', 'json'))
+          .stdout,
+      );
+      // Every replica serves the Secret's pair; the caBundle is its CA.
+      expect(before.spec.caBundle).toBe(secret.data['ca.crt']);
+      const reapplied = await reapplyProfile(c, profile, image);
+      expect(reapplied.code, reapplied.stderr).toBe(0);
+      const after = await apiService();
+      expect(after.spec.caBundle).toBe(before.spec.caBundle);
+      const owners = (after.metadata.managedFields as Array<{ manager: string; fieldsV1: object }>)
+        .filter((f) => JSON.stringify(f.fieldsV1).includes('f:caBundle'))
+        .map((f) => f.manager);
+      expect(owners).toEqual(['tenantry-tenant-api-ca']);
+    });
+
+    it("signs `tenantry validate` without --key: cosign verifies it with the operator's published key", async () => {
+      const run = await validateInstall(c);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/signed with the operator's key/);
+      const keys = await publishedKeys(c, await mkdtemp(join(c.dir, 'keys-')));
+      const [keyId, pub] = Object.entries(keys)[0] ?? [];
+      expect(Object.keys(keys)).toEqual([keyId]);
+      // The key the CLI wrote beside the evidence is the published one.
+      expect(readFileSync(join(run.evidence, 'keys', `${keyId}.pem`), 'utf8')).toBe(
+        readFileSync(pub ?? '', 'utf8'),
+      );
+      const ok = await cosignVerifyBlob(cosign, {
+        bundle: join(run.evidence, 'testResult.bundle.json'),
+        blob: join(run.evidence, 'cluster.json'),
+        key: pub ?? '',
+        type: TEST_RESULT,
+        home: c.dir,
+      });
+      expect(ok.code, ok.output).toBe(0);
+      // A partner key does not vouch for it.
+      const other = join(c.dir, 'partner.pub');
+      writeFileSync(other, publicKeyPem(key));
+      const refused = await cosignVerifyBlob(cosign, {
+        bundle: join(run.evidence, 'testResult.bundle.json'),
+        blob: join(run.evidence, 'cluster.json'),
+        key: other,
+        type: TEST_RESULT,
+        home: c.dir,
+      });
+      expect(refused.code).not.toBe(0);
+    }, 180_000);
+  }
+
   // The partner guide, as the README writes it (five commands), on this install.
   if (profile === 'M')
     it("the README's five commands install, validate and verify", async () => {
@@ -117,9 +188,58 @@ describe.each(PROFILES.map((p) => [p.name, p.run.replicas] as const))('profile %
   // operator's own Job when the bundle changes (it needs the folder's ServiceAccount). Both
   // run in real pods of the image and leave their run in the bundle's status.
   if (profile === 'M') {
-    it("runs the pack's validation Job to completion", async () => {
+    it("runs the pack's validation Job to completion, its evidence signed by the operator", async () => {
+      const bundleStatus = async () =>
+        JSON.parse((await c.kubectl('get', 'distributionbundle', 'tenantry', '-o', 'json')).stdout).status;
+      // Runs before it (the guide's) are recorded too: the Job's is the one after them.
+      const before = (await bundleStatus())?.lastRunTime;
       const done = await runValidationJob(c, image);
       expect(done.code, `${done.stderr}\n${await operatorLogs(c)}`).toBe(0);
+      // status.evidence names the signed bundle; the results ConfigMap holds it beside its subject.
+      const evidence = await waitFor("status.evidence of the Job's run", async () => {
+        const status = await bundleStatus();
+        return status?.lastRunTime !== before
+          ? (status?.evidence as { digest: string; keyId: string; configMap: string } | undefined)
+          : undefined;
+      });
+      expect(evidence.configMap).toBe('tenantry-validation-tenantry');
+      const dir = await mkdtemp(join(c.dir, 'job-evidence-'));
+      for (const file of ['testResult.bundle.json', 'testResult.subject.json']) {
+        const r = await c.kubectl(
+          '-n',
+          'tenantry-system',
+          'get',
+          'configmap',
+          evidence.configMap,
+          '-o',
+          `go-template={{index .data "${file}"}}`,
+        );
+        expect(r.code, r.stderr).toBe(0);
+        writeFileSync(join(dir, file), r.stdout);
+      }
+      const bundle = readFileSync(join(dir, 'testResult.bundle.json'));
+      expect(`sha256:${createHash('sha256').update(bundle).digest('hex')}`).toBe(evidence.digest);
+      const keys = await publishedKeys(c, await mkdtemp(join(c.dir, 'keys-')));
+      const pub = keys[evidence.keyId];
+      expect(pub, `${evidence.keyId} among ${Object.keys(keys).join(', ')}`).toBeDefined();
+      const ok = await cosignVerifyBlob(cosign, {
+        bundle: join(dir, 'testResult.bundle.json'),
+        blob: join(dir, 'testResult.subject.json'),
+        key: pub ?? '',
+        type: TEST_RESULT,
+        home: c.dir,
+      });
+      expect(ok.code, ok.output).toBe(0);
+      const verified = await c.tenantry(
+        'evidence',
+        'verify',
+        '--keys-from-cluster',
+        '--type',
+        TEST_RESULT,
+        join(dir, 'testResult.bundle.json'),
+      );
+      expect(verified.code, verified.stderr).toBe(0);
+      expect(verified.stdout).toMatch(/^OK /m);
     }, 300_000);
 
     it('runs a validation Job by itself when the bundle changes, and shows its run', async () => {

@@ -37,10 +37,25 @@ function podSpec(d: Doc | undefined) {
   const spec = structuredClone(d?.spec?.template?.spec);
   for (const c of spec?.containers ?? []) {
     c.image = '<image>';
-    // The chart leaves --resync at the operator's default; the profiles choose it.
-    c.args = c.args.filter((a: string) => !a.startsWith('--resync='));
+    // The chart leaves --resync at the operator's default; the profiles choose it. The pack
+    // serves the tenant API with the operator's own certificate; the chart, off by default,
+    // with a Secret the platform brings (compared in their own test below).
+    c.args = c.args.filter((a: string) => !a.startsWith('--resync=') && !a.startsWith('--tenant-api-'));
+    c.ports = c.ports.filter((p: { name: string }) => p.name !== 'tenant-api');
   }
   return spec;
+}
+
+/** `helm template` of the chart in the operator namespace, with these extra arguments; its objects. */
+async function helmTemplate(helm: string, args: string[]): Promise<Map<string, Doc>> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'tenantry-helm-'));
+  const chart = await runTool(
+    helm,
+    ['template', 'tenantry', path.join(root, 'charts/tenantry'), '--namespace', DEFAULT_NAMESPACE, ...args],
+    { HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
+  );
+  expect(chart.code, chart.stderr).toBe(0);
+  return new Map(docs(chart.stdout).map((d) => [key(d), d]));
 }
 
 describe('the distribution pack', () => {
@@ -87,6 +102,8 @@ describe('the distribution pack', () => {
       'json',
       '-n',
       DEFAULT_NAMESPACE,
+      '--sign-wait',
+      '60',
       '--bundle',
       'tenantry',
     ]);
@@ -106,36 +123,31 @@ describe('the distribution pack', () => {
   it('agrees with the chart object by object for the same choices', async () => {
     const m = PROFILES.find((p) => p.name === 'M');
     if (!m) throw new Error('no profile M');
-    const home = mkdtempSync(path.join(os.tmpdir(), 'tenantry-helm-'));
-    const chart = await runTool(
-      helm,
-      [
-        'template',
-        'tenantry',
-        path.join(root, 'charts/tenantry'),
-        '--namespace',
-        DEFAULT_NAMESPACE,
-        '--include-crds',
-        '--set',
-        `replicaCount=${m.run.replicas}`,
-        '--set',
-        `resources.requests.cpu=${m.run.resources.requests.cpu}`,
-        '--set',
-        `resources.requests.memory=${m.run.resources.requests.memory}`,
-        '--set',
-        `resources.limits.memory=${m.run.resources.limits.memory}`,
-      ],
-      { HELM_CACHE_HOME: home, HELM_CONFIG_HOME: home, HELM_DATA_HOME: home },
-    );
-    expect(chart.code, chart.stderr).toBe(0);
-    const fromChart = new Map(docs(chart.stdout).map((d) => [key(d), d]));
+    const fromChart = await helmTemplate(helm, [
+      '--include-crds',
+      '--set',
+      `replicaCount=${m.run.replicas}`,
+      '--set',
+      `resources.requests.cpu=${m.run.resources.requests.cpu}`,
+      '--set',
+      `resources.requests.memory=${m.run.resources.requests.memory}`,
+      '--set',
+      `resources.limits.memory=${m.run.resources.limits.memory}`,
+    ]);
     const fromPack = new Map((await kustomize(path.join(pack, 'overlays/M'))).map((d) => [key(d), d]));
     const both = [...fromPack.keys()].filter((k) => fromChart.has(k));
-    // Everything but the Namespace (Helm's) and the bundle (the pack's) is in both.
-    expect([...fromPack.keys()].filter((k) => !fromChart.has(k)).sort()).toEqual([
-      'DistributionBundle//tenantry',
-      `Namespace//${DEFAULT_NAMESPACE}`,
-    ]);
+    // Everything but the Namespace (Helm's), the bundle (the pack's) and the tenant API (off
+    // in the chart by default) is in both.
+    expect([...fromPack.keys()].filter((k) => !fromChart.has(k)).sort()).toEqual(
+      [
+        'APIService//v1alpha1.api.tenantry.dev',
+        'ClusterRoleBinding//tenantry:operator:auth-delegator',
+        'DistributionBundle//tenantry',
+        `Namespace//${DEFAULT_NAMESPACE}`,
+        'RoleBinding/kube-system/tenantry:operator:authentication-reader',
+        `Service/${DEFAULT_NAMESPACE}/tenantry-api`,
+      ].sort(),
+    );
     expect(both.length).toBeGreaterThan(30);
     for (const k of both) {
       const [a, b] = [fromPack.get(k), fromChart.get(k)];
@@ -148,6 +160,57 @@ describe('the distribution pack', () => {
         expect(a, k).toEqual(b);
       }
     }
+  });
+
+  it("serves the tenant API with the operator's own certificate: the chart's objects, no caBundle", async () => {
+    const fromChart = await helmTemplate(helm, [
+      '--set',
+      'tenantApi.enabled=true',
+      '--set',
+      'tenantApi.caBundle=unused',
+    ]);
+    const rendered = await kustomize(path.join(pack, 'overlays/S'));
+    const apiService = rendered.find((d) => d.kind === 'APIService');
+    // The operator sets it; a caBundle in the pack would fight it on every re-apply.
+    expect(apiService?.spec).not.toHaveProperty('caBundle');
+    expect(apiService?.spec?.service).toEqual({
+      namespace: DEFAULT_NAMESPACE,
+      name: 'tenantry-api',
+      port: 443,
+    });
+    const { caBundle: _, ...chartSpec } = fromChart.get(key(apiService ?? {}))?.spec ?? {};
+    expect(apiService?.spec).toEqual(chartSpec);
+    for (const k of [
+      'ClusterRoleBinding//tenantry:operator:auth-delegator',
+      'RoleBinding/kube-system/tenantry:operator:authentication-reader',
+      `Service/${DEFAULT_NAMESPACE}/tenantry-api`,
+    ])
+      expect(
+        rendered.find((d) => key(d) === k),
+        k,
+      ).toEqual(fromChart.get(k));
+    for (const p of PROFILES) {
+      const operator = (await kustomize(path.join(pack, 'overlays', p.name))).find(
+        (d) => d.kind === 'Deployment',
+      )?.spec?.template.spec.containers[0];
+      expect(operator.args, p.name).toEqual(
+        expect.arrayContaining(['--tenant-api-address=:8443', '--tenant-api-self-signed']),
+      );
+      expect(operator.args.at(-1), p.name).toBe('--log-level=info');
+      expect(operator.ports).toContainEqual({ name: 'tenant-api', containerPort: 8443 });
+    }
+    // The operator may touch that one APIService by name, and nothing of any other.
+    const role = rendered.find((d) => key(d) === 'ClusterRole//tenantry:operator') as
+      | { rules: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[] }
+      | undefined;
+    expect(role?.rules.filter((r) => r.apiGroups.includes('apiregistration.k8s.io'))).toEqual([
+      {
+        apiGroups: ['apiregistration.k8s.io'],
+        resources: ['apiservices'],
+        verbs: ['get', 'patch'],
+        resourceNames: ['v1alpha1.api.tenantry.dev'],
+      },
+    ]);
   });
 
   it('is accepted by the API server (server-side apply, dry run)', async () => {

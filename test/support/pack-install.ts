@@ -10,6 +10,7 @@ import { runBuildScript } from '../../devcluster/build-script.ts';
 import { type ControlPlane, startControlPlane } from '../../devcluster/controlplane.ts';
 import { type NodeSimulator, startNodeSimulator } from '../../devcluster/nodes.ts';
 import { ImageStore } from '../../devcluster/runtime/images.ts';
+import { TENANT_API_SERVICE_NAME } from '../../operator/tenantapi/names.ts';
 import { runTool, type ToolResult } from './tools.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -48,7 +49,11 @@ export async function startPackCluster(
   opts: { nodes?: number } = {},
 ): Promise<PackCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'tenantry-pack-'));
-  const cp = await startControlPlane();
+  // The aggregator dials the tenant API Service's endpoints (pod IPs, routable from the host)
+  // instead of its cluster IP, which nothing here serves (no kube-proxy). Only on these fresh
+  // control planes: endpoint routing refuses ExternalName Services, the route the shared test
+  // cluster's operators (processes on the host) use.
+  const cp = await startControlPlane({ apiServerArgs: ['--enable-aggregator-routing=true'] });
   let nodes: NodeSimulator;
   try {
     nodes = await startNodeSimulator(cp.kubeconfigPath, {
@@ -115,7 +120,19 @@ export async function installProfile(
     '--timeout=180s',
   );
   await must('wait', '--for=condition=Ready', 'distributionbundle/tenantry', '--timeout=120s');
+  await must('wait', '--for=condition=Available', `apiservice/${TENANT_API_SERVICE_NAME}`, '--timeout=120s');
   return { installMs: performance.now() - started };
+}
+
+/** The profile's overlay applied again, as a partner upgrading or re-running the guide does. */
+export async function reapplyProfile(c: PackCluster, profile: string, image: PackImage): Promise<ToolResult> {
+  const version = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version;
+  return c.kubectl(
+    'apply',
+    '--server-side',
+    '-k',
+    await mirrored(c, join(ROOT, 'bundles', version, 'overlays', profile), image),
+  );
 }
 
 /**
@@ -160,14 +177,21 @@ export async function runValidationJob(c: PackCluster, image: PackImage): Promis
   );
 }
 
-/** `tenantry validate` with evidence signed by a partner key of her own; the report is its JSON. */
+/**
+ * `tenantry validate` with evidence signed by a partner key of her own, or without one by the
+ * operator; the report is its JSON.
+ */
 export async function validateInstall(
   c: PackCluster,
-  keyPem: string,
+  keyPem?: string,
 ): Promise<{ code: number; report: ValidationReport; evidence: string; durationMs: number; stderr: string }> {
-  const evidence = join(c.dir, 'evidence');
-  const key = join(c.dir, 'partner.key');
-  await writeFile(key, keyPem, { mode: 0o600 });
+  const evidence = await mkdtemp(join(c.dir, 'evidence-'));
+  const signing: string[] = [];
+  if (keyPem !== undefined) {
+    const key = join(c.dir, 'partner.key');
+    await writeFile(key, keyPem, { mode: 0o600 });
+    signing.push('--key', key);
+  }
   const started = performance.now();
   const r = await c.tenantry(
     'validate',
@@ -177,8 +201,7 @@ export async function validateInstall(
     'json',
     '--evidence',
     evidence,
-    '--key',
-    key,
+    ...signing,
   );
   const durationMs = performance.now() - started;
   let report: ValidationReport;
@@ -193,6 +216,30 @@ export async function validateInstall(
 export interface ValidationReport {
   verdict: string;
   results: Array<{ id: string; outcome: string; message: string; remediation?: string }>;
+}
+
+/**
+ * The operator's published public keys (ConfigMap tenantry-public-keys), each written to
+ * `<dir>/<keyId>.pem`, as a partner fetches them with kubectl; key id → file.
+ */
+export async function publishedKeys(c: PackCluster, dir: string): Promise<Record<string, string>> {
+  const r = await c.kubectl(
+    '-n',
+    'tenantry-system',
+    'get',
+    'configmap',
+    'tenantry-public-keys',
+    '-o',
+    'json',
+  );
+  if (r.code !== 0) throw new InstallError(`no tenantry-public-keys: ${r.stderr}`);
+  const files: Record<string, string> = {};
+  for (const [name, pem] of Object.entries(JSON.parse(r.stdout).data as Record<string, string>)) {
+    if (!name.endsWith('.pem')) continue;
+    await writeFile(join(dir, name), pem);
+    files[name.slice(0, -'.pem'.length)] = join(dir, name);
+  }
+  return files;
 }
 
 /** The operator pods' log files on the nodes, for a failure message. */

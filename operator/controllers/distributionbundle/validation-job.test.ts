@@ -51,7 +51,17 @@ describe('desiredValidationJob', () => {
     ]);
     const c = j.spec.template.spec.containers[0];
     expect(c.image).toBe(IMAGE);
-    expect(c.args).toEqual(['validate', '-o', 'json', '-n', 'tenantry-system', '--bundle', 'acme']);
+    expect(c.args).toEqual([
+      'validate',
+      '-o',
+      'json',
+      '-n',
+      'tenantry-system',
+      '--sign-wait',
+      '60',
+      '--bundle',
+      'acme',
+    ]);
     expect(j.spec.template.spec.serviceAccountName).toBe('tenantry-validation');
     expect(j.spec.backoffLimit).toBe(0);
   });

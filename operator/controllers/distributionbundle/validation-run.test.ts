@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ConfigMap } from '../../runtime/kube/core.ts';
 import { judge } from '../../validation/judge.ts';
@@ -62,7 +63,6 @@ describe('the suite and the controller', () => {
         'tenantry-system',
         r as Parameters<typeof resultsConfigMap>[1],
         report,
-        {},
       ) as ConfigMap;
       expect(cm.metadata.labels?.['tenantry.dev/validation-run']).toBe(run.bundle?.name);
       const parsed = parseValidationRun(cm);
@@ -71,6 +71,26 @@ describe('the suite and the controller', () => {
       expect(parsed.result).toBe(report.verdict.toLowerCase());
       // How the controller tells a run of the current spec from an older one.
       expect(runBundleDigest(cm)).toBe(`sha256:${run.bundle?.digest}`);
+      expect(parsed.evidence).toBeUndefined();
     }
+  });
+
+  it('agree on signed evidence: status.evidence names the testResult bundle beside its subject', () => {
+    const run = passingRun() as Parameters<typeof resultsConfigMap>[1];
+    const bundle = '{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}';
+    const cm = resultsConfigMap('tenantry-system', run, judge(run), {
+      bundles: { testResult: bundle, results: '{}' },
+      subject: '{"kubeSystemUid":"x"}',
+      keyId: 'k1',
+    }) as ConfigMap;
+    expect(parseValidationRun(cm).evidence).toEqual({
+      digest: `sha256:${createHash('sha256').update(bundle).digest('hex')}`,
+      keyId: 'k1',
+      configMap: 'tenantry-validation-acme',
+    });
+    // What `tenantry evidence verify` expects: NAME.subject.json beside NAME.bundle.json.
+    expect(cm.data?.['testResult.bundle.json']).toBe(bundle);
+    expect(cm.data?.['testResult.subject.json']).toBe('{"kubeSystemUid":"x"}');
+    expect(cm.data?.['results.subject.json']).toBe('{"kubeSystemUid":"x"}');
   });
 });
