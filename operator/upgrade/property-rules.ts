@@ -3,7 +3,7 @@
 // what to do about it.
 
 import type { OpenApiSchema } from '../api/openapi-schema.ts';
-import type { CompatFinding } from './finding.ts';
+import type { CompatFinding, Severity } from './finding.ts';
 import type { SchemaPair } from './schema-pairs.ts';
 
 export type PropertyFinding = Omit<CompatFinding, 'crd' | 'version' | 'targetVersion'>;
@@ -66,42 +66,39 @@ export function enumNarrowed({ path, installed, target }: SchemaPair): PropertyF
  * objects that omit the field from now on.
  */
 export function defaultChanged({ path, installed, target }: SchemaPair): PropertyFinding[] {
-  const before = installed.default;
-  const after = target.default;
-  if (before === undefined && after === undefined) return [];
-  if (before === undefined) {
-    return [
-      {
-        rule: 'defaultAdded',
-        severity: 'warning',
-        path,
-        message: `${path} gets the default ${JSON.stringify(after)}: objects that omit it will show it`,
-        remediation: 'make sure the controller treats the default like an omitted field',
-      },
-    ];
-  }
-  if (after === undefined) {
-    return [
-      {
-        rule: 'defaultRemoved',
-        severity: 'warning',
-        path,
-        message: `${path} loses its default ${JSON.stringify(before)}: objects created from now on omit it`,
-        remediation: 'make sure the controller handles the field being absent',
-      },
-    ];
-  }
-  if (JSON.stringify(before) === JSON.stringify(after)) return [];
-  return [
-    {
-      rule: 'defaultChanged',
-      severity: 'error',
-      path,
-      message: `default of ${path} changes from ${JSON.stringify(before)} to ${JSON.stringify(after)}: unchanged manifests mean something else`,
-      remediation: `set ${path} explicitly in existing objects that rely on the old default, or keep it`,
-    },
-  ];
+  const before = JSON.stringify(installed.default);
+  const after = JSON.stringify(target.default);
+  if (before === after) return [];
+  const rule =
+    before === undefined ? 'defaultAdded' : after === undefined ? 'defaultRemoved' : 'defaultChanged';
+  const { severity, message, remediation } = DEFAULT_CHANGES[rule];
+  return [{ rule, severity, path, message: message(path, before, after), remediation: remediation(path) }];
 }
+
+type Said = (path: string, before?: string, after?: string) => string;
+
+const DEFAULT_CHANGES: Record<
+  'defaultAdded' | 'defaultRemoved' | 'defaultChanged',
+  { severity: Severity; message: Said; remediation: Said }
+> = {
+  defaultAdded: {
+    severity: 'warning',
+    message: (path, _, after) => `${path} gets the default ${after}: objects that omit it will show it`,
+    remediation: () => 'make sure the controller treats the default like an omitted field',
+  },
+  defaultRemoved: {
+    severity: 'warning',
+    message: (path, before) => `${path} loses its default ${before}: objects created from now on omit it`,
+    remediation: () => 'make sure the controller handles the field being absent',
+  },
+  defaultChanged: {
+    severity: 'error',
+    message: (path, before, after) =>
+      `default of ${path} changes from ${before} to ${after}: unchanged manifests mean something else`,
+    remediation: (path) =>
+      `set ${path} explicitly in existing objects that rely on the old default, or keep it`,
+  },
+};
 
 type Bound =
   | 'minimum'
