@@ -265,4 +265,19 @@ describe('the 0.2.0 fixture against today', () => {
       ['enumNarrowed', 'error', tenants, 'v1alpha1', 'v1beta1', '.spec.owners[*].kind'],
     ]);
   });
+
+  it('names the field, the values and the migration in its words', () => {
+    const today = readCrds(CRDS_DIR);
+    const target = readCrds(FIXTURE);
+    const byRule = new Map(compareCrds(today, target).map((f) => [f.rule, f]));
+    expect(byRule.get('enumNarrowed')?.message).toBe(
+      '.spec.owners[*].kind no longer allows "ServiceAccount"',
+    );
+    expect(byRule.get('boundTightened')?.message).toBe(
+      '.spec.displayName has tighter bounds: maxLength 128 → 64',
+    );
+    expect(byRule.get('storedVersionDropped')?.remediation).toMatch(
+      /both v1alpha1 and v1beta1.*stored as v1beta1, remove v1alpha1 from status.storedVersions, then apply/,
+    );
+  });
 });
