@@ -36,7 +36,7 @@ module.exports = {
       comment: 'Domain libraries are used by controllers, the CLI and tests; they never reach up.',
       severity: 'error',
       from: {
-        path: '^operator/(admission|api|archive|billing|console|domain|evidence|growth|identity|install|lint|metering|observability|runtime|tenantapi|validation)/',
+        path: '^operator/(admission|api|archive|billing|console|domain|evidence|growth|identity|install|lint|metering|observability|runtime|tenantapi|upgrade|validation)/',
       },
       to: { path: '^operator/(controllers|app\\.ts)' },
     },
