@@ -26,6 +26,15 @@ const MAX_REFUSAL_EVENTS = 100;
  * lists over the hour instead of sending them all at once. Kept in memory: after a restart the
  * first reconcile samples again, and an unchanged sample changes nothing in status.
  */
+/**
+ * The first instant after `at` on the tenant's phase of the sampling period: each tenant has
+ * its own phase (from its uid), so the samples of many tenants spread over the period.
+ */
+export function sampleDueAt(uid: string, at: number, everyMs = HOUR_MS): number {
+  const phase = Number.parseInt(sha256Hex(uid).slice(0, 8), 16) % everyMs;
+  return Math.floor((at - phase) / everyMs) * everyMs + phase + everyMs;
+}
+
 export class ActivitySampler {
   private readonly samples = new Map<string, { sample: ActivitySample; namespaces: string }>();
   private readonly client: KubeClient;
@@ -67,10 +76,8 @@ export class ActivitySampler {
     this.samples.delete(uid);
   }
 
-  /** The first instant after `at` on the tenant's phase of the sampling period. */
   private dueAt(uid: string, at: number): number {
-    const phase = Number.parseInt(sha256Hex(uid).slice(0, 8), 16) % this.everyMs;
-    return Math.floor((at - phase) / this.everyMs) * this.everyMs + phase + this.everyMs;
+    return sampleDueAt(uid, at, this.everyMs);
   }
 
   private async hasRunningPod(namespace: string): Promise<boolean> {
