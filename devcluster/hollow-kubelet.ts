@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
+import { statusOf } from './http-status.ts';
 import { isRunningAsDesired, isTerminal, runningStatusPatch } from './pod-status.ts';
 import type { ContainerRuntime } from './runtime/pod-runtime.ts';
 
@@ -24,15 +25,6 @@ export interface HollowKubeletOptions {
 // because a field selector cannot match a set of node names.
 const boundPods = 'spec.nodeName!=';
 const strategicMerge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
-
-/** HTTP status of a failed API call, if it has one. */
-export function statusOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as { code?: unknown; statusCode?: unknown };
-  if (typeof e.code === 'number') return e.code;
-  if (typeof e.statusCode === 'number') return e.statusCode;
-  return undefined;
-}
 
 async function ignoring<T>(call: Promise<T>, ...statuses: number[]): Promise<T | undefined> {
   try {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { keyAndCertificateRequest } from './certs.ts';
-import { statusOf } from './hollow-kubelet.ts';
+import { statusOf } from './http-status.ts';
 import { pollUntil } from './poll.ts';
 
 /** The signer of kubelet client certificates, which the controller-manager runs with the cluster CA. */

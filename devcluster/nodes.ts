@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
-import { HollowKubelet, type HollowNode, statusOf } from './hollow-kubelet.ts';
+import { HollowKubelet, type HollowNode } from './hollow-kubelet.ts';
+import { statusOf } from './http-status.ts';
 import { nodeKubeConfig } from './node-credentials.ts';
 import {
   defaultCapacity,

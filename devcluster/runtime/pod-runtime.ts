@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
+import { statusOf } from '../http-status.ts';
 import { unwatchPid, watchPid } from '../watchdog.ts';
 import { launchContainer } from './container.ts';
 import {
@@ -48,11 +49,6 @@ export interface ContainerRuntimeOptions {
 
 const strategicMerge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
 const TOKEN_SECONDS = 3600;
-
-function statusOf(err: unknown): number | undefined {
-  const e = err as { code?: unknown };
-  return typeof e?.code === 'number' ? e.code : undefined;
-}
 
 /**
  * Runs pods' containers for real, from images on this machine, each pod in a network

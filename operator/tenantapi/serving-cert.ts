@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { APIServiceResource } from '../install/tenant-api.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { KubeClient } from '../runtime/kube/client.ts';
 import type { Secret } from '../runtime/kube/core.ts';
 import { isAlreadyExists, isConflict } from '../runtime/kube/errors.ts';
 import type { AnyObject } from '../runtime/kube/object.ts';
-import { Builtin, typed } from '../runtime/kube/resource.ts';
+import { Builtin } from '../runtime/kube/resource.ts';
 import type { Logger } from '../runtime/log.ts';
 import { TENANT_API_SERVICE, TENANT_API_SERVICE_NAME } from './names.ts';
 
@@ -40,14 +41,6 @@ export interface ServingMaterial {
   ca: Pem;
   serving: Pem;
 }
-
-const APIServiceResource = typed<AnyObject>()({
-  group: 'apiregistration.k8s.io',
-  version: 'v1',
-  kind: 'APIService',
-  plural: 'apiservices',
-  namespaced: false,
-});
 
 async function keyPair(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;

@@ -17,6 +17,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(ROOT, 'cmd/main.ts');
 
 /** The image as hack/build-image.sh builds it from this checkout, ready for the nodes to run. */
+/** The pack's version: the operator's (package.json), the folder under bundles/. */
+async function packVersion(): Promise<string> {
+  return JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version;
+}
+
 export interface PackImage {
   images: ImageStore;
   repository: string;
@@ -104,7 +109,7 @@ export async function installProfile(
     if (r.code !== 0) throw new InstallError(`kubectl ${args.join(' ')}: ${r.stderr || r.stdout}`);
     return r.stdout;
   };
-  const version = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version;
+  const version = await packVersion();
   const pack = join(ROOT, 'bundles', version);
   const monitoring = await runBuildScript('fetch-monitoring-crds.sh', () => {});
   await must('apply', '--server-side', '-f', monitoring);
@@ -126,7 +131,7 @@ export async function installProfile(
 
 /** The profile's overlay applied again, as a partner upgrading or re-running the guide does. */
 export async function reapplyProfile(c: PackCluster, profile: string, image: PackImage): Promise<ToolResult> {
-  const version = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version;
+  const version = await packVersion();
   return c.kubectl(
     'apply',
     '--server-side',
@@ -159,7 +164,7 @@ async function mirrored(c: PackCluster, folder: string, image: PackImage): Promi
 
 /** The pack's validation/ folder: the suite as a Job, applied and waited for as the README says. */
 export async function runValidationJob(c: PackCluster, image: PackImage): Promise<ToolResult> {
-  const version = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version;
+  const version = await packVersion();
   const applied = await c.kubectl(
     'apply',
     '--server-side',
@@ -273,7 +278,7 @@ export async function runReadmeGuide(
   image: PackImage,
   profile: string,
 ): Promise<Array<{ command: string } & ToolResult>> {
-  const version = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version;
+  const version = await packVersion();
   const overlay = `bundles/${version}/overlays/${profile}`;
   const mirror = await mirrored(c, join(ROOT, overlay), image);
   const cwd = await mkdtemp(join(c.dir, 'guide-'));
