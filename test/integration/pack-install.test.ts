@@ -184,6 +184,86 @@ describe.each(PROFILES.map((p) => [p.name, p.run.replicas] as const))('profile %
       expect(ran[4]?.stdout).toMatch(/^OK /m);
     }, 300_000);
 
+  // What a pack install exposes, tried from the other side with real RBAC (kubectl
+  // impersonation): another tenant's owner, a plain cluster user, and the validation Job's own
+  // ServiceAccount may not weaken the bundle, forge its results, read the tenant API's serving
+  // key, repoint the APIService or have the operator sign.
+  if (profile === 'M')
+    it('refuses the bundle, its results, the serving key, the APIService and signing to those without the right', async () => {
+      const owner = 'eve@example.com';
+      const created = await runAs(
+        c,
+        [],
+        'apply',
+        '--server-side',
+        '-f',
+        await writeTenant(c, 'eve-co', owner),
+      );
+      expect(created.code, created.stderr).toBe(0);
+      const ready = await c.kubectl('wait', '--for=condition=Ready', 'tenant/eve-co', '--timeout=120s');
+      expect(ready.code, ready.stderr).toBe(0);
+      const ns = 'tenantry-system';
+      const attempts: Array<[string, string[]]> = [
+        [
+          'weaken the bundle',
+          [
+            'patch',
+            'distributionbundle',
+            'tenantry',
+            '--type',
+            'merge',
+            '-p',
+            '{"spec":{"validation":{"onChange":false}}}',
+          ],
+        ],
+        [
+          'forge a validation run',
+          ['-n', ns, 'create', 'configmap', 'tenantry-validation-tenantry', '--from-literal=run.json={}'],
+        ],
+        ['read the serving key', ['-n', ns, 'get', 'secret', 'tenantry-api-self-signed']],
+        [
+          'repoint the APIService',
+          [
+            'patch',
+            'apiservice',
+            'v1alpha1.api.tenantry.dev',
+            '--type',
+            'merge',
+            '-p',
+            '{"spec":{"insecureSkipTLSVerify":true}}',
+          ],
+        ],
+        [
+          'have the operator sign',
+          [
+            'create',
+            '--raw',
+            '/apis/api.tenantry.dev/v1alpha1/validationreports',
+            '-f',
+            await writeJson(c, { statements: {} }),
+          ],
+        ],
+      ];
+      const who: Array<[string, string[]]> = [
+        ["another tenant's owner", ['--as', owner]],
+        ['a plain cluster user', ['--as', 'mallory@example.com', '--as-group', 'system:authenticated']],
+      ];
+      for (const [user, as] of who)
+        for (const [what, args] of attempts) {
+          const r = await runAs(c, as, ...args);
+          expect(r.code, `${user} could ${what}: ${r.stdout}`).not.toBe(0);
+          expect(r.stderr, `${user}: ${what}`).toMatch(/forbidden|Forbidden/);
+        }
+      // The suite's own ServiceAccount writes its results and asks for signatures, and may not
+      // weaken the bundle, read the serving key or repoint the APIService.
+      const sa = ['--as', `system:serviceaccount:${ns}:tenantry-validation`];
+      for (const [what, args] of [attempts[0], attempts[2], attempts[3]] as Array<[string, string[]]>) {
+        const r = await runAs(c, sa, ...args);
+        expect(r.code, `the validation ServiceAccount could ${what}`).not.toBe(0);
+        expect(r.stderr, what).toMatch(/forbidden|Forbidden/);
+      }
+    }, 180_000);
+
   // The suite as a Job, both ways the README gives: the pack's validation/ folder, and the
   // operator's own Job when the bundle changes (it needs the folder's ServiceAccount). Both
   // run in real pods of the image and leave their run in the bundle's status.
@@ -348,3 +428,23 @@ describe.each(PROFILES.map((p) => [p.name, p.run.replicas] as const))('profile %
       ).toBe(true);
     }, 90_000);
 });
+
+/** kubectl as another user (impersonated by the admin: RBAC decides as for that user). */
+function runAs(c: PackCluster, as: string[], ...args: string[]) {
+  return c.kubectl(...as, ...args);
+}
+
+async function writeJson(c: PackCluster, body: unknown): Promise<string> {
+  const file = join(c.dir, `body-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(body));
+  return file;
+}
+
+async function writeTenant(c: PackCluster, name: string, owner: string): Promise<string> {
+  return writeJson(c, {
+    apiVersion: 'tenantry.dev/v1alpha1',
+    kind: 'Tenant',
+    metadata: { name },
+    spec: { displayName: name, owners: [{ name: owner }], region: 'eu-west-1' },
+  });
+}
